@@ -1,0 +1,137 @@
+"""The `nncheck` command line. Commands stay thin; input errors are shown in one place."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from nncheck import __version__
+from nncheck.errors import NncheckError, NncheckErrors
+
+EXIT_OK, EXIT_WRONG, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+FORMATS = ("table", "json", "markdown", "latex")
+
+
+def _printable(text: str) -> str:
+    from nncheck.reports.text import printable
+
+    return printable(text)
+
+
+def report_error(error: NncheckError) -> None:
+    """Write one line per input error to stderr as `file:line:column: error: message`."""
+    for single in error.errors if isinstance(error, NncheckErrors) else [error]:
+        where = f"{single.location}: " if single.location else ""
+        click.echo(_printable(f"{where}error: {single.message}"), err=True)
+
+
+class NncheckGroup(click.Group):
+    """Turns our input errors into a message and exit code 2, and bugs into exit code 3."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NncheckError as error:
+            report_error(error)
+            ctx.exit(EXIT_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            ctx.exit(130)
+        except Exception as error:  # noqa: BLE001 - the one place bugs become a message
+            if os.environ.get("NNCHECK_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(error).__name__}: {_printable(str(error))}\n"
+                "This is a bug in nncheck; please report it with the file you used "
+                "(set NNCHECK_DEBUG=1 to see the traceback).",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=NncheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="nncheck")
+def cli():
+    """Check neural-network homework: run forward and backward passes of a problem file."""
+
+
+def _console():
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else 200
+    return Console(highlight=False, width=width, soft_wrap=False)
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for the terminal, json for programs, markdown or latex for write-ups.")
+@click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
+              help="Significant digits shown (json always has full precision).")
+@click.option("--full", is_flag=True, help="Show every entry of large tensors instead of the corners.")
+def run(problem, output_format, precision, full):
+    """Run PROBLEM's forward and backward pass and show every value and gradient."""
+    from nncheck.problem import load_problem
+    from nncheck.solution import Solution
+
+    solution = Solution(load_problem(problem))
+    solution.gradients()
+    if output_format == "json":
+        import json
+
+        from nncheck.reports.sections import solution_json
+
+        sys.stdout.write(json.dumps(solution_json(solution)) + "\n")
+    elif output_format == "markdown":
+        from nncheck.reports.markdown import solution_markdown
+
+        sys.stdout.write(solution_markdown(solution, precision, full) + "\n")
+    elif output_format == "latex":
+        from nncheck.reports.latex import solution_latex
+
+        sys.stdout.write(solution_latex(solution, precision, full))
+    else:
+        from nncheck.reports.table import render_solution
+
+        render_solution(solution, _console(), precision, full)
+
+
+@cli.command()
+@click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(problems):
+    """Validate PROBLEMS (shapes included) without printing results."""
+    from nncheck.problem import load_problem
+    from nncheck.solution import Solution
+
+    failed = False
+    for path in problems:
+        try:
+            problem = load_problem(path)
+            solution = Solution(problem)
+            solution.gradients()
+        except NncheckError as error:
+            report_error(error)
+            failed = True
+            continue
+        click.echo(_printable(
+            f"{path}: ok ({len(problem.leaves)} values, {len(problem.nodes)} nodes, loss {problem.loss})"
+        ))
+    sys.exit(EXIT_INPUT if failed else EXIT_OK)
+
+
+@cli.command()
+def functions():
+    """List the functions of the formula language."""
+    from nncheck.formula import FUNCTIONS
+
+    for name, signature in FUNCTIONS.items():
+        args = ["n"] if name == "identity" else (["z"] if signature.tensors == 1 else list("abc"[: signature.tensors]))
+        params = [f"{p}={default}" for p, default in signature.params if name != "identity"]
+        click.echo(f"{name}({', '.join(args + params)})".ljust(28) + signature.summary)
+
+
+def main():
+    cli(prog_name="nncheck")

@@ -1,0 +1,74 @@
+"""The one error type for problems a user can fix, with the place it was found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in an input file: 1-based line and column; either may be unknown."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def shifted(self, columns: int) -> "Location":
+        """The same line, `columns` characters further right."""
+        if self.column is None:
+            return self
+        return Location(self.file, self.line, self.column + columns)
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class NncheckError(Exception):
+    """An input error the user can fix. Shown as `file:line:column: message`."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, location: Location | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.message
+        return f"{self.location}: {self.message}"
+
+
+class NncheckErrors(NncheckError):
+    """Several independent input errors found in one pass, reported together."""
+
+    def __init__(self, errors: list[NncheckError]):
+        super().__init__("\n".join(str(error) for error in errors))
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ErrorCollector:
+    """Gathers independent errors so one run reports them all."""
+
+    def __init__(self):
+        self.errors: list[NncheckError] = []
+
+    def add(self, error: NncheckError) -> None:
+        if isinstance(error, NncheckErrors):
+            self.errors.extend(error.errors)
+        else:
+            self.errors.append(error)
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise NncheckErrors(self.errors)

@@ -1,0 +1,120 @@
+"""The `layers` shorthand: a plain MLP written as a list of layers, expanded into graph nodes.
+
+convention `rows`    (seed 002): z = h @ W + b, weights shaped (inputs, outputs)
+convention `columns` (seed 004): z = W @ h + b, weights shaped (outputs, inputs)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nncheck.errors import Location, NncheckError
+from nncheck.tensors import RandomSpec, name_seed
+from nncheck.yamlfile import YamlDoc
+
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "step", "sign", "exp")
+LAYER_KEYS = ("convention", "input", "activations", "weights", "biases", "sizes", "output")
+
+
+@dataclass(frozen=True)
+class NodeText:
+    """A graph node before parsing: its name, formula text and where it was written."""
+
+    name: str
+    formula: str
+    location: Location
+    text_start: Location | None = None
+
+
+@dataclass
+class LayerStack:
+    nodes: list[NodeText]
+    drawn: dict[str, RandomSpec]
+
+
+def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
+    """Graph nodes (and any weights to draw) for the `layers` section."""
+    spec = doc.data["layers"]
+    where = doc.where("layers")
+    if not isinstance(spec, dict):
+        raise NncheckError("layers: expected a mapping with convention, input, activations, ...", where)
+    for key in spec:
+        if key not in LAYER_KEYS:
+            raise NncheckError(f"layers: unknown key {key!r}; allowed: {', '.join(LAYER_KEYS)}", doc.where("layers", key))
+    convention = spec.get("convention")
+    if convention not in ("rows", "columns"):
+        raise NncheckError("layers.convention: write rows (x @ W + b) or columns (W @ x + b)", doc.where("layers", "convention"))
+    activations = _name_list(doc, spec, "activations", None)
+    for i, activation in enumerate(activations):
+        if activation not in ACTIVATIONS:
+            raise NncheckError(
+                f"layers.activations: unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}",
+                doc.where("layers", "activations", i),
+            )
+    count = len(activations)
+    weights = _name_list(doc, spec, "weights", [f"W{k}" for k in range(1, count + 1)])
+    biases = _name_list(doc, spec, "biases", [f"b{k}" for k in range(1, count + 1)], allow_null=True)
+    for key, names in (("weights", weights), ("biases", biases)):
+        if len(names) != count:
+            raise NncheckError(f"layers.{key}: {len(names)} names for {count} layers; give one per layer", doc.where("layers", key))
+    source = spec.get("input")
+    if not isinstance(source, str) or source not in leaf_shapes:
+        raise NncheckError("layers.input: name the input, one of the values", doc.where("layers", "input"))
+    output = spec.get("output", "y")
+    drawn = _drawn_parameters(doc, spec, convention, weights, biases, leaf_shapes, source)
+    nodes = []
+    current = source
+    for k, (activation, weight, bias) in enumerate(zip(activations, weights, biases), start=1):
+        last = k == count
+        linear = f"{current} @ {weight}" if convention == "rows" else f"{weight} @ {current}"
+        if bias is not None:
+            linear += f" + {bias}"
+        if last and activation == "linear":
+            nodes.append(NodeText(output, linear, where))
+            break
+        nodes.append(NodeText(f"z{k}", linear, where))
+        current = output if last else f"h{k}"
+        nodes.append(NodeText(current, f"z{k}" if activation == "linear" else f"{activation}(z{k})", where))
+    return LayerStack(nodes, drawn)
+
+
+def _name_list(doc: YamlDoc, spec: dict, key: str, default, allow_null: bool = False) -> list:
+    names = spec.get(key, default)
+    ok = isinstance(names, list) and names and all(
+        isinstance(n, str) or (allow_null and n is None) for n in names
+    )
+    if not ok:
+        raise NncheckError(f"layers.{key}: expected a list of names, such as [W1, W2]", doc.where("layers", key))
+    return names
+
+
+def _drawn_parameters(doc, spec, convention, weights, biases, leaf_shapes, source) -> dict[str, RandomSpec]:
+    """Weights and biases missing from `values`, drawn when `sizes` gives the widths."""
+    sizes = spec.get("sizes")
+    missing = [n for n in weights + biases if n is not None and n not in leaf_shapes]
+    if sizes is None:
+        if missing:
+            raise NncheckError(
+                f"layers: {missing[0]} is not among the values; give it there, or give sizes: [...] to draw it",
+                doc.where("layers"),
+            )
+        return {}
+    if not isinstance(sizes, list) or len(sizes) != len(weights) + 1 or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes
+    ):
+        raise NncheckError(
+            f"layers.sizes: give {len(weights) + 1} positive widths, input first, such as [2, 3, 1]",
+            doc.where("layers", "sizes"),
+        )
+    batched = len(leaf_shapes[source]) > 1
+    drawn = {}
+    for k, (weight, bias) in enumerate(zip(weights, biases)):
+        fan_in, fan_out = sizes[k], sizes[k + 1]
+        scale = {"mean": 0.0, "std": fan_in ** -0.5}
+        if weight not in leaf_shapes:
+            shape = (fan_in, fan_out) if convention == "rows" else (fan_out, fan_in)
+            drawn[weight] = RandomSpec(shape, "normal", scale, name_seed(weight))
+        if bias is not None and bias not in leaf_shapes:
+            shape = (fan_out, 1) if convention == "columns" and batched else (fan_out,)
+            drawn[bias] = RandomSpec(shape, "normal", scale, name_seed(bias))
+    return drawn

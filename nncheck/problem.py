@@ -1,0 +1,228 @@
+"""A problem file read and validated: its values, its graph of named formulas and its loss."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nncheck.errors import ErrorCollector, Location, NncheckError
+from nncheck.formula import FUNCTIONS, Call, Formula, Index, Name, parse_formula
+from nncheck.layers import NodeText, expand_layers
+from nncheck.tensors import RandomSpec, read_random_spec, read_tensor
+from nncheck.yamlfile import YamlDoc, read_yaml
+
+TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss")
+TEXT_KEYS = ("title", "description", "source")
+MAX_NAMES = 2000
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+RESERVED_NAMES = set(FUNCTIONS) | {"T", "None", "True", "False", "and", "or", "not", "in", "is", "if", "else"}
+
+
+@dataclass
+class Leaf:
+    """A named input tensor: given numbers, or a seeded random draw of a given shape."""
+
+    name: str
+    location: Location
+    value: np.ndarray | None = None
+    spec: RandomSpec | None = None
+
+    @property
+    def shape(self) -> tuple:
+        return self.value.shape if self.value is not None else self.spec.shape
+
+    def initial_value(self) -> np.ndarray:
+        return self.value if self.value is not None else self.spec.draw()
+
+
+@dataclass
+class Node:
+    """A named graph node: a formula over the names above it."""
+
+    name: str
+    formula: Formula
+    location: Location
+
+
+@dataclass
+class Problem:
+    path: str
+    title: str
+    description: str
+    source: str
+    leaves: dict[str, Leaf]
+    nodes: list[Node]
+    loss: str
+    loss_location: Location
+    doc: YamlDoc = field(repr=False, default=None)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.leaves) + [node.name for node in self.nodes]
+
+    def leaf_values(self) -> dict[str, np.ndarray]:
+        return {name: leaf.initial_value() for name, leaf in self.leaves.items()}
+
+
+def load_problem(path: str) -> Problem:
+    """Read and validate a problem file; raises NncheckError for anything to fix."""
+    return problem_from_doc(read_yaml(path))
+
+
+def problem_from_doc(doc: YamlDoc) -> Problem:
+    if not isinstance(doc.data, dict):
+        raise NncheckError("a problem file is a mapping with values, graph (or layers) and loss", doc.where())
+    _check_keys(doc, doc.data, (), TOP_LEVEL_KEYS, "top level")
+    texts = {key: _text(doc, key) for key in TEXT_KEYS}
+    leaves = _read_leaves(doc)
+    node_texts, drawn = _node_texts(doc, leaves)
+    for name, spec in drawn.items():
+        leaves[name] = Leaf(name, doc.where("layers"), spec=spec)
+    nodes = _parse_nodes(doc, node_texts, leaves)
+    loss, loss_location = _loss_name(doc, nodes)
+    return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
+                   leaves, nodes, loss, loss_location, doc)
+
+
+def _check_keys(doc: YamlDoc, mapping: dict, path: tuple, allowed, what: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
+            raise NncheckError(f"unknown key {key!r} at {what}; {hint}", doc.where(*path, key))
+
+
+def _text(doc: YamlDoc, key: str) -> str | None:
+    value = doc.data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise NncheckError(f"{key}: expected text", doc.where(key))
+
+
+def _check_name(doc: YamlDoc, name, path: tuple, section: str) -> None:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise NncheckError(
+            f"{section}: {name!r} is not a valid name; use letters, digits and _ (such as W1 or h_2)",
+            doc.where(*path),
+        )
+    if name in RESERVED_NAMES:
+        raise NncheckError(f"{section}: {name!r} is a function or keyword of the formula language; pick another name", doc.where(*path))
+
+
+def _read_leaves(doc: YamlDoc) -> dict[str, Leaf]:
+    section = doc.data.get("values", {})
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise NncheckError("values: expected a mapping of names to numbers, such as x: [1, 2]", doc.where("values"))
+    if len(section) > MAX_NAMES:
+        raise NncheckError(f"values: more than {MAX_NAMES} names", doc.where("values"))
+    errors = ErrorCollector()
+    leaves: dict[str, Leaf] = {}
+    for name, data in section.items():
+        path = ("values", name)
+        label = f"values.{name}"
+        try:
+            _check_name(doc, name, path, "values")
+            if isinstance(data, dict):
+                leaf = Leaf(name, doc.where(*path), spec=read_random_spec(doc, path, label, name))
+            else:
+                leaf = Leaf(name, doc.where(*path), value=read_tensor(doc, path, label))
+            leaves[name] = leaf
+        except NncheckError as error:
+            errors.add(error)
+    errors.raise_if_any()
+    return leaves
+
+
+def _node_texts(doc: YamlDoc, leaves: dict[str, Leaf]) -> tuple[list[NodeText], dict]:
+    texts: list[NodeText] = []
+    drawn: dict = {}
+    if "layers" in doc.data:
+        stack = expand_layers(doc, {name: leaf.shape for name, leaf in leaves.items()})
+        texts.extend(stack.nodes)
+        drawn = stack.drawn
+    graph = doc.data.get("graph")
+    if graph is None and not texts:
+        raise NncheckError("a problem needs a graph: (or layers:) section with at least one node", doc.where())
+    if graph is not None and not isinstance(graph, dict):
+        raise NncheckError("graph: expected a mapping of node names to formulas, such as z: x @ W + b", doc.where("graph"))
+    for name, formula in (graph or {}).items():
+        path = ("graph", name)
+        _check_name(doc, name, path, "graph")
+        if isinstance(formula, (int, float)) and not isinstance(formula, bool):
+            formula = repr(formula)
+        if not isinstance(formula, str):
+            raise NncheckError(f"graph.{name}: expected a formula, such as relu(z)", doc.where(*path))
+        texts.append(NodeText(name, formula, doc.where(*path), doc.text_start(*path)))
+    if len(texts) > MAX_NAMES:
+        raise NncheckError(f"graph: more than {MAX_NAMES} nodes", doc.where("graph"))
+    return texts, drawn
+
+
+def _parse_nodes(doc: YamlDoc, texts: list[NodeText], leaves: dict[str, Leaf]) -> list[Node]:
+    errors = ErrorCollector()
+    defined = {name: leaf.location for name, leaf in leaves.items()}
+    later = {t.name: t.location for t in texts}
+    nodes = []
+    for text in texts:
+        label = f"graph.{text.name}"
+        try:
+            if text.name in defined:
+                raise NncheckError(
+                    f"{label}: the name {text.name!r} is already defined at line {defined[text.name].line}; "
+                    "every value and node needs its own name",
+                    text.location,
+                )
+            formula = parse_formula(text.formula, label, text.text_start or text.location)
+            _check_references(formula, text.name, defined, later)
+            nodes.append(Node(text.name, formula, text.location))
+        except NncheckError as error:
+            errors.add(error)
+        defined[text.name] = text.location
+    errors.raise_if_any()
+    return nodes
+
+
+def _check_references(formula: Formula, own: str, defined: dict, later: dict) -> None:
+    for part in _names_in(formula.expr):
+        if part.id in defined:
+            continue
+        if part.id == own:
+            raise formula.error(part, f"{own} cannot use itself; a node is computed from the names above it")
+        if part.id in later:
+            raise formula.error(
+                part, f"{part.id} is defined below (line {later[part.id].line}); a node can only use names above it"
+            )
+        close = difflib.get_close_matches(part.id, list(defined), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise formula.error(part, f"unknown name {part.id!r}{hint}")
+
+
+def _names_in(expr):
+    if isinstance(expr, Name):
+        yield expr
+    elif isinstance(expr, Call):
+        for arg in expr.args:
+            yield from _names_in(arg)
+    elif isinstance(expr, Index):
+        yield from _names_in(expr.target)
+
+
+def _loss_name(doc: YamlDoc, nodes: list[Node]) -> tuple[str, Location]:
+    if "loss" not in doc.data:
+        last = nodes[-1]
+        return last.name, last.location
+    loss = doc.data["loss"]
+    where = doc.where("loss")
+    node_names = [node.name for node in nodes]
+    if not isinstance(loss, str) or loss not in node_names:
+        close = difflib.get_close_matches(str(loss), node_names, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"graph nodes: {', '.join(node_names)}"
+        raise NncheckError(f"loss: {loss!r} is not a graph node; name the scalar node to differentiate ({hint})", where)
+    return loss, where

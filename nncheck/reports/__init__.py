@@ -1,0 +1,1 @@
+"""Ways to show a solved problem: rich tables, JSON, Markdown and LaTeX."""

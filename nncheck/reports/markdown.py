@@ -1,0 +1,44 @@
+"""The solution as Markdown tables, to paste into notes or a README."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncheck.reports.numbers import aligned_rows, entry_grid, format_number, matrix_slices
+from nncheck.reports.sections import solution_sections
+from nncheck.reports.text import one_line
+from nncheck.solution import Solution
+from nncheck.tensors import describe_shape
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'")
+
+
+def _matrix_cell(array: np.ndarray, precision: int, full: bool) -> str:
+    lines = []
+    for label, block in matrix_slices(np.asarray(array)):
+        if label:
+            lines.append(label)
+        lines += [f"`[ {row} ]`" if block.ndim else f"`{row}`" for row in aligned_rows(entry_grid(block, precision, full))]
+    return "<br>".join(lines)
+
+
+def solution_markdown(solution: Solution, precision: int, full: bool = False) -> str:
+    problem = solution.problem
+    loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
+    out = [f"# {_cell(one_line(problem.title) or one_line(problem.path))}", ""]
+    if problem.description:
+        out += [_cell(one_line(problem.description)), ""]
+    out += [f"**Loss** {solution.loss} = {loss_value}", ""]
+    for section in solution_sections(solution):
+        with_formula = any(entry.formula for entry in section.entries)
+        out += [f"## {section.title}", ""]
+        header = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
+        out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for entry in section.entries:
+            cells = [entry.label] + ([f"`{_cell(entry.formula)}`"] if with_formula else [])
+            cells += [describe_shape(np.shape(entry.value)), _matrix_cell(entry.value, precision, full)]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)

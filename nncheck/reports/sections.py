@@ -1,0 +1,50 @@
+"""What a solution report shows, in order, independent of the output format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nncheck.solution import Solution
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    name: str
+    value: np.ndarray
+    formula: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    entries: list[Entry]
+
+
+def solution_sections(solution: Solution) -> list[Section]:
+    """Given values, the forward pass, the deltas (backward, loss first), the leaf gradients."""
+    problem = solution.problem
+    loss = solution.loss
+    grads = solution.gradients()
+    values = [Entry(name, name, solution.value(name)) for name in problem.leaves]
+    forward = [Entry(node.name, node.name, solution.value(node.name), node.formula.text.strip()) for node in problem.nodes]
+    deltas = [Entry(f"d{loss}/d{node.name}", node.name, grads[node.name]) for node in reversed(problem.nodes)]
+    leaf_grads = [Entry(f"d{loss}/d{name}", name, grads[name]) for name in problem.leaves]
+    return [
+        Section("Values", values),
+        Section("Forward pass", forward),
+        Section(f"Backward pass: d{loss}/d(node)", deltas),
+        Section(f"Gradients: d{loss}/d(value)", leaf_grads),
+    ]
+
+
+def solution_json(solution: Solution) -> dict:
+    """The public JSON shape of `nncheck run --format json`."""
+    return {
+        "title": solution.problem.title,
+        "loss": {"name": solution.loss, "value": float(np.ravel(solution.value(solution.loss))[0])},
+        "values": {name: value.tolist() for name, value in solution.values.items()},
+        "gradients": {name: grad.tolist() for name, grad in solution.gradients().items()},
+    }
