@@ -40,7 +40,7 @@ def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
         raise NncheckError("layers: expected a mapping with convention, input, activations, ...", where)
     for key in spec:
         if key not in LAYER_KEYS:
-            raise NncheckError(f"layers: unknown key {key!r}; allowed: {', '.join(LAYER_KEYS)}", doc.where("layers", key))
+            raise NncheckError(f"layers: unknown key {key!r}; allowed: {', '.join(LAYER_KEYS)}", doc.key_where("layers", key))
     convention = spec.get("convention")
     if convention not in ("rows", "columns"):
         raise NncheckError("layers.convention: write rows (x @ W + b) or columns (W @ x + b)", doc.where("layers", "convention"))

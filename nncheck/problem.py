@@ -92,7 +92,7 @@ def _check_keys(doc: YamlDoc, mapping: dict, path: tuple, allowed, what: str) ->
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
-            raise NncheckError(f"unknown key {key!r} at {what}; {hint}", doc.where(*path, key))
+            raise NncheckError(f"unknown key {key!r} at {what}; {hint}", doc.key_where(*path, key))
 
 
 def _text(doc: YamlDoc, key: str) -> str | None:

@@ -116,7 +116,7 @@ def read_random_spec(doc: YamlDoc, path: tuple, label: str, name: str) -> Random
         if key not in allowed:
             raise NncheckError(
                 f"{label}: unknown key {key!r} for dist {dist}; allowed: {', '.join(sorted(allowed))}",
-                doc.where(*path, key),
+                doc.key_where(*path, key),
             )
     shape = spec.get("shape")
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape):

@@ -66,6 +66,7 @@ class YamlDoc:
     file: str
     data: Any
     spots: dict[tuple, Spot] = field(default_factory=dict)
+    key_spots: dict[tuple, Location] = field(default_factory=dict)
 
     def where(self, *path) -> Location:
         """The location of the value at `path` (keys and list indices), or its nearest parent."""
@@ -74,6 +75,10 @@ class YamlDoc:
             path = path[:-1]
         spot = self.spots.get(path)
         return spot.location if spot else Location(self.file)
+
+    def key_where(self, *path) -> Location:
+        """The location of the key of the mapping entry at `path`."""
+        return self.key_spots.get(tuple(path)) or self.where(*path)
 
     def text_start(self, *path) -> Location | None:
         """Where the text of the scalar at `path` starts, if it sits on one line."""
@@ -169,11 +174,12 @@ def _build_mapping(node, path: tuple, doc: YamlDoc, depth: int) -> dict:
             raise NncheckError("merge keys (<<) are not supported; write the entries out", key_location)
         key = key_node.value
         if key in result:
-            first = doc.where(*path, key)
+            first = doc.key_where(*path, key)
             raise NncheckError(
                 f"duplicate key {key!r} (first defined at line {first.line}); keep only one",
                 key_location,
             )
+        doc.key_spots[path + (key,)] = key_location
         result[key] = _build(value_node, path + (key,), doc, depth + 1)
     return result
 

@@ -1,0 +1,123 @@
+"""The `nncheck` command, driven through click's runner as a user would."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from nncheck import __version__
+from nncheck.cli import cli
+
+RELU4 = "problems/relu-4-samples.yaml"
+
+
+def invoke(*args, **env):
+    return CliRunner().invoke(cli, list(args), env=env or None)
+
+
+def test_run_table_shows_values_deltas_and_gradients():
+    result = invoke("run", RELU4)
+    assert result.exit_code == 0
+    out = result.output
+    assert "Loss L = 2.38554" in out
+    for label in ("Forward pass", "dL/dz", "dL/dW1", "dL/db2", "x @ W1 + b1"):
+        assert label in out
+    assert "-2.732" in out and "0.1536" in out
+    assert "⎡" in out and "⎦" in out
+
+
+def test_run_json_is_one_object_with_every_value_and_gradient():
+    result = invoke("run", RELU4, "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["title"] == "Two-layer ReLU regression on four samples"
+    assert data["loss"]["name"] == "L"
+    assert data["loss"]["value"] == pytest.approx(2.38554)
+    assert list(data["values"]) == ["x", "t", "W1", "b1", "W2", "b2", "z", "h", "y", "L"]
+    assert list(data["gradients"]) == list(data["values"])
+    assert data["gradients"]["b2"] == pytest.approx(-2.732)
+    assert data["gradients"]["W1"] == [pytest.approx(r) for r in ([0.0122, 0, 0.061], [-0.0268, 0, -0.134])]
+    assert data["values"]["y"] == pytest.approx([-0.338, -0.294, -0.7, -0.7])
+
+
+def test_run_markdown_and_latex():
+    markdown = invoke("run", RELU4, "--format", "markdown")
+    assert markdown.exit_code == 0
+    assert "| dL/dW1 | (2, 3) |" in markdown.output
+    latex = invoke("run", RELU4, "--format", "latex")
+    assert latex.exit_code == 0
+    assert r"\frac{\partial L}{\partial W_{1}} &= \begin{bmatrix} 0.0122 & 0 & 0.061 \\ -0.0268 & 0 & -0.134 \end{bmatrix}" in latex.output
+
+
+def test_precision_rounds_the_table():
+    out = invoke("run", RELU4, "--precision", "2").output
+    assert "Loss L = 2.4" in out
+    assert "0.012" in out and "0.0122" not in out
+
+
+def test_large_tensors_are_summarised_unless_full(write):
+    path = write("big.yaml", "values:\n  x: {shape: [20, 20], seed: 1}\ngraph:\n  L: sum(x)\n")
+    short = invoke("run", path, "--format", "markdown").output
+    assert "…" in short
+    full = invoke("run", path, "--format", "markdown", "--full").output
+    assert "…" not in full
+
+
+def test_check_accepts_good_files_and_reports_each_bad_one(write):
+    bad = write("bad.yaml", "values:\n  x: [1, 2]\ngraph:\n  L: sum(x @ x @ x)\n")
+    result = invoke("check", RELU4, bad)
+    assert result.exit_code == 2
+    assert f"{RELU4}: ok (6 values, 4 nodes, loss L)" in result.output
+    assert "bad.yaml:4:10: error: graph.L: `x @ x @ x`: @ needs vectors or matrices" in result.output
+
+
+def test_check_every_bundled_problem():
+    import glob
+
+    result = invoke("check", *sorted(glob.glob("problems/*.yaml")))
+    assert result.exit_code == 0, result.output
+
+
+def test_version_and_help():
+    assert invoke("--version").output.strip() == f"nncheck, version {__version__}"
+    for command in ([], ["run"], ["check"], ["functions"]):
+        result = invoke(*command, "--help")
+        assert result.exit_code == 0
+        assert "Usage:" in result.output
+
+
+def test_functions_lists_the_language():
+    out = invoke("functions").output
+    assert "smoothmax(z)" in out and "step(z, at_zero=1.0)" in out and "identity(n)" in out
+
+
+def test_missing_file_is_exit_2_without_traceback():
+    result = invoke("run", "no/such/file.yaml")
+    assert result.exit_code == 2
+    assert "no/such/file.yaml: error: cannot read file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_usage_is_exit_2():
+    assert invoke("run", RELU4, "--format", "pdf").exit_code == 2
+
+
+def test_internal_errors_become_exit_3(monkeypatch):
+    import nncheck.solution
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(nncheck.solution.Solution, "gradients", broken)
+    result = invoke("run", RELU4)
+    assert result.exit_code == 3
+    assert "internal error: RuntimeError: boom" in result.output
+
+
+def test_strings_from_the_file_cannot_inject_markup_or_escapes(write):
+    path = write("evil.yaml", 'title: "\\e[31mred [bold]x[/bold]\\u202e"\nvalues:\n  x: [1, 2]\ngraph:\n  L: sum(x[0] * x)\n')
+    result = invoke("run", path)
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "[bold]x[/bold]" in result.output
+    assert "sum(x[0] * x)" in result.output
