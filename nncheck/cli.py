@@ -72,12 +72,13 @@ def _console():
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits shown (json always has full precision).")
 @click.option("--full", is_flag=True, help="Show every entry of large tensors instead of the corners.")
-def run(problem, output_format, precision, full):
+@click.option("--of", "of_node", metavar="NODE", help="Take gradients of this scalar node instead of the loss.")
+def run(problem, output_format, precision, full, of_node):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
     from nncheck.problem import load_problem
     from nncheck.solution import Solution
 
-    solution = Solution(load_problem(problem))
+    solution = Solution(load_problem(problem), loss=of_node)
     solution.gradients()
     if output_format == "json":
         import json

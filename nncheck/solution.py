@@ -13,8 +13,10 @@ from nncheck.tensors import describe_shape
 class Solution:
     """Forward pass done on construction; backward passes computed on demand and kept."""
 
-    def __init__(self, problem: Problem, leaf_values: dict[str, np.ndarray] | None = None):
+    def __init__(self, problem: Problem, leaf_values: dict[str, np.ndarray] | None = None,
+                 loss: str | None = None):
         self.problem = problem
+        self.loss = loss or problem.loss
         self.tape = Tape()
         self.vars: dict[str, Var] = {}
         values = leaf_values if leaf_values is not None else problem.leaf_values()
@@ -30,11 +32,9 @@ class Solution:
                 )
             self.vars[node.name] = self.tape.rename(result)
         self._gradients: dict[str, dict[str, np.ndarray]] = {}
-        self.require_scalar(problem.loss, "loss")
-
-    @property
-    def loss(self) -> str:
-        return self.problem.loss
+        if self.loss not in self.vars:
+            raise NncheckError(f"{self.loss!r} is not a value or node of {problem.path}")
+        self.require_scalar(self.loss, "loss")
 
     @property
     def values(self) -> dict[str, np.ndarray]:
@@ -46,7 +46,7 @@ class Solution:
     def require_scalar(self, name: str, role: str = "node") -> None:
         shape = self.vars[name].value.shape
         if int(np.prod(shape)) != 1:
-            location = self.problem.loss_location if role == "loss" else None
+            location = self.problem.loss_location if name == self.problem.loss else None
             raise NncheckError(
                 f"{role} {name} has shape {describe_shape(shape)}; gradients are taken of a scalar, "
                 f"so reduce it, for example with sum(...) or mean(...)",

@@ -121,3 +121,14 @@ def test_strings_from_the_file_cannot_inject_markup_or_escapes(write):
     assert "\x1b" not in result.output and "\u202e" not in result.output
     assert "[bold]x[/bold]" in result.output
     assert "sum(x[0] * x)" in result.output
+
+
+def test_gradients_of_another_scalar_node(write):
+    path = write("p.yaml", "values:\n  w: 2.0\n  x: 3.0\ngraph:\n  y: sigmoid(w * x)\n  L: (y - 1)**2\n")
+    data = json.loads(invoke("run", path, "--of", "y", "--format", "json").output)
+    s = 1 / (1 + 2.718281828459045 ** -6)
+    assert data["loss"] == {"name": "y", "value": pytest.approx(s)}
+    assert data["gradients"]["w"] == pytest.approx(3 * s * (1 - s))
+    assert data["gradients"]["L"] == 0.0
+    bad = invoke("run", path, "--of", "nope")
+    assert bad.exit_code == 2 and "'nope' is not a value or node" in bad.output

@@ -1,0 +1,328 @@
+"""Cold-start wall time of the installed `nncheck` command, one new process per run.
+
+Measures (each command started N times as a new process, after untimed warm-up runs):
+
+    nncheck run problems/relu-4-samples.yaml
+    nncheck run --format json problems/relu-4-samples.yaml
+    nncheck check problems/relu-4-samples.yaml
+    nncheck --help
+
+and prints median / min / p90 wall seconds with PASS/FAIL against the goal (default
+0.25 s median; `--help` must also be faster than `run`). Then, to guide optimisation:
+
+  * a baseline: the bare interpreter (`python -c pass`), the floor no change can beat;
+  * `-X importtime` (via PYTHONPROFILEIMPORTTIME) of the `run` command: the top modules
+    by self time, the top-level imports by cumulative time, and the total per package;
+  * a phase breakdown of `run` in one fresh process: imports, reading the file,
+    solving, importing the report code, rendering.
+
+Usage:  python benchmarks/bench_cli.py [--runs 21] [--nncheck PATH] [--goal 0.25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_PROBLEM = "problems/relu-4-samples.yaml"
+
+
+def default_nncheck() -> str:
+    """The `nncheck` script next to the running interpreter, else the one on PATH."""
+    beside = Path(sys.executable).parent / "nncheck"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("nncheck") or str(beside)
+
+
+def interpreter_of(script: str) -> str:
+    """The Python that runs `script` (its #! line), falling back to this interpreter."""
+    try:
+        with open(script, "rb") as handle:
+            first = handle.readline().decode("utf-8", "replace").strip()
+    except OSError:
+        return sys.executable
+    if first.startswith("#!"):
+        parts = first[2:].split()
+        if parts and parts[0].endswith("/env") and len(parts) > 1:
+            return shutil.which(parts[1]) or sys.executable
+        if parts and os.path.exists(parts[0]):
+            return parts[0]
+    return sys.executable
+
+
+PYCACHE = Path(tempfile.gettempdir()) / "nncheck-bench-pycache"
+BYTECODE_MODES = {
+    "env": "environment as is",
+    "cached": f"bytecode cached in {PYCACHE} (PYTHONPYCACHEPREFIX), as after a normal install",
+}
+_BYTECODE = "cached"
+
+
+def clean_env(**extra) -> dict:
+    """This process's environment without debugging switches, in the current bytecode mode."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NNCHECK_DEBUG", "PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE", "PYTHONTRACEMALLOC")}
+    if _BYTECODE == "cached":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    env.update(extra)
+    return env
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n*q/100), at least 1
+    return ordered[int(rank) - 1]
+
+
+def time_command(argv: list[str], runs: int, warmup: int, cwd: Path,
+                 expect_output: bool = True) -> tuple[list[float], str | None]:
+    """Wall seconds of `runs` fresh processes; the error text if any run failed."""
+    env = clean_env()
+    error = None
+    for _ in range(warmup):
+        subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0 and error is None:
+            lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            error = f"exit code {done.returncode}: {lines[-1] if lines else '(no message)'}"
+        elif expect_output and not done.stdout and error is None:
+            error = "no output on stdout"
+    return times, error
+
+
+# ---------------------------------------------------------------------------------- importtime
+
+_IMPORT_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)\s*$")
+
+
+def parse_importtime(stderr: str) -> list[tuple[str, int, int, int]]:
+    """(module, self us, cumulative us, nesting level) for each line of -X importtime output."""
+    rows = []
+    for line in stderr.splitlines():
+        match = _IMPORT_LINE.match(line)
+        if match:
+            level = (len(match.group(3)) - 1) // 2
+            rows.append((match.group(4), int(match.group(1)), int(match.group(2)), level))
+    return rows
+
+
+def importtime_report(argv: list[str], runs: int, top: int, cwd: Path, wall_median: float | None) -> None:
+    self_us: dict[str, list[int]] = defaultdict(list)
+    cum_us: dict[str, list[int]] = defaultdict(list)
+    toplevel: set[str] = set()
+    totals, walls = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, env=clean_env(PYTHONPROFILEIMPORTTIME="1"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        walls.append(time.perf_counter() - start)
+        rows = parse_importtime(done.stderr.decode("utf-8", "replace"))
+        if not rows:
+            print("  (no -X importtime output; is the command a Python script?)")
+            return
+        totals.append(sum(r[1] for r in rows))
+        for module, self_time, cumulative, level in rows:
+            self_us[module].append(self_time)
+            cum_us[module].append(cumulative)
+            if level == 0:
+                toplevel.add(module)
+    med_self = {m: statistics.median(v) for m, v in self_us.items()}
+    med_cum = {m: statistics.median(v) for m, v in cum_us.items()}
+    total_ms = statistics.median(totals) / 1000
+    wall_ms = statistics.median(walls) * 1000
+    print(f"  median of {runs} runs; {len(med_self)} modules imported; all imports together: {total_ms:.1f} ms,")
+    print(f"  {100 * total_ms / wall_ms:.0f}% of this mode's {wall_ms:.0f} ms wall time (importtime itself adds overhead"
+          + (f"; without it `run` takes {wall_median * 1000:.0f} ms)" if wall_median else ")"))
+
+    print(f"\n  top {top} modules by self time (ms):")
+    print(f"    {'self':>7} {'cumul':>7}  module")
+    for module in sorted(med_self, key=med_self.get, reverse=True)[:top]:
+        print(f"    {med_self[module] / 1000:7.1f} {med_cum[module] / 1000:7.1f}  {module}")
+
+    print(f"\n  top {top} imports made by the command itself (level 0, cumulative ms):")
+    for module in sorted(toplevel, key=med_cum.get, reverse=True)[:top]:
+        print(f"    {med_cum[module] / 1000:7.1f}  {module}")
+
+    per_package: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    for module, value in med_self.items():
+        package = module.split(".")[0].lstrip("_") or module
+        per_package[package] += value
+        counts[package] += 1
+    print(f"\n  self time summed per top-level package (ms), top {top}:")
+    for package in sorted(per_package, key=per_package.get, reverse=True)[:top]:
+        print(f"    {per_package[package] / 1000:7.1f}  {package} ({counts[package]} modules)")
+
+
+# ---------------------------------------------------------------------------------- phases
+
+PHASES_SNIPPET = r"""
+import io, sys, time
+t0 = time.perf_counter()
+import nncheck.cli
+t1 = time.perf_counter()
+from nncheck.problem import load_problem
+from nncheck.solution import Solution
+t2 = time.perf_counter()
+problem = load_problem(sys.argv[1])
+t3 = time.perf_counter()
+solution = Solution(problem)
+solution.gradients()
+t4 = time.perf_counter()
+from rich.console import Console
+from nncheck.reports.table import render_solution
+t5 = time.perf_counter()
+console = Console(file=io.StringIO(), highlight=False, width=200, soft_wrap=False)
+render_solution(solution, console, 6, False)
+t6 = time.perf_counter()
+import json
+from nncheck.reports.sections import solution_json
+t7 = time.perf_counter()
+json.dumps(solution_json(solution))
+t8 = time.perf_counter()
+for name, a, b in [
+    ("import nncheck.cli (click)", t0, t1),
+    ("import problem + solution (numpy, yaml, ...)", t1, t2),
+    ("load_problem (read + validate YAML)", t2, t3),
+    ("Solution + gradients", t3, t4),
+    ("import rich + reports.table", t4, t5),
+    ("render table", t5, t6),
+    ("import reports.sections (json)", t6, t7),
+    ("json report", t7, t8),
+]:
+    print(f"{name}\t{(b - a) * 1000:.2f}")
+"""
+
+
+def phases_report(python: str, problem: str, runs: int, cwd: Path) -> None:
+    samples: dict[str, list[float]] = defaultdict(list)
+    order: list[str] = []
+    for _ in range(runs):
+        done = subprocess.run([python, "-c", PHASES_SNIPPET, problem], cwd=cwd, env=clean_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if done.returncode != 0:
+            lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            print(f"  (phase breakdown unavailable: {lines[-1] if lines else 'failed'})")
+            return
+        for line in done.stdout.decode().splitlines():
+            name, value = line.rsplit("\t", 1)
+            if name not in samples:
+                order.append(name)
+            samples[name].append(float(value))
+    print(f"  median ms of {runs} fresh processes (`{Path(python).name} -c ...`, in the order `run` does them):")
+    for name in order:
+        print(f"    {statistics.median(samples[name]):7.1f}  {name}")
+
+
+# ---------------------------------------------------------------------------------- main
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--nncheck", default=default_nncheck(),
+                        help="the nncheck executable (default: the one next to this Python: %(default)s)")
+    parser.add_argument("--runs", type=int, default=21, help="timed runs per command (default %(default)s)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed runs per command first (default %(default)s)")
+    parser.add_argument("--goal", type=float, default=0.25, help="median wall-time goal in seconds (default %(default)s)")
+    parser.add_argument("--problem", default=DEFAULT_PROBLEM, help="problem file, relative to --cwd (default %(default)s)")
+    parser.add_argument("--cwd", default=str(REPO), help="directory the commands run in (default: the repository)")
+    parser.add_argument("--bytecode", choices=("both", "env", "cached"), default="both",
+                        help="env: this environment as is (PYTHONDONTWRITEBYTECODE, if set, forces recompiling); "
+                             "cached: bytecode kept in a temp dir like a normal install; both (default)")
+    parser.add_argument("--importtime-runs", type=int, default=5, help="runs to take importtime medians over (0: skip)")
+    parser.add_argument("--phase-runs", type=int, default=5, help="runs for the phase breakdown (0: skip)")
+    parser.add_argument("--top", type=int, default=10, help="rows in the importtime tables (default %(default)s)")
+    args = parser.parse_args()
+
+    exe = args.nncheck
+    if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
+        print(f"bench_cli: {exe} is not an executable file; pass --nncheck PATH", file=sys.stderr)
+        return 2
+    cwd = Path(args.cwd)
+    python = interpreter_of(exe)
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+
+    print("nncheck cold-start benchmark")
+    print(f"  executable : {exe}")
+    print(f"  interpreter: {python}")
+    print(f"  cwd        : {cwd}")
+    print(f"  cpus       : {os.cpu_count()}   load average before: "
+          f"{' '.join(f'{x:.2f}' for x in load) if load else 'n/a'}")
+    print(f"  runs       : {args.runs} timed (+{args.warmup} warm-up) per command, each a new process")
+    print()
+
+    commands = [
+        ("run", [exe, "run", args.problem]),
+        ("run --format json", [exe, "run", "--format", "json", args.problem]),
+        ("check", [exe, "check", args.problem]),
+        ("--help", [exe, "--help"]),
+    ]
+    baseline = [("python -c pass", [python, "-c", "pass"]),
+                ("python -c 'import numpy'", [python, "-c", "import numpy"])]
+
+    global _BYTECODE
+    modes = ["env", "cached"] if args.bytecode == "both" else [args.bytecode]
+    medians: dict[tuple[str, str], float] = {}
+    for mode in modes:
+        _BYTECODE = mode
+        print(f"bytecode: {mode} - {BYTECODE_MODES[mode]}"
+              + (" [PYTHONDONTWRITEBYTECODE=1 here: nncheck's own sources are compiled on every run]"
+                 if mode == "env" and os.environ.get("PYTHONDONTWRITEBYTECODE") else ""))
+        print(f"  {'command':<28} {'median':>8} {'min':>8} {'p90':>8}  verdict (goal: median <= {args.goal:.2f} s)")
+        rows = [(label, argv, False) for label, argv in commands] + [(label, argv, True) for label, argv in baseline]
+        for label, argv, is_baseline in rows:
+            times, error = time_command(argv, args.runs, args.warmup, cwd, expect_output=not is_baseline)
+            med = statistics.median(times)
+            medians[mode, label] = med
+            if error:
+                verdict = f"ERROR {error}"
+            elif is_baseline:
+                verdict = "(baseline: the interpreter alone, no goal)"
+            elif label == "--help":
+                faster = med < medians.get((mode, "run"), float("inf"))
+                ok = med <= args.goal and faster
+                verdict = ("PASS" if ok else "FAIL") + (" (faster than run)" if faster else " (NOT faster than run)")
+            else:
+                verdict = "PASS" if med <= args.goal else f"FAIL (+{med - args.goal:.3f} s over)"
+            shown = label if is_baseline else f"nncheck {label}"
+            print(f"  {shown:<28} {med:8.3f} {min(times):8.3f} {percentile(times, 90):8.3f}  {verdict}")
+        print()
+    if len(modes) == 2:
+        cost = medians["env", "run"] - medians["cached", "run"]
+        print(f"compiling sources on every run (env - cached, `run`): {cost * 1000:+.0f} ms\n")
+
+    # the breakdowns use the last mode measured (cached, unless --bytecode env)
+    print(f"breakdowns below: bytecode {_BYTECODE}")
+    run_median = medians.get((_BYTECODE, "run"))
+    if args.importtime_runs > 0:
+        print(f"\nimport time of `nncheck run {args.problem}` (python -X importtime):")
+        importtime_report(commands[0][1], args.importtime_runs, args.top, cwd, run_median)
+    if args.phase_runs > 0:
+        print(f"\nphase breakdown of `run` (inside one process):")
+        phases_report(python, args.problem, args.phase_runs, cwd)
+    load_after = os.getloadavg() if hasattr(os, "getloadavg") else None
+    if load_after:
+        print(f"\nload average after: {' '.join(f'{x:.2f}' for x in load_after)}"
+              f"{'  (busy machine: figures may be inflated)' if load_after[0] > (os.cpu_count() or 1) * 0.75 else ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
