@@ -8,7 +8,14 @@ Measures (each command started N times as a new process, after untimed warm-up r
     nncheck --help
 
 and prints median / min / p90 wall seconds with PASS/FAIL against the goal (default
-0.25 s median; `--help` must also be faster than `run`). Then, to guide optimisation:
+0.25 s median; `--help` must also be faster than `run`).
+
+It does so twice (--bytecode both): with the environment as is, and with compiled bytecode
+cached in a temp dir (PYTHONPYCACHEPREFIX). The two differ when PYTHONDONTWRITEBYTECODE=1
+is set and nncheck is installed in editable mode: then nncheck's own sources are compiled
+again in every process, which a normal installation does not do.
+
+Then, to guide optimisation:
 
   * a baseline: the bare interpreter (`python -c pass`), the floor no change can beat;
   * `-X importtime` (via PYTHONPROFILEIMPORTTIME) of the `run` command: the top modules

@@ -55,7 +55,13 @@ class NncheckGroup(click.Group):
 @click.group(cls=NncheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="nncheck")
 def cli():
-    """Check neural-network homework: run forward and backward passes of a problem file."""
+    """Check neural-network homework.
+
+    \b
+    nncheck run PROBLEM         every value and gradient of a problem
+    nncheck template PROBLEM    an answer file to fill in
+    nncheck verify ANSWERS...   what is right, what is wrong, and why
+    """
 
 
 def _console():
@@ -121,6 +127,40 @@ def check(problems):
             f"{path}: ok ({len(problem.leaves)} values, {len(problem.nodes)} nodes, loss {problem.loss})"
         ))
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--problem", "problem_override", type=click.Path(dir_okay=False),
+              help="Check every answer file against this problem instead of its problem: line.")
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="table for people; json writes one object per answer file, one per line.")
+@click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
+              help="Significant digits shown in the table.")
+def verify(paths, problem_override, output_format, precision):
+    """Check answer files (or directories of them) item by item."""
+    from nncheck.batch import verify_paths
+
+    sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error))
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the template to this file.")
+def template(problem, output):
+    """Print an answer file to fill in for PROBLEM."""
+    from nncheck.problem import load_problem
+    from nncheck.template import answer_template, relative_problem_path
+
+    text = answer_template(load_problem(problem), relative_problem_path(problem, output))
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if os.path.exists(output):
+        raise NncheckError(f"{output} exists already; choose another file name or delete it first")
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"wrote {output}")
 
 
 @cli.command()

@@ -60,7 +60,7 @@ class Tape:
 
     def rename(self, var: Var) -> Var:
         """A named graph node: an identity step so the node has a gradient of its own."""
-        return self._record(Var(var.value, (var,), _NODE, needs_grad=var.needs_grad))
+        return self._record(Var(var.value, (var,), _NODE))
 
 
 _NODE = Primitive("node", lambda x: x, (lambda g, ans, x: g,))
@@ -78,10 +78,12 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.reshape(shape)
 
 
-def backward(tape: Tape, root: Var, wanted: Iterable[Var] | None = None) -> list:
+def backward(tape: Tape, root: Var, wanted: Iterable[Var] | None = None, rules: dict | None = None) -> list:
     """Gradients of the scalar `root` with respect to every var (None where zero).
 
-    With `wanted`, only the paths from root to those vars are computed.
+    With `wanted`, only the paths from root to those vars are computed. `rules` replaces
+    the gradient rules of primitives by name (to recompute a gradient the way a common
+    mistake would).
     """
     grads: list = [None] * len(tape.vars)
     grads[root.index] = np.ones_like(root.value)
@@ -91,7 +93,8 @@ def backward(tape: Tape, root: Var, wanted: Iterable[Var] | None = None) -> list
         if g is None or not var.parents:
             continue
         arg_values = [p.value for p in var.parents]
-        for parent, rule in zip(var.parents, var.primitive.grads):
+        grad_rules = rules.get(var.primitive.name, var.primitive.grads) if rules else var.primitive.grads
+        for parent, rule in zip(var.parents, grad_rules):
             if rule is None or not parent.needs_grad:
                 continue
             if reaches is not None and not reaches[parent.index]:

@@ -77,10 +77,10 @@ def _as_matrices(a, b, g):
     """Lift vector operands of @ to matrices (and g with them), as numpy's @ does."""
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
-    if a.ndim == 1:
-        g = np.expand_dims(g, -2)
     if b.ndim == 1:
-        g = np.expand_dims(g, -1)
+        g = g[..., None]
+    if a.ndim == 1:
+        g = g[..., None, :]
     return a2, b2, g
 
 

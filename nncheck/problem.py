@@ -8,15 +8,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nncheck.asks import AskItem, read_asks
 from nncheck.errors import ErrorCollector, Location, NncheckError
 from nncheck.formula import FUNCTIONS, Call, Formula, Index, Name, parse_formula
 from nncheck.layers import NodeText, expand_layers
-from nncheck.tensors import RandomSpec, read_random_spec, read_tensor
+from nncheck.tensors import RandomSpec, name_seed, read_random_spec, read_tensor
+from nncheck.tolerance import Tolerance, read_tolerance
 from nncheck.yamlfile import YamlDoc, read_yaml
 
-TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss")
+TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss", "ask", "tolerance")
 TEXT_KEYS = ("title", "description", "source")
 MAX_NAMES = 2000
+REDRAW_SEED_STEP = 1_000_003
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_NAMES = set(FUNCTIONS) | {"T", "None", "True", "False", "and", "or", "not", "in", "is", "if", "else"}
 
@@ -36,6 +39,17 @@ class Leaf:
 
     def initial_value(self) -> np.ndarray:
         return self.value if self.value is not None else self.spec.draw()
+
+    def redrawn_value(self, draw: int) -> np.ndarray:
+        """Another value of the same shape and kind, for checking formulas (draw >= 1)."""
+        if self.spec is not None:
+            return self.spec.draw(seed_offset=REDRAW_SEED_STEP * draw)
+        rng = np.random.default_rng(name_seed(self.name) + REDRAW_SEED_STEP * draw)
+        low, high = float(self.value.min()), float(self.value.max())
+        if np.all(self.value == np.round(self.value)) and low < high:
+            return rng.integers(int(low), int(high), self.value.shape, endpoint=True).astype(float)
+        scale = max(1.0, float(np.max(np.abs(self.value))))
+        return rng.normal(0.0, scale, self.value.shape)
 
 
 @dataclass
@@ -57,6 +71,8 @@ class Problem:
     nodes: list[Node]
     loss: str
     loss_location: Location
+    asks: list[AskItem] = field(default_factory=list)
+    tolerance: Tolerance = field(default_factory=Tolerance)
     doc: YamlDoc = field(repr=False, default=None)
 
     @property
@@ -65,6 +81,9 @@ class Problem:
 
     def leaf_values(self) -> dict[str, np.ndarray]:
         return {name: leaf.initial_value() for name, leaf in self.leaves.items()}
+
+    def redrawn_values(self, draw: int) -> dict[str, np.ndarray]:
+        return {name: leaf.redrawn_value(draw) for name, leaf in self.leaves.items()}
 
 
 def load_problem(path: str) -> Problem:
@@ -83,8 +102,10 @@ def problem_from_doc(doc: YamlDoc) -> Problem:
         leaves[name] = Leaf(name, doc.where("layers"), spec=spec)
     nodes = _parse_nodes(doc, node_texts, leaves)
     loss, loss_location = _loss_name(doc, nodes)
+    asks = read_asks(doc, list(leaves) + [node.name for node in nodes])
+    tolerance = read_tolerance(doc, ("tolerance",), "tolerance") if "tolerance" in doc.data else Tolerance()
     return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
-                   leaves, nodes, loss, loss_location, doc)
+                   leaves, nodes, loss, loss_location, asks, tolerance, doc)
 
 
 def _check_keys(doc: YamlDoc, mapping: dict, path: tuple, allowed, what: str) -> None:

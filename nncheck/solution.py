@@ -74,3 +74,9 @@ class Solution:
 
     def gradient(self, of: str, wrt: str) -> np.ndarray:
         return self.gradients(of)[wrt]
+
+    def gradient_with_rules(self, of: str, wrt: str, rules: dict) -> np.ndarray:
+        """d(of)/d(wrt) with some primitives' gradient rules replaced (not kept)."""
+        var = self.vars[wrt]
+        grad = backward(self.tape, self.vars[of], wanted=[var], rules=rules)[var.index]
+        return np.zeros_like(var.value) if grad is None else grad

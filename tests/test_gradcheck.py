@@ -16,7 +16,7 @@ import pytest
 
 from nncheck import engine
 from nncheck.formula import BINARY_OPERATORS, COMPARISONS, FUNCTIONS
-from nncheck.primitives import PRIMITIVES
+from nncheck.primitives import PRIMITIVES, Primitive
 from nncheck.problem import problem_from_doc
 from nncheck.solution import Solution
 from nncheck.yamlfile import parse_yaml
@@ -137,6 +137,8 @@ PRIMITIVE_CASES = [
     case("a @ b", "matmul-(n,k)@(b,k,m)", a=normal(3, 4), b=normal(2, 4, 2)),
     case("a @ b", "matmul-(b,n,k)@(k,)", a=normal(2, 3, 4), b=normal(4)),
     case("a @ b", "matmul-(k,)@(b,k,m)", a=normal(4), b=normal(2, 4, 3)),
+    case("a @ b", "matmul-batch-broadcast", a=normal(2, 1, 3, 4), b=normal(3, 4, 2)),
+    case("x @ x", "matmul-same-leaf-twice", x=normal(3, 3)),
     case("x.T", "transpose-matrix", x=normal(3, 4)),
     case("transpose(x) @ y", "transpose-3d", x=normal(2, 3, 4), y=normal(2, 5)),
     case("x.T", "transpose-vector", x=normal(4)),
@@ -149,10 +151,12 @@ PRIMITIVE_CASES = [
     case("softmax(z)", "softmax-batch", z=normal(2, 3, 4)),
     case("smoothmax(z)", "smoothmax-matrix", z=normal(3, 5)),
     case("smoothmax(z)", "smoothmax-vector", z=normal(4)),
+    case("smoothmax(z)", "smoothmax-batch", z=normal(2, 3, 4)),
     case("dsigmoid(z)", "dsigmoid", z=2 * normal(3, 4)),
     case("dtanh(z)", "dtanh", z=normal(3, 4)),
     case("dsmoothmax(z)", "dsmoothmax-matrix", z=normal(3, 4)),
     case("dsmoothmax(z)", "dsmoothmax-vector", z=normal(5)),
+    case("dsmoothmax(z)", "dsmoothmax-batch", z=normal(2, 2, 3)),
     # elementwise functions
     case("exp(x)", "exp", x=normal(3, 4)),
     case("log(x)", "log", x=positive(3, 4)),
@@ -164,6 +168,7 @@ PRIMITIVE_CASES = [
     case("minimum(u, v)", "minimum-(3,1)-(1,4)", u=distinct(3, 1), v=distinct(1, 4) + 0.05),
     case("where(m > 0, a, b)", "where", m=away_from_zero(3, 4), a=normal(3, 4), b=normal(3, 4)),
     case("where(m > 0, a, b)", "where-broadcast", m=away_from_zero(3, 1), a=normal(4), b=np.array(0.3)),
+    case("where(x > 0, x, 0.1 * x)", "where-same-leaf", x=away_from_zero(3, 4)),
     # reductions
     case("sum(x)", "sum-all", x=normal(3, 4)),
     case("sum(x, axis=0)", "sum-axis0", x=normal(3, 4)),
@@ -182,6 +187,7 @@ PRIMITIVE_CASES = [
     case("norm(v)", "norm-vector", v=normal(5)),
     # building matrices
     case("outer(a, b)", "outer", a=normal(3), b=normal(4)),
+    case("outer(M, v)", "outer-flattens-a-matrix", M=normal(2, 2), v=normal(3)),
     case("diag(v)", "diag-vector-to-matrix", v=normal(4)),
     case("diag(M)", "diag-square", M=normal(4, 4)),
     case("diag(M)", "diag-wide", M=normal(3, 5)),
@@ -198,6 +204,7 @@ PRIMITIVE_CASES = [
     case("x[0, ..., None]", "index-int-ellipsis-none", x=normal(2, 3, 4)),
     case("x[1:, None] * x[:-1]", "index-overlapping", x=normal(4, 3)),
     case("v[-1] * v[0:2]", "index-vector", v=normal(4)),
+    case("x[3:0:-1, -2:]", "index-reversed-range", x=normal(5, 3)),
 ]
 
 
@@ -233,8 +240,8 @@ def test_every_gradient_rule_has_a_finite_difference_check():
 
 
 def test_a_new_primitive_without_a_case_is_noticed(monkeypatch):
-    monkeypatch.setitem(PRIMITIVES, "cube", PRIMITIVES["pow"].__class__(
-        "cube", lambda x: x ** 3, (lambda g, ans, x: 3 * g * x ** 2,)))
+    cube = Primitive("cube", lambda x: x ** 3, (lambda g, ans, x: 3 * g * x ** 2,))
+    monkeypatch.setitem(PRIMITIVES, "cube", cube)
     assert all_rules(PRIMITIVES) - rules_exercised(PRIMITIVE_CASES) == {("cube", 0)}
 
 
@@ -417,7 +424,8 @@ def random_graph(seed: int):
     graph = {}
     current = "x"
     for k in range(1, int(rng.integers(3, 6)) + 1):
-        step = rng.choice(["linear", "columns", "activation", "scale", "residual", "center", "mix", "slice"])
+        step = rng.choice(["linear", "columns", "activation", "scale", "residual", "center", "mix", "slice"],
+                          p=[0.2, 0.1, 0.3, 0.1, 0.05, 0.1, 0.1, 0.05])
         name = f"h{k}"
         if step == "linear":
             d2 = int(rng.integers(2, 4))

@@ -1,0 +1,88 @@
+"""Answer files: which problem, whose answers, and each answer as written."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from nncheck.asks import parse_quantity
+from nncheck.errors import Location, NncheckError
+from nncheck.yamlfile import YamlDoc, read_yaml
+
+ANSWER_FILE_KEYS = ("problem", "student", "answers")
+MAX_ANSWERS = 1000
+
+
+@dataclass
+class Answer:
+    """One answer as the student wrote it: a number or nested list, a formula, or nothing."""
+
+    id: str
+    raw: Any
+    path: tuple
+    location: Location
+    text_start: Location | None = None
+
+    @property
+    def is_missing(self) -> bool:
+        return self.raw is None or (isinstance(self.raw, str) and not self.raw.strip())
+
+    @property
+    def is_formula(self) -> bool:
+        return isinstance(self.raw, str) and not self.is_missing
+
+
+@dataclass
+class AnswerFile:
+    path: str
+    problem_path: str | None
+    student: str
+    answers: dict[str, Answer] = field(default_factory=dict)
+    doc: YamlDoc | None = None
+
+
+def normalize_id(key: str) -> str:
+    """`dL / dW1` and `dL/dW1` name the same item."""
+    quantity = parse_quantity(key)
+    return str(quantity) if quantity else str(key).strip()
+
+
+def load_answer_file(path: str, problem_override: str | None = None) -> AnswerFile:
+    """Read an answer file; `problem:` is resolved relative to the answer file."""
+    doc = read_yaml(path)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise NncheckError("an answer file is a mapping with problem:, student: and answers:", doc.where())
+    for key in data:
+        if key not in ANSWER_FILE_KEYS:
+            close = difflib.get_close_matches(key, ANSWER_FILE_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(ANSWER_FILE_KEYS)}"
+            raise NncheckError(f"unknown key {key!r}; {hint}", doc.key_where(key))
+    problem_path = problem_override
+    if problem_path is None:
+        written = data.get("problem")
+        if not isinstance(written, str) or not written.strip():
+            raise NncheckError("problem: name the problem file (relative to this file), or pass --problem",
+                               doc.where("problem") if "problem" in data else doc.where())
+        problem_path = os.path.normpath(os.path.join(os.path.dirname(path), written.strip()))
+    student = data.get("student")
+    if student is not None and not isinstance(student, (str, int)):
+        raise NncheckError("student: expected a name or id", doc.where("student"))
+    section = data.get("answers")
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise NncheckError("answers: expected a mapping such as dL/dW1: [[...]]", doc.where("answers"))
+    if len(section) > MAX_ANSWERS:
+        raise NncheckError(f"answers: more than {MAX_ANSWERS} answers", doc.where("answers"))
+    result = AnswerFile(path, problem_path, "" if student is None else str(student), doc=doc)
+    for key, raw in section.items():
+        item_id = normalize_id(key)
+        if item_id in result.answers:
+            raise NncheckError(f"{key!r} names the same item as {result.answers[item_id].id!r}; keep one",
+                               doc.key_where("answers", key))
+        result.answers[item_id] = Answer(item_id, raw, ("answers", key), doc.where("answers", key),
+                                         doc.text_start("answers", key))
+    return result

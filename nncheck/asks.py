@@ -1,0 +1,168 @@
+"""What a problem asks (`ask:`), for how many points, and the quantities answers name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nncheck.errors import ErrorCollector, Location, NncheckError
+from nncheck.formula import Formula, parse_formula
+from nncheck.tensors import read_tensor
+from nncheck.tolerance import Tolerance, read_tolerance
+from nncheck.yamlfile import YamlDoc
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+ASK_KEYS = ("id", "points", "tolerance", "visibility", "expected", "mistakes", "prompt")
+MISTAKE_KEYS = ("formula", "value", "message", "points")
+MAX_ASKS = 500
+_GRADIENT = re.compile(r"^d([A-Za-z_][A-Za-z0-9_]*)\s*/\s*d([A-Za-z_][A-Za-z0-9_]*)$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A node or leaf's value (`of` is None), or the gradient d(of)/d(name)."""
+
+    name: str
+    of: str | None = None
+
+    def __str__(self) -> str:
+        return f"d{self.of}/d{self.name}" if self.of else self.name
+
+
+def parse_quantity(text: str) -> Quantity | None:
+    """`y` -> value of y; `dL/dW1` -> gradient of L with respect to W1; else None."""
+    text = str(text).strip()
+    if _NAME.match(text):
+        return Quantity(text)
+    match = _GRADIENT.match(text)
+    return Quantity(match.group(2), match.group(1)) if match else None
+
+
+@dataclass
+class Mistake:
+    """A wrong answer the author anticipates: a formula or a value, a message, partial points."""
+
+    message: str
+    points: float
+    location: Location
+    formula: Formula | None = None
+    value: np.ndarray | None = None
+
+
+@dataclass
+class AskItem:
+    id: str
+    quantity: Quantity | None
+    points: float
+    visibility: str
+    location: Location
+    tolerance: Tolerance | None = None
+    expected: np.ndarray | None = None
+    mistakes: list[Mistake] = field(default_factory=list)
+    prompt: str = ""
+
+    @property
+    def visible(self) -> bool:
+        return self.visibility == "visible"
+
+
+def read_asks(doc: YamlDoc, names: list[str]) -> list[AskItem]:
+    """The `ask:` list of a problem file, checked against the problem's names."""
+    section = doc.data.get("ask")
+    if section is None:
+        return []
+    if not isinstance(section, list) or len(section) > MAX_ASKS:
+        raise NncheckError(f"ask: expected a list of items (at most {MAX_ASKS}), such as - id: dL/dW1", doc.where("ask"))
+    errors = ErrorCollector()
+    items: list[AskItem] = []
+    for i in range(len(section)):
+        try:
+            item = _read_item(doc, ("ask", i), f"ask[{i}]", names)
+            if any(other.id == item.id for other in items):
+                raise NncheckError(f"ask[{i}]: {item.id!r} is asked twice; give each item once", item.location)
+            items.append(item)
+        except NncheckError as error:
+            errors.add(error)
+    errors.raise_if_any()
+    return items
+
+
+def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskItem:
+    spec = doc.data["ask"][path[1]]
+    where = doc.where(*path)
+    if isinstance(spec, str):
+        spec = {"id": spec}
+    if not isinstance(spec, dict):
+        raise NncheckError(f"{label}: expected a mapping such as {{id: dL/dW1, points: 2}}", where)
+    for key in spec:
+        if key not in ASK_KEYS:
+            raise NncheckError(f"{label}: unknown key {key!r}; allowed: {', '.join(ASK_KEYS)}", doc.key_where(*path, key))
+    item_id = spec.get("id")
+    if not isinstance(item_id, str) or not item_id.strip():
+        raise NncheckError(f"{label}: id must name what is asked, such as dL/dW1 or y", where)
+    quantity = parse_quantity(item_id)
+    expected = read_tensor(doc, path + ("expected",), f"{label}.expected") if "expected" in spec else None
+    if expected is None:
+        if quantity is None:
+            raise NncheckError(
+                f"{label}: {item_id!r} is neither a name nor a gradient dA/dB; give expected: for other quantities",
+                doc.where(*path, "id"),
+            )
+        for name in filter(None, (quantity.name, quantity.of)):
+            if name not in names:
+                raise NncheckError(f"{label}: {name!r} is not a value or node of this problem", doc.where(*path, "id"))
+    visibility = spec.get("visibility", "visible")
+    if visibility not in VISIBILITIES:
+        raise NncheckError(f"{label}.visibility: use one of {', '.join(VISIBILITIES)}", doc.where(*path, "visibility"))
+    tolerance = read_tolerance(doc, path + ("tolerance",), f"{label}.tolerance") if "tolerance" in spec else None
+    mistakes = [_read_mistake(doc, path + ("mistakes", j), f"{label}.mistakes[{j}]")
+                for j in range(len(_list(doc, spec, path, "mistakes", label)))]
+    prompt = spec.get("prompt", "")
+    if not isinstance(prompt, str):
+        raise NncheckError(f"{label}.prompt: expected text", doc.where(*path, "prompt"))
+    return AskItem(item_id.strip(), quantity if expected is None else None,
+                   _points(doc, spec, path, label, 1.0), visibility, where,
+                   tolerance, expected, mistakes, prompt)
+
+
+def _list(doc: YamlDoc, spec: dict, path: tuple, key: str, label: str) -> list:
+    value = spec.get(key, [])
+    if not isinstance(value, list):
+        raise NncheckError(f"{label}.{key}: expected a list", doc.where(*path, key))
+    return value
+
+
+def _points(doc: YamlDoc, spec: dict, path: tuple, label: str, default: float) -> float:
+    points = spec.get("points", default)
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not np.isfinite(points) or points < 0:
+        raise NncheckError(f"{label}.points: expected a number >= 0", doc.where(*path, "points"))
+    return float(points)
+
+
+def _read_mistake(doc: YamlDoc, path: tuple, label: str) -> Mistake:
+    spec = doc.data
+    for key in path:
+        spec = spec[key]
+    where = doc.where(*path)
+    if not isinstance(spec, dict):
+        raise NncheckError(f"{label}: expected a mapping with formula (or value) and message", where)
+    for key in spec:
+        if key not in MISTAKE_KEYS:
+            raise NncheckError(f"{label}: unknown key {key!r}; allowed: {', '.join(MISTAKE_KEYS)}", doc.key_where(*path, key))
+    message = spec.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise NncheckError(f"{label}: give a message that explains the mistake", where)
+    if ("formula" in spec) == ("value" in spec):
+        raise NncheckError(f"{label}: give either formula: or value:", where)
+    mistake = Mistake(message.strip(), _points(doc, spec, path, label, 0.0), where)
+    if "formula" in spec:
+        text = spec["formula"]
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = repr(text)
+        mistake.formula = parse_formula(text, f"{label}.formula", doc.text_start(*path, "formula") or doc.where(*path, "formula"))
+    else:
+        mistake.value = read_tensor(doc, path + ("value",), f"{label}.value")
+    return mistake
