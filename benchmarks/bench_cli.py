@@ -114,6 +114,49 @@ def time_command(argv: list[str], runs: int, warmup: int, cwd: Path,
     return times, error
 
 
+# ---------------------------------------------------------------------------------- noise
+
+class OtherLoad:
+    """CPU time used by other processes from creation to stop(), from /proc/stat (Linux only)."""
+
+    def __init__(self):
+        self.start = (self._busy(), self._own(), time.perf_counter())
+        self.end = self.start
+
+    def stop(self) -> "OtherLoad":
+        self.end = (self._busy(), self._own(), time.perf_counter())
+        return self
+
+    @staticmethod
+    def _busy():
+        try:
+            with open("/proc/stat", encoding="ascii") as stat:
+                fields = [int(v) for v in stat.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _own():
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    def share(self) -> float | None:
+        """Other processes' CPU time as a share of the machine's capacity over the interval."""
+        if self.start[0] is None or self.end[0] is None or self.end[2] <= self.start[2]:
+            return None
+        others = (self.end[0] - self.start[0]) - (self.end[1] - self.start[1])
+        return max(0.0, others) / ((self.end[2] - self.start[2]) * (os.cpu_count() or 1))
+
+    def describe(self) -> str:
+        share = self.share()
+        if share is None:
+            return "other processes' CPU use: unknown"
+        warning = "  WARNING: busy machine, figures are unreliable; rerun when idle" if share > 0.05 else ""
+        return f"other processes used {100 * share:.0f}% of the {os.cpu_count()} cpus meanwhile{warning}"
+
+
 # ---------------------------------------------------------------------------------- importtime
 
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)\s*$")
@@ -264,14 +307,15 @@ def main() -> int:
         return 2
     cwd = Path(args.cwd)
     python = interpreter_of(exe)
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    overall = OtherLoad()
+    loadavg = os.getloadavg() if hasattr(os, "getloadavg") else None
 
     print("nncheck cold-start benchmark")
     print(f"  executable : {exe}")
     print(f"  interpreter: {python}")
     print(f"  cwd        : {cwd}")
     print(f"  cpus       : {os.cpu_count()}   load average before: "
-          f"{' '.join(f'{x:.2f}' for x in load) if load else 'n/a'}")
+          f"{' '.join(f'{x:.2f}' for x in loadavg) if loadavg else 'n/a'}")
     print(f"  runs       : {args.runs} timed (+{args.warmup} warm-up) per command, each a new process")
     print()
 
@@ -294,6 +338,7 @@ def main() -> int:
                  if mode == "env" and os.environ.get("PYTHONDONTWRITEBYTECODE") else ""))
         print(f"  {'command':<28} {'median':>8} {'min':>8} {'p90':>8}  verdict (goal: median <= {args.goal:.2f} s)")
         rows = [(label, argv, False) for label, argv in commands] + [(label, argv, True) for label, argv in baseline]
+        load = OtherLoad()
         for label, argv, is_baseline in rows:
             times, error = time_command(argv, args.runs, args.warmup, cwd, expect_output=not is_baseline)
             med = statistics.median(times)
@@ -310,6 +355,7 @@ def main() -> int:
                 verdict = "PASS" if med <= args.goal else f"FAIL (+{med - args.goal:.3f} s over)"
             shown = label if is_baseline else f"nncheck {label}"
             print(f"  {shown:<28} {med:8.3f} {min(times):8.3f} {percentile(times, 90):8.3f}  {verdict}")
+        print(f"  ({load.stop().describe()})")
         print()
     if len(modes) == 2:
         cost = medians["env", "run"] - medians["cached", "run"]
@@ -324,10 +370,7 @@ def main() -> int:
     if args.phase_runs > 0:
         print(f"\nphase breakdown of `run` (inside one process):")
         phases_report(python, args.problem, args.phase_runs, cwd)
-    load_after = os.getloadavg() if hasattr(os, "getloadavg") else None
-    if load_after:
-        print(f"\nload average after: {' '.join(f'{x:.2f}' for x in load_after)}"
-              f"{'  (busy machine: figures may be inflated)' if load_after[0] > (os.cpu_count() or 1) * 0.75 else ''}")
+    print(f"\nwhole run: {overall.stop().describe()}")
     return 0
 
 

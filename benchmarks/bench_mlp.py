@@ -14,9 +14,13 @@ log, ... exactly as nncheck's formulas), and timed with the same gradients reque
   torch, params          autograd.grad(L, parameters)           <->  engine, params
 
 Before timing, every gradient nncheck returns is compared with torch's (rtol 1e-9), so
-the two sides cannot be doing different work. Each contender runs in blocks (warm-up,
-then timed repetitions; rounds alternate the order); the medians are compared and the
-ratio nncheck/torch is checked against the goal (1.5x). "numpy by hand" is the same
+the two sides cannot be doing different work. Each contender runs in blocks: per round,
+warm-up calls then `--reps` timed calls in a row, rounds alternating the order (with
+--schedule interleaved the contenders instead take turns call by call, which on a small
+machine lets OpenBLAS's and OpenMP's spinning worker threads slow each other down). The
+medians are compared and the ratio nncheck/torch is checked against the goal (1.5x). The CPU time other processes took
+meanwhile is reported (from /proc/stat): on a 2-core machine, any other load slows
+2-thread BLAS calls down many times over, and the figures are then not worth reading. "numpy by hand" is the same
 computation written directly in numpy: the floor for any numpy-based engine.
 
 torch is optional: without it only nncheck's figures are printed.
@@ -272,10 +276,69 @@ def describe(shape) -> str:
 
 # ----------------------------------------------------------------------------- timing
 
-def measure(contenders: dict, rounds: int, reps: int, warmup: int) -> dict[str, list[float]]:
-    """Blocks of `reps` timed calls per contender after `warmup` calls; rounds alternate order."""
+class OtherLoad:
+    """CPU time used by other processes from creation to stop(), from /proc/stat (Linux only)."""
+
+    def __init__(self):
+        self.start = (self._busy(), self._own(), time.perf_counter())
+        self.end = self.start
+
+    def stop(self) -> "OtherLoad":
+        self.end = (self._busy(), self._own(), time.perf_counter())
+        return self
+
+    @staticmethod
+    def _busy():
+        try:
+            with open("/proc/stat", encoding="ascii") as stat:
+                fields = [int(v) for v in stat.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _own():
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    def share(self) -> float | None:
+        """Other processes' CPU time as a share of the machine's capacity over the interval."""
+        if self.start[0] is None or self.end[0] is None or self.end[2] <= self.start[2]:
+            return None
+        others = (self.end[0] - self.start[0]) - (self.end[1] - self.start[1])
+        return max(0.0, others) / ((self.end[2] - self.start[2]) * (os.cpu_count() or 1))
+
+    def describe(self) -> str:
+        share = self.share()
+        if share is None:
+            return "other processes' CPU use: unknown"
+        warning = "  WARNING: busy machine, figures are unreliable; rerun when idle" if share > 0.05 else ""
+        return f"other processes used {100 * share:.0f}% of the {os.cpu_count()} cpus meanwhile{warning}"
+
+
+def measure(contenders: dict, rounds: int, reps: int, warmup: int, schedule: str) -> dict[str, list[float]]:
+    """Timed calls of every contender.
+
+    interleaved: after `warmup` calls each, rounds*reps passes that call every contender once
+    (order rotated per pass), so slow phases of the machine hit all of them alike and
+    sample i of each contender is taken at about the same time.
+    blocks: per round and contender, `warmup` calls then `reps` timed calls in a row.
+    """
     times = {name: [] for name in contenders}
     names = list(contenders)
+    if schedule == "interleaved":
+        for fn in contenders.values():
+            for _ in range(warmup):
+                fn()
+        gc.collect()
+        for i in range(rounds * reps):
+            shift = i % len(names)
+            for name in names[shift:] + names[:shift]:
+                start = time.perf_counter()
+                contenders[name]()
+                times[name].append(time.perf_counter() - start)
+        return times
     for r in range(rounds):
         for name in (names if r % 2 == 0 else names[::-1]):
             fn = contenders[name]
@@ -399,17 +462,21 @@ def run_case(loss: str, args, sizes: list[int]) -> list[tuple[str, float, float 
         if not agree:
             print("  nncheck and torch compute different gradients: the timings below do not compare the same work")
 
-    times = measure(contenders, args.rounds, args.reps, args.warmup)
+    load = OtherLoad()
+    times = measure(contenders, args.rounds, args.reps, args.warmup, args.schedule)
+    load.stop()
     med = {name: statistics.median(values_) for name, values_ in times.items()}
     samples = args.rounds * args.reps
-    print(f"\ntimings (ms, {samples} samples each: {args.rounds} rounds x {args.reps} reps after {args.warmup} warm-up):")
+    print(f"\ntimings (ms, {samples} samples each, {args.schedule}, after {args.warmup} warm-up calls):")
+    print(f"  {load.describe()}")
     print(f"  {'':<32} {'median':>8} {'min':>8} {'max':>8}")
     for name, values_ in times.items():
         print(f"  {name:<32} {med[name] * 1e3:8.2f} {min(values_) * 1e3:8.2f} {max(values_) * 1e3:8.2f}")
 
     verdicts = []
     if torch is not None:
-        print(f"\nratios nncheck / torch (goal: <= {args.goal:g}x):")
+        print(f"\nratios nncheck / torch, of the medians (goal: <= {args.goal:g}x; "
+              f"paired: median of sample-by-sample ratios):")
         pairs = [
             ("all gradients: Solution + gradients()", "nncheck Solution + gradients", "torch, all leaves + nodes"),
             ("all gradients: engine only", "nncheck engine, all vars", "torch, all leaves + nodes"),
@@ -417,8 +484,10 @@ def run_case(loss: str, args, sizes: list[int]) -> list[tuple[str, float, float 
         ]
         for label, ours, theirs in pairs:
             ratio = med[ours] / med[theirs]
+            paired = statistics.median(a / b for a, b in zip(times[ours], times[theirs]))
             verdict = ("PASS" if ratio <= args.goal else "FAIL") if agree else "INVALID (gradients differ)"
-            print(f"  {label:<40} {med[ours] * 1e3:7.2f} / {med[theirs] * 1e3:7.2f} ms = {ratio:5.2f}x  {verdict}")
+            print(f"  {label:<40} {med[ours] * 1e3:7.2f} / {med[theirs] * 1e3:7.2f} ms = {ratio:5.2f}x"
+                  f"  (paired {paired:4.2f}x)  {verdict}")
             verdicts.append((f"{loss}: {label}", med[ours], med[theirs], ratio, verdict))
         print(f"  (numpy by hand / torch: all {med['numpy by hand, all leaves'] / med['torch, all leaves + nodes']:.2f}x,"
               f" params {med['numpy by hand, params only'] / med['torch, params only']:.2f}x)")
@@ -435,9 +504,13 @@ def main() -> int:
                         help="softmax cross-entropy, mean squared error, or both (default)")
     parser.add_argument("--batch", type=int, default=512, help="batch size (default %(default)s)")
     parser.add_argument("--sizes", default="784,256,256,10", help="layer widths, input first (default %(default)s)")
-    parser.add_argument("--reps", type=int, default=7, help="timed repetitions per block (default %(default)s)")
-    parser.add_argument("--rounds", type=int, default=3, help="blocks per contender (default %(default)s)")
+    parser.add_argument("--reps", type=int, default=7, help="timed repetitions per round (default %(default)s)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (default %(default)s); samples = rounds x reps")
     parser.add_argument("--warmup", type=int, default=2, help="untimed calls before each block (default %(default)s)")
+    parser.add_argument("--schedule", choices=("blocks", "interleaved"), default="blocks",
+                        help="blocks (default): per round, each contender's warm-up then its reps in a row; "
+                             "interleaved: contenders take turns call by call (numpy's and torch's thread "
+                             "pools then disturb each other; see README)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for both numpy's BLAS and torch (default: numpy's as found; torch set to match)")
     parser.add_argument("--goal", type=float, default=1.5, help="allowed ratio nncheck/torch (default %(default)s)")
@@ -463,6 +536,7 @@ def main() -> int:
     print("nncheck MLP forward + backward benchmark")
     print(f"  python {sys.version.split()[0]}, numpy {np.__version__}, cpus {os.cpu_count()}, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    overall = OtherLoad()
     print(f"  numpy: {blas}, {threads if threads is not None else '?'} BLAS threads (matmul); "
           "elementwise ufuncs run on 1 thread")
     if torch is not None:
@@ -476,10 +550,12 @@ def main() -> int:
     for loss in (("ce", "mse") if args.loss == "both" else (args.loss,)):
         verdicts += run_case(loss, args, sizes)
 
+    overall.stop()
     if verdicts:
-        print(f"\nsummary (goal: nncheck within {args.goal:g}x of torch CPU float64):")
+        print(f"\nsummary (goal: nncheck within {args.goal:g}x of torch CPU float64; ratio of medians):")
         for label, ours, theirs, ratio, verdict in verdicts:
-            print(f"  {label:<46} {ratio:5.2f}x  {verdict}")
+            print(f"  {label:<46} {ours * 1e3:7.2f} / {theirs * 1e3:7.2f} ms = {ratio:5.2f}x  {verdict}")
+    print(f"whole run: {overall.describe()}")
     return 0
 
 

@@ -27,8 +27,8 @@ DERIVATIVES = {
 }
 PASS_THROUGH = {
     "relu": lambda g, ans, z: g, "sigmoid": lambda g, ans, z: g, "tanh": lambda g, ans, z: g,
-    "softmax": lambda g, ans, z: g, "exp": lambda g, ans, x: g,
-    "smoothmax": lambda g, ans, z: np.broadcast_to(g[..., None], z.shape),
+    "softmax": lambda g, ans, z, axis=-1: g, "exp": lambda g, ans, x: g,
+    "smoothmax": lambda g, ans, z, axis=-1: np.broadcast_to(np.expand_dims(g, axis), z.shape),
 }
 
 

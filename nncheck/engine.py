@@ -17,7 +17,7 @@ from nncheck.primitives import PRIMITIVES, Primitive
 
 _ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
                        "lt", "le", "gt", "ge", "eq", "ne", "logical_and", "logical_or"}
-_REDUCTIONS = {"sum", "mean", "max", "min"}
+_REDUCTIONS = {"sum", "mean", "max", "min", "softmax", "smoothmax", "dsmoothmax"}
 _LAST_AXIS = {"softmax", "smoothmax", "dsmoothmax"}
 
 

@@ -30,8 +30,8 @@ FUNCTIONS: dict[str, Signature] = {
     "relu": Signature(1, summary="max(z, 0), elementwise"),
     "sigmoid": Signature(1, summary="1 / (1 + exp(-z))"),
     "tanh": Signature(1, summary="hyperbolic tangent"),
-    "softmax": Signature(1, summary="exp(z) / sum(exp(z)) along the last axis"),
-    "smoothmax": Signature(1, summary="sum(z * exp(z)) / sum(exp(z)) along the last axis (a scalar per row)"),
+    "softmax": Signature(1, (("axis", -1),), "exp(z) / sum(exp(z)) along the last axis (or `axis`)"),
+    "smoothmax": Signature(1, (("axis", -1),), "sum(z * exp(z)) / sum(exp(z)) along the last axis (or `axis`)"),
     "step": Signature(1, (("at_zero", 1.0),), "1 where z > 0, 0 where z < 0, at_zero where z == 0"),
     "sign": Signature(1, summary="-1, 0 or 1"),
     "exp": Signature(1), "log": Signature(1, summary="natural logarithm"),
@@ -51,7 +51,7 @@ FUNCTIONS: dict[str, Signature] = {
     "drelu": Signature(1, summary="relu'(z): 1 where z > 0 else 0"),
     "dsigmoid": Signature(1, summary="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z))"),
     "dtanh": Signature(1, summary="tanh'(z) = 1 - tanh(z)**2"),
-    "dsmoothmax": Signature(1, summary="gradient of smoothmax: softmax(z) * (1 + z - smoothmax(z))"),
+    "dsmoothmax": Signature(1, (("axis", -1),), "gradient of smoothmax: softmax(z) * (1 + z - smoothmax(z))"),
 }
 
 BINARY_OPERATORS = {

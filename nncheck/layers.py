@@ -62,6 +62,7 @@ def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
         raise NncheckError("layers.input: name the input, one of the values", doc.where("layers", "input"))
     output = spec.get("output", "y")
     drawn = _drawn_parameters(doc, spec, convention, weights, biases, leaf_shapes, source)
+    along_columns = convention == "columns" and len(leaf_shapes[source]) > 1
     nodes = []
     current = source
     for k, (activation, weight, bias) in enumerate(zip(activations, weights, biases), start=1):
@@ -74,8 +75,17 @@ def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
             break
         nodes.append(NodeText(f"z{k}", linear, where))
         current = output if last else f"h{k}"
-        nodes.append(NodeText(current, f"z{k}" if activation == "linear" else f"{activation}(z{k})", where))
+        nodes.append(NodeText(current, _activation_formula(activation, f"z{k}", along_columns), where))
     return LayerStack(nodes, drawn)
+
+
+def _activation_formula(activation: str, pre: str, along_columns: bool) -> str:
+    """f(z); with examples as columns, softmax normalises each column (axis 0)."""
+    if activation == "linear":
+        return pre
+    if activation == "softmax" and along_columns:
+        return f"softmax({pre}, axis=0)"
+    return f"{activation}({pre})"
 
 
 def _name_list(doc: YamlDoc, spec: dict, key: str, default, allow_null: bool = False) -> list:
@@ -106,8 +116,8 @@ def _drawn_parameters(doc, spec, convention, weights, biases, leaf_shapes, sourc
             f"layers.sizes: give {len(weights) + 1} positive widths, input first, such as [2, 3, 1]",
             doc.where("layers", "sizes"),
         )
-    batched = len(leaf_shapes[source]) > 1
     drawn = {}
+    batched = len(leaf_shapes[source]) > 1
     for k, (weight, bias) in enumerate(zip(weights, biases)):
         fan_in, fan_out = sizes[k], sizes[k + 1]
         scale = {"mean": 0.0, "std": fan_in ** -0.5}

@@ -33,22 +33,30 @@ def _sigmoid(z):
     return np.exp(-np.logaddexp(0.0, -z))
 
 
-def _softmax(z):
-    shifted = np.exp(z - np.max(z, axis=-1, keepdims=True))
-    return shifted / np.sum(shifted, axis=-1, keepdims=True)
+def _softmax(z, axis=-1):
+    shifted = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)
 
 
-def _smoothmax(z):
-    return np.sum(_softmax(z) * z, axis=-1)
+def _smoothmax(z, axis=-1):
+    return np.sum(_softmax(z, axis) * z, axis=axis)
 
 
-def _dsmoothmax(z):
-    return _softmax(z) * (1.0 + z - _smoothmax(z)[..., None])
+def _dsmoothmax(z, axis=-1):
+    return _softmax(z, axis) * (1.0 + z - np.expand_dims(_smoothmax(z, axis), axis))
 
 
-def _dsmoothmax_vjp(g, ans, z):
-    p = _softmax(z)
-    dot = lambda a, b: np.sum(a * b, axis=-1, keepdims=True)
+def _softmax_vjp(g, ans, z, axis=-1):
+    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
+
+
+def _smoothmax_vjp(g, ans, z, axis=-1):
+    return np.expand_dims(g, axis) * _dsmoothmax(z, axis)
+
+
+def _dsmoothmax_vjp(g, ans, z, axis=-1):
+    p = _softmax(z, axis)
+    dot = lambda a, b: np.sum(a * b, axis=axis, keepdims=True)
     return g * ans - p * dot(g, ans) + g * p - ans * dot(g, p)
 
 
@@ -140,8 +148,8 @@ defprim("transpose", np.transpose, lambda g, ans, x: np.transpose(g))
 defprim("relu", lambda z: np.maximum(z, 0.0), lambda g, ans, z: g * (z > 0))
 defprim("sigmoid", _sigmoid, lambda g, ans, z: g * ans * (1.0 - ans))
 defprim("tanh", np.tanh, lambda g, ans, z: g * (1.0 - ans**2))
-defprim("softmax", _softmax, lambda g, ans, z: ans * (g - np.sum(g * ans, axis=-1, keepdims=True)))
-defprim("smoothmax", _smoothmax, lambda g, ans, z: g[..., None] * _dsmoothmax(z))
+defprim("softmax", _softmax, _softmax_vjp)
+defprim("smoothmax", _smoothmax, _smoothmax_vjp)
 defprim("step", _step, None)
 defprim("sign", np.sign, None)
 
