@@ -291,3 +291,12 @@ def test_template_lists_asked_items_with_shapes(write, tmp_path):
 def test_template_without_ask_lists_leaf_gradients():
     result = CliRunner().invoke(cli, ["template", "problems/relu-4-samples.yaml"])
     assert "  dL/dx:" in result.output and "# dL/dW1: shape (2, 3)" in result.output
+
+
+def test_student_strings_are_shown_literally(write):
+    write("problem.yaml", open(RELU4).read())
+    path = write("a.yaml", 'problem: problem.yaml\nstudent: "[bold]me\\e[2J"\nanswers:\n  dL/db2: "[red]x\\e[31m"\n')
+    result = CliRunner().invoke(cli, ["verify", path])
+    assert result.exit_code == 1
+    assert "[bold]me" in result.output and "[red]x" in result.output
+    assert "\x1b" not in result.output
