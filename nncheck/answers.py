@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,11 +54,7 @@ def load_answer_file(path: str, problem_override: str | None = None) -> AnswerFi
     data = doc.data
     if not isinstance(data, dict):
         raise NncheckError("an answer file is a mapping with problem:, student: and answers:", doc.where())
-    for key in data:
-        if key not in ANSWER_FILE_KEYS:
-            close = difflib.get_close_matches(key, ANSWER_FILE_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(ANSWER_FILE_KEYS)}"
-            raise NncheckError(f"unknown key {key!r}; {hint}", doc.key_where(key))
+    doc.check_keys((), ANSWER_FILE_KEYS, "answer file")
     problem_path = problem_override
     if problem_path is None:
         written = data.get("problem")

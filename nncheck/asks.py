@@ -97,9 +97,8 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
         spec = {"id": spec}
     if not isinstance(spec, dict):
         raise NncheckError(f"{label}: expected a mapping such as {{id: dL/dW1, points: 2}}", where)
-    for key in spec:
-        if key not in ASK_KEYS:
-            raise NncheckError(f"{label}: unknown key {key!r}; allowed: {', '.join(ASK_KEYS)}", doc.key_where(*path, key))
+    if spec is doc.data["ask"][path[1]]:
+        doc.check_keys(path, ASK_KEYS, label)
     item_id = spec.get("id")
     if not isinstance(item_id, str) or not item_id.strip():
         raise NncheckError(f"{label}: id must name what is asked, such as dL/dW1 or y", where)
@@ -149,9 +148,7 @@ def _read_mistake(doc: YamlDoc, path: tuple, label: str) -> Mistake:
     where = doc.where(*path)
     if not isinstance(spec, dict):
         raise NncheckError(f"{label}: expected a mapping with formula (or value) and message", where)
-    for key in spec:
-        if key not in MISTAKE_KEYS:
-            raise NncheckError(f"{label}: unknown key {key!r}; allowed: {', '.join(MISTAKE_KEYS)}", doc.key_where(*path, key))
+    doc.check_keys(path, MISTAKE_KEYS, label)
     message = spec.get("message")
     if not isinstance(message, str) or not message.strip():
         raise NncheckError(f"{label}: give a message that explains the mistake", where)

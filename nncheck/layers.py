@@ -38,9 +38,7 @@ def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
     where = doc.where("layers")
     if not isinstance(spec, dict):
         raise NncheckError("layers: expected a mapping with convention, input, activations, ...", where)
-    for key in spec:
-        if key not in LAYER_KEYS:
-            raise NncheckError(f"layers: unknown key {key!r}; allowed: {', '.join(LAYER_KEYS)}", doc.key_where("layers", key))
+    doc.check_keys(("layers",), LAYER_KEYS, "layers")
     convention = spec.get("convention")
     if convention not in ("rows", "columns"):
         raise NncheckError("layers.convention: write rows (x @ W + b) or columns (W @ x + b)", doc.where("layers", "convention"))

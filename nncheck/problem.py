@@ -94,7 +94,7 @@ def load_problem(path: str) -> Problem:
 def problem_from_doc(doc: YamlDoc) -> Problem:
     if not isinstance(doc.data, dict):
         raise NncheckError("a problem file is a mapping with values, graph (or layers) and loss", doc.where())
-    _check_keys(doc, doc.data, (), TOP_LEVEL_KEYS, "top level")
+    doc.check_keys((), TOP_LEVEL_KEYS, "problem file")
     texts = {key: _text(doc, key) for key in TEXT_KEYS}
     leaves = _read_leaves(doc)
     node_texts, drawn = _node_texts(doc, leaves)
@@ -106,14 +106,6 @@ def problem_from_doc(doc: YamlDoc) -> Problem:
     tolerance = read_tolerance(doc, ("tolerance",), "tolerance") if "tolerance" in doc.data else Tolerance()
     return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
                    leaves, nodes, loss, loss_location, asks, tolerance, doc)
-
-
-def _check_keys(doc: YamlDoc, mapping: dict, path: tuple, allowed, what: str) -> None:
-    for key in mapping:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
-            raise NncheckError(f"unknown key {key!r} at {what}; {hint}", doc.key_where(*path, key))
 
 
 def _text(doc: YamlDoc, key: str) -> str | None:

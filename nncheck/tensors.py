@@ -111,13 +111,7 @@ def read_random_spec(doc: YamlDoc, path: tuple, label: str, name: str) -> Random
         raise NncheckError(
             f"{label}: unknown dist {dist!r}; use one of {', '.join(DISTRIBUTIONS)}", doc.where(*path, "dist")
         )
-    allowed = SPEC_KEYS | set(DISTRIBUTIONS[dist])
-    for key in spec:
-        if key not in allowed:
-            raise NncheckError(
-                f"{label}: unknown key {key!r} for dist {dist}; allowed: {', '.join(sorted(allowed))}",
-                doc.key_where(*path, key),
-            )
+    doc.check_keys(path, sorted(SPEC_KEYS | set(DISTRIBUTIONS[dist])), f"{label} (dist {dist})")
     shape = spec.get("shape")
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape):
         raise NncheckError(f"{label}: shape must be a list of positive whole numbers, such as [4, 5]", where)

@@ -72,9 +72,8 @@ def read_tolerance(doc: YamlDoc, path: tuple, label: str) -> Tolerance:
     if not isinstance(spec, dict) or not spec:
         raise NncheckError(f"{label}: expected a mapping such as {{sigfigs: 3}} or {{rtol: 0.01, atol: 1e-6}}",
                            doc.where(*path))
+    doc.check_keys(path, TOLERANCE_KEYS, label)
     for key, value in spec.items():
-        if key not in TOLERANCE_KEYS:
-            raise NncheckError(f"{label}: unknown key {key!r}; use {', '.join(TOLERANCE_KEYS)}", doc.key_where(*path, key))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
             raise NncheckError(f"{label}.{key}: expected a number >= 0", doc.where(*path, key))
     sigfigs = spec.get("sigfigs")

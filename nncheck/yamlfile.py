@@ -8,6 +8,7 @@ number rules, so `1e-3`, `.5` and `1.0E+2` are numbers (PyYAML's 1.1 rules read
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,17 @@ class YamlDoc:
     def key_where(self, *path) -> Location:
         """The location of the key of the mapping entry at `path`."""
         return self.key_spots.get(tuple(path)) or self.where(*path)
+
+    def check_keys(self, path: tuple, allowed, label: str) -> None:
+        """Refuse keys of the mapping at `path` that are not `allowed`, with a hint."""
+        mapping = self.data
+        for key in path:
+            mapping = mapping[key]
+        for key in mapping:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), list(allowed), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+                raise NncheckError(f"{label}: unknown key {key!r}; {hint}", self.key_where(*path, key))
 
     def text_start(self, *path) -> Location | None:
         """Where the text of the scalar at `path` starts, if it sits on one line."""

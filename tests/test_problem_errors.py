@@ -53,7 +53,7 @@ def test_name_errors_are_all_reported(write):
 @pytest.mark.parametrize("text, where, words", [
     ("values:\n  x: [1, 2]\ngraph:\n  a: x * 2\nloss: a\n", "5:7", "loss a has shape (2,); gradients are taken of a scalar"),
     ("values:\n  x: [1, 2]\ngraph:\n  a: sum(x)\nloss: b\n", "5:7", "loss: 'b' is not a graph node"),
-    ("values:\n  x: [1, 2]\ngrpah:\n  a: sum(x)\n", "3:1", "unknown key 'grpah' at top level; did you mean 'graph'?"),
+    ("values:\n  x: [1, 2]\ngrpah:\n  a: sum(x)\n", "3:1", "problem file: unknown key 'grpah'; did you mean 'graph'?"),
     ("values:\n  x: [1, 2]\n", "1:1", "a problem needs a graph"),
     ("values:\n  sum: [1, 2]\ngraph:\n  a: 1\n", "2:8", "'sum' is a function or keyword"),
     ("values:\n  x: [1, 2]\ngraph:\n  x: sum(x)\n", "4:6", "the name 'x' is already defined at line 2"),

@@ -11,6 +11,7 @@ from nncheck.problem import load_problem
 from nncheck.solution import Solution
 
 RELU4 = "problems/relu-4-samples.yaml"
+RELU4_TEXT = open(RELU4).read().split("\nask:")[0] + "\n"
 
 BATCH_PROBLEM = """title: Batch of three through a tanh layer
 values:
@@ -54,7 +55,7 @@ def solved(text, write):
 
 
 def test_seed_002_figures_pass_as_written(write):
-    code, items = verify(write, open(RELU4).read(), {
+    code, items = verify(write, RELU4_TEXT, {
         "dL/db2": -2.732, "dL/dW2": [0.1168, 0, 0.1536], "dL/db1": [0.0268, 0, 0.134],
         "dL/dW1": [[0.0122, 0, 0.061], [-0.0268, 0, -0.134]],
     })
@@ -63,7 +64,7 @@ def test_seed_002_figures_pass_as_written(write):
 
 
 def test_three_significant_figures_and_the_interval(write):
-    code, items = verify(write, open(RELU4).read(), {"L": 2.39, "y": [-0.338, -0.294, -0.7, -0.69]})
+    code, items = verify(write, RELU4_TEXT, {"L": 2.39, "y": [-0.338, -0.294, -0.7, -0.69]})
     assert code == 1
     assert items["L"]["verdict"] == "correct"
     assert items["y"]["verdict"] == "wrong" and items["y"]["diagnosis"] is None
@@ -71,19 +72,19 @@ def test_three_significant_figures_and_the_interval(write):
 
 
 def test_scalar_and_one_element_list_are_the_same_and_vectors_have_no_orientation(write):
-    code, items = verify(write, open(RELU4).read(), {"dL/db2": [-2.732], "dL/db1": [[0.0268], [0], [0.134]]})
+    code, items = verify(write, RELU4_TEXT, {"dL/db2": [-2.732], "dL/db1": [[0.0268], [0], [0.134]]})
     assert code == 0
 
 
 def test_tolerance_per_problem_and_per_item(write):
-    text = open(RELU4).read() + "tolerance: {rtol: 0.05}\nask:\n  - id: L\n  - id: dL/db2\n    tolerance: {sigfigs: 5}\n"
+    text = RELU4_TEXT + "tolerance: {rtol: 0.05}\nask:\n  - id: L\n  - id: dL/db2\n    tolerance: {sigfigs: 5}\n"
     code, items = verify(write, text, {"L": 2.3, "dL/db2": -2.73})
     assert items["L"]["verdict"] == "correct"
     assert items["dL/db2"]["verdict"] == "wrong"
 
 
 def test_formula_answers_are_checked_at_redraws(write):
-    code, items = verify(write, open(RELU4).read(), {
+    code, items = verify(write, RELU4_TEXT, {
         "dL/dW1": "x.T @ ((y - t)[:, None] * W2 * (z > 0))",
         "dL/db1": "sum((y - t)[:, None] * W2 * drelu(z), axis=0)",
         "dL/db2": "sum(y - t)",
@@ -93,14 +94,14 @@ def test_formula_answers_are_checked_at_redraws(write):
 
 
 def test_a_formula_true_only_at_the_given_numbers_is_a_coincidence(write):
-    code, items = verify(write, open(RELU4).read(), {"dL/dW2": "h.T @ (y - t) + 0 * x[3, 1] * W1[0, 0] + h[2, 0]"})
+    code, items = verify(write, RELU4_TEXT, {"dL/dW2": "h.T @ (y - t) + 0 * x[3, 1] * W1[0, 0] + h[2, 0]"})
     assert items["dL/dW2"]["verdict"] == "wrong"
     assert items["dL/dW2"]["diagnosis"] == "coincidence"
     assert "holds only for these numbers" in items["dL/dW2"]["message"]
 
 
 def test_a_constant_formula_counts_as_a_number(write):
-    code, items = verify(write, open(RELU4).read(), {"dL/db2": "-2732/1000"})
+    code, items = verify(write, RELU4_TEXT, {"dL/db2": "-2732/1000"})
     assert items["dL/db2"]["verdict"] == "correct"
 
 
@@ -112,7 +113,7 @@ def test_a_constant_formula_counts_as_a_number(write):
     ("log(x - 5)", "not finite"),
 ])
 def test_invalid_formulas_say_where_and_why(write, answer, words):
-    code, items = verify(write, open(RELU4).read(), {"dL/dW1": answer})
+    code, items = verify(write, RELU4_TEXT, {"dL/dW1": answer})
     assert code == 1
     assert items["dL/dW1"]["verdict"] == "invalid"
     assert words in items["dL/dW1"]["message"]
@@ -126,12 +127,12 @@ def test_invalid_formulas_say_where_and_why(write, answer, words):
     (True, "expected a number"),
 ])
 def test_invalid_numbers(write, answer, words):
-    code, items = verify(write, open(RELU4).read(), {"dL/db1": answer})
+    code, items = verify(write, RELU4_TEXT, {"dL/db1": answer})
     assert items["dL/db1"]["verdict"] == "invalid" and words in items["dL/db1"]["message"]
 
 
 def test_missing_items_and_points_from_ask(write):
-    text = open(RELU4).read() + "ask:\n  - {id: dL/db2, points: 2}\n  - {id: dL/dW1, points: 4}\n"
+    text = RELU4_TEXT + "ask:\n  - {id: dL/db2, points: 2}\n  - {id: dL/dW1, points: 4}\n"
     code, items = verify(write, text, {"dL/db2": -2.732, "h": 1})
     assert code == 1
     assert (items["dL/db2"]["points"], items["dL/db2"]["max_points"]) == (2, 2)
@@ -140,19 +141,19 @@ def test_missing_items_and_points_from_ask(write):
 
 
 def test_transposed_matrix_is_diagnosed_with_the_shapes(write):
-    code, items = verify(write, open(RELU4).read(), {"dL/dW1": [[0.0122, -0.0268], [0, 0], [0.061, -0.134]]})
+    code, items = verify(write, RELU4_TEXT, {"dL/dW1": [[0.0122, -0.0268], [0, 0], [0.061, -0.134]]})
     assert items["dL/dW1"]["diagnosis"] == "transposed"
     assert items["dL/dW1"]["message"] == ("dL/dW1 is the expected value transposed: with x @ W1, "
                                           "the gradient has W1's shape (2, 3)")
 
 
 def test_transposed_formula_is_diagnosed_not_invalid(write):
-    code, items = verify(write, open(RELU4).read(), {"dL/dW1": "((y - t)[:, None] * W2 * (z > 0)).T @ x"})
+    code, items = verify(write, RELU4_TEXT, {"dL/dW1": "((y - t)[:, None] * W2 * (z > 0)).T @ x"})
     assert (items["dL/dW1"]["verdict"], items["dL/dW1"]["diagnosis"]) == ("wrong", "transposed")
 
 
 def test_sign_and_factors(write):
-    code, items = verify(write, open(RELU4).read(), {
+    code, items = verify(write, RELU4_TEXT, {
         "dL/db2": 2.732, "dL/dW2": [0.2336, 0, 0.3072], "dL/db1": [0.0067, 0, 0.0335], "L": 1.19277,
     })
     assert items["dL/db2"]["diagnosis"] == "sign"
@@ -199,7 +200,7 @@ def test_other_convention_with_square_weights(write):
 
 
 def test_authored_mistakes_come_first_and_give_partial_points(write):
-    text = open(RELU4).read() + """ask:
+    text = RELU4_TEXT + """ask:
   - id: dL/dW1
     points: 4
     mistakes:
@@ -215,7 +216,7 @@ def test_authored_mistakes_come_first_and_give_partial_points(write):
 
 
 def test_hidden_items_never_show_the_expected_value(write):
-    text = open(RELU4).read() + "ask:\n  - {id: dL/db2, visibility: hidden}\n  - {id: L, visibility: after_due_date}\n"
+    text = RELU4_TEXT + "ask:\n  - {id: dL/db2, visibility: hidden}\n  - {id: L, visibility: after_due_date}\n"
     code, items = verify(write, text, {"dL/db2": -2.8, "L": 2.38554})
     assert "expected" not in items["dL/db2"] and "2.732" not in items["dL/db2"]["message"]
     assert items["dL/db2"]["visibility"] == "hidden"
@@ -225,21 +226,21 @@ def test_hidden_items_never_show_the_expected_value(write):
 
 
 def test_explicit_expected_for_quantities_the_graph_cannot_compute(write):
-    text = open(RELU4).read() + "ask:\n  - id: eta_max\n    expected: 0.2\n"
+    text = RELU4_TEXT + "ask:\n  - id: eta_max\n    expected: 0.2\n"
     code, items = verify(write, text, {"eta_max": "1/5"})
     assert items["eta_max"]["verdict"] == "correct"
 
 
 def test_problem_override_and_table_output(write):
-    write("other.yaml", open(RELU4).read())
+    write("other.yaml", RELU4_TEXT)
     path = write("a.yaml", "answers:\n  dL/db2: -2.732\n")
-    result = CliRunner().invoke(cli, ["verify", path, "--problem", write("p.yaml", open(RELU4).read())])
+    result = CliRunner().invoke(cli, ["verify", path, "--problem", write("p.yaml", RELU4_TEXT)])
     assert result.exit_code == 0
     assert "correct" in result.output and "Score: 1 / 1" in result.output
 
 
 def test_unusable_files_exit_2_but_the_batch_goes_on(write, tmp_path):
-    write("problem.yaml", open(RELU4).read())
+    write("problem.yaml", RELU4_TEXT)
     (tmp_path / "subs").mkdir()
     (tmp_path / "subs" / "a.yaml").write_text("problem: ../problem.yaml\nanswers:\n  dL/db2: -2.732\n")
     (tmp_path / "subs" / "b.yaml").write_text("problem: ../problem.yaml\nanswers:\n  dL/db2: [1, 2\n")
@@ -257,11 +258,11 @@ def test_unusable_files_exit_2_but_the_batch_goes_on(write, tmp_path):
 
 
 def test_exit_code_1_when_anything_is_wrong(write):
-    assert verify(write, open(RELU4).read(), {"dL/db2": 1})[0] == 1
+    assert verify(write, RELU4_TEXT, {"dL/db2": 1})[0] == 1
 
 
 def test_answer_file_errors(write):
-    write("problem.yaml", open(RELU4).read())
+    write("problem.yaml", RELU4_TEXT)
     for text, words in [
         ("answers:\n  dL/db2: 1\n", "problem: name the problem file"),
         ("problem: problem.yaml\nanswer:\n  dL/db2: 1\n", "did you mean 'answers'?"),
@@ -272,7 +273,7 @@ def test_answer_file_errors(write):
 
 
 def test_template_lists_asked_items_with_shapes(write, tmp_path):
-    text = open(RELU4).read() + "ask:\n  - {id: dL/dW1, points: 4, prompt: Gradient of the first layer}\n  - y\n"
+    text = RELU4_TEXT + "ask:\n  - {id: dL/dW1, points: 4, prompt: Gradient of the first layer}\n  - y\n"
     problem = write("problem.yaml", text)
     result = CliRunner().invoke(cli, ["template", problem])
     assert result.exit_code == 0
@@ -288,13 +289,13 @@ def test_template_lists_asked_items_with_shapes(write, tmp_path):
     assert {item["verdict"] for item in json.loads(blank.output)["items"]} == {"missing"}
 
 
-def test_template_without_ask_lists_leaf_gradients():
-    result = CliRunner().invoke(cli, ["template", "problems/relu-4-samples.yaml"])
+def test_template_without_ask_lists_leaf_gradients(write):
+    result = CliRunner().invoke(cli, ["template", write("p.yaml", RELU4_TEXT)])
     assert "  dL/dx:" in result.output and "# dL/dW1: shape (2, 3)" in result.output
 
 
 def test_student_strings_are_shown_literally(write):
-    write("problem.yaml", open(RELU4).read())
+    write("problem.yaml", RELU4_TEXT)
     path = write("a.yaml", 'problem: problem.yaml\nstudent: "[bold]me\\e[2J"\nanswers:\n  dL/db2: "[red]x\\e[31m"\n')
     result = CliRunner().invoke(cli, ["verify", path])
     assert result.exit_code == 1
