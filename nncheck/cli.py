@@ -109,16 +109,15 @@ def run(problem, output_format, precision, full, of_node):
 @cli.command()
 @click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def check(problems):
-    """Validate PROBLEMS (shapes included) without printing results."""
+    """Validate PROBLEMS (shapes, asked items and mistake formulas included) without printing results."""
     from nncheck.problem import load_problem
-    from nncheck.solution import Solution
+    from nncheck.verify import Checker
 
     failed = False
     for path in problems:
         try:
             problem = load_problem(path)
-            solution = Solution(problem)
-            solution.gradients()
+            Checker(problem).base.gradients()
         except NncheckError as error:
             report_error(error)
             failed = True

@@ -143,7 +143,10 @@ def summed_over_batch(answer: np.ndarray, expected: np.ndarray) -> np.ndarray | 
 
 def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | None, item_id: str,
                      expected: np.ndarray) -> Iterator[Candidate]:
-    """Same-shape mistakes, in order: sign, constant factor, left-out or wrong derivative, convention."""
+    """Same-shape mistakes, in order: transposed (square), sign, constant factor, left-out or
+    wrong derivative, convention."""
+    if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and not np.allclose(expected, expected.T):
+        yield Candidate("transposed", _transposed_message(problem, quantity, item_id, expected), expected.T)
     if np.any(expected != 0):
         yield Candidate("sign", f"{item_id} has the right magnitude but the opposite sign", -expected)
         for factor, why in _factors(problem):

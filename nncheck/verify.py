@@ -76,6 +76,9 @@ class Checker:
                     self.expected(self.base, item.quantity)
                 except NncheckError as error:
                     raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
+            for mistake in item.mistakes:
+                if mistake.formula is not None:
+                    evaluate_answer(mistake.formula, self.base)
 
     def draws(self) -> list[Solution]:
         """At least MIN_DRAWS solutions at other leaf values (same shapes, fixed seeds)."""
@@ -150,17 +153,17 @@ class Checker:
         expected = result.expected
         tolerance = self._tolerance(item)
         aligned = align(value, expected)
+        if aligned is not None and tolerance.accepts(aligned, expected):
+            result.verdict, result.points = CORRECT, item.points
+            return result
+        mistake = self._authored_number(item, value)
+        if mistake is not None:
+            return mistake_result(result, mistake)
         if aligned is None:
             found = shape_diagnosis(self.problem, item.quantity, item.id, value, expected, tolerance.accepts)
             message = (f"{item.id} has shape {describe_shape(expected.shape)}; "
                        f"your answer has shape {describe_shape(value.shape)}")
             return self._wrong(result, item, found, message)
-        if tolerance.accepts(aligned, expected):
-            result.verdict, result.points = CORRECT, item.points
-            return result
-        mistake = self._authored_number(item, aligned)
-        if mistake is not None:
-            return mistake_result(result, mistake)
         found = self._first_candidate(item, expected, aligned, lambda a, e: tolerance.accepts(a, e))
         return self._wrong(result, item, found, self._miss_message(item, aligned, expected, tolerance))
 
@@ -174,11 +177,13 @@ class Checker:
                 return mistake
         return None
 
-    def _evaluate_mistake(self, formula: Formula, solution: Solution) -> np.ndarray | None:
+    @staticmethod
+    def _evaluate_mistake(formula: Formula, solution: Solution) -> np.ndarray | None:
+        """A mistake formula's value; None where it cannot be evaluated (a redraw out of its domain)."""
         try:
             return evaluate_answer(formula, solution)
-        except NncheckError as error:
-            raise NncheckError(f"mistake formula of {formula.label}: {error.message}", error.location) from None
+        except NncheckError:
+            return None
 
     def _first_candidate(self, item: AskItem, expected, answer, matches) -> Candidate | None:
         for candidate in value_candidates(self.problem, self.base, item.quantity, item.id, expected):
@@ -215,51 +220,52 @@ class Checker:
             return self._invalid(result, _strip_label(error.message, label) + where)
         if not formula.names:
             return self._check_number(item, value, result)
-        expected = result.expected
-        aligned = align(value, expected)
-        if aligned is None:
-            exact = lambda a, e: formula_tolerance(e).accepts(a, e)
-            found = shape_diagnosis(self.problem, item.quantity, item.id, value, expected, exact)
-            if found is not None:
-                return self._wrong(result, item, found, "")
-            return self._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
-                                         f"but {item.id} has shape {describe_shape(expected.shape)}")
-        return FormulaCheck(self, item, formula, result).run(aligned)
+        return FormulaCheck(self, item, formula, result).run(value)
 
 
 class FormulaCheck:
-    """A formula answer compared with the engine at the given values and at redraws."""
+    """A formula answer compared with the engine at the given values and at redraws.
+
+    Values are compared exactly (up to round-off) after `align`, so a formula of another
+    shape can still match an authored mistake or a shape diagnosis.
+    """
 
     def __init__(self, checker: Checker, item: AskItem, formula: Formula, result: ItemResult):
         self.checker, self.item, self.formula, self.result = checker, item, formula, result
+        self._redraw_list = None
 
     def run(self, value: np.ndarray) -> ItemResult:
-        item, result = self.item, self.result
-        redraws = self._redraws() if item.quantity is not None else []
+        item, result, checker = self.item, self.result, self.checker
         if _same(value, result.expected):
-            for solution, answer, expected in redraws:
+            for solution, answer, expected in self.redraws():
                 if not _same(answer, expected):
                     return self._coincidence(solution, answer, expected)
             result.verdict, result.points = CORRECT, item.points
             return result
-        mistake = self._authored(value, redraws)
+        mistake = self._authored(value)
         if mistake is not None:
             return mistake_result(result, mistake)
-        found = self._candidate(value, redraws)
+        found = self._candidate(value)
+        if found is None and align(value, result.expected) is None:
+            found = shape_diagnosis(checker.problem, item.quantity, item.id, value, result.expected, _same)
+            if found is None:
+                return checker._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
+                                                f"but {item.id} has shape {describe_shape(result.expected.shape)}")
         fallback = "the formula does not give the expected value at the problem's numbers"
-        return self.checker._wrong(result, item, found, fallback)
+        return checker._wrong(result, item, found, fallback)
 
-    def _redraws(self):
-        """(solution, formula value, expected value) at each redraw of the leaves."""
-        redraws = []
-        for solution in self.checker.draws():
-            expected = Checker.expected(solution, self.item.quantity)
-            try:
-                answer = align(evaluate_answer(self.formula, solution), expected)
-            except NncheckError:
-                answer = None
-            redraws.append((solution, answer, expected))
-        return redraws
+    def redraws(self):
+        """(solution, formula value, expected value) at each redraw of the leaves, computed once."""
+        if self._redraw_list is None:
+            self._redraw_list = []
+            for solution in (self.checker.draws() if self.item.quantity is not None else []):
+                expected = Checker.expected(solution, self.item.quantity)
+                try:
+                    answer = evaluate_answer(self.formula, solution)
+                except NncheckError:
+                    answer = None
+                self._redraw_list.append((solution, answer, expected))
+        return self._redraw_list
 
     def _coincidence(self, solution: Solution, answer, expected) -> ItemResult:
         self.result.verdict, self.result.diagnosis = WRONG, "coincidence"
@@ -270,32 +276,45 @@ class FormulaCheck:
         )
         return self.result
 
-    def _authored(self, value: np.ndarray, redraws):
-        checks = [(self.checker.base, value)] + [(solution, answer) for solution, answer, _ in redraws]
+    def _authored(self, value: np.ndarray):
+        evaluate = Checker._evaluate_mistake
         for mistake in self.item.mistakes:
             if mistake.formula is None:
+                if _same(value, mistake.value):
+                    return mistake
                 continue
-            if all(_same(answer, self.checker._evaluate_mistake(mistake.formula, solution))
-                   for solution, answer in checks):
+            if not _same(value, evaluate(mistake.formula, self.checker.base)):
+                continue
+            if all(_same(answer, evaluate(mistake.formula, solution)) for solution, answer, _ in self.redraws()):
                 return mistake
         return None
 
-    def _candidate(self, value: np.ndarray, redraws) -> Candidate | None:
+    def _candidate(self, value: np.ndarray) -> Candidate | None:
         """The first common mistake that explains the formula at every draw."""
         problem, quantity, item_id = self.checker.problem, self.item.quantity, self.item.id
-        at_draws = [({(c.key, c.message): c.value for c in value_candidates(problem, solution, quantity, item_id, expected)},
-                     answer) for solution, answer, expected in redraws]
         for candidate in value_candidates(problem, self.checker.base, quantity, item_id, self.result.expected):
+            if not _same(value, candidate.value):
+                continue
             identity = (candidate.key, candidate.message)
-            if _same(value, candidate.value) and all(_same(answer, found.get(identity)) for found, answer in at_draws):
+            if all(_same(answer, _candidate_value(problem, solution, quantity, item_id, expected, identity))
+                   for solution, answer, expected in self.redraws()):
                 return candidate
         return None
 
 
+def _candidate_value(problem, solution, quantity, item_id, expected, identity):
+    for candidate in value_candidates(problem, solution, quantity, item_id, expected):
+        if (candidate.key, candidate.message) == identity:
+            return candidate.value
+    return None
+
+
 def _same(answer, expected) -> bool:
-    """Equal up to float round-off (for formula answers, which are exact)."""
-    return (answer is not None and expected is not None and np.shape(answer) == np.shape(expected)
-            and formula_tolerance(expected).accepts(answer, expected))
+    """Equal up to float round-off and the way a vector is written (formula answers are exact)."""
+    if answer is None or expected is None:
+        return False
+    aligned = align(answer, expected)
+    return aligned is not None and formula_tolerance(expected).accepts(aligned, expected)
 
 
 def mistake_result(result: ItemResult, mistake) -> ItemResult:

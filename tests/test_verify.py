@@ -301,3 +301,33 @@ def test_student_strings_are_shown_literally(write):
     assert result.exit_code == 1
     assert "[bold]me" in result.output and "[red]x" in result.output
     assert "\x1b" not in result.output
+
+
+def test_transposed_square_matrix_is_diagnosed(write):
+    solution = solved(SQUARE_PROBLEM, write)
+    gradient = solution.gradient("L", "A")
+    code, items = verify(write, SQUARE_PROBLEM, {"dL/dA": gradient.T.round(8).tolist()})
+    assert items["dL/dA"]["diagnosis"] == "transposed"
+    code, items = verify(write, SQUARE_PROBLEM, {"dL/dA": "outer(x, z - y)"})
+    assert items["dL/dA"]["diagnosis"] == "transposed"
+
+
+def test_authored_mistakes_of_another_shape(write):
+    text = RELU4_TEXT + """ask:
+  - id: dL/dW1
+    mistakes:
+      - formula: x.T @ ((y - t)[:, None] * W2 * (z > 0)) @ identity(3)[:, :2]
+        message: only the first two hidden units
+        points: 0.5
+"""
+    code, items = verify(write, text, {"dL/dW1": "x.T @ ((y - t)[:, None] * W2 * (z > 0)) @ identity(3)[:, :2]"})
+    assert (items["dL/dW1"]["diagnosis"], items["dL/dW1"]["points"]) == ("authored", 0.5)
+    code, items = verify(write, text, {"dL/dW1": [[0.0122, 0], [-0.0268, 0]]})
+    assert items["dL/dW1"]["diagnosis"] == "authored"
+
+
+def test_check_evaluates_mistake_formulas(write):
+    text = RELU4_TEXT + "ask:\n  - id: dL/dW1\n    mistakes:\n      - {formula: x.T @ dz, message: m}\n"
+    result = CliRunner().invoke(cli, ["check", write("p.yaml", text)])
+    assert result.exit_code == 2
+    assert "p.yaml:18:25: error: ask[0].mistakes[0].formula: `dz`: unknown name 'dz'" in result.output
