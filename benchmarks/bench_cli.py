@@ -1,14 +1,17 @@
 """Cold-start wall time of the installed `nncheck` command, one new process per run.
 
-Measures (each command started N times as a new process, after untimed warm-up runs):
+Measures (each command started N times as a new process, after untimed warm-up runs;
+each of the N rounds starts every command once, in turn, so that a slow phase of the
+machine touches all of them alike):
 
     nncheck run problems/relu-4-samples.yaml
     nncheck run --format json problems/relu-4-samples.yaml
     nncheck check problems/relu-4-samples.yaml
     nncheck --help
 
-and prints median / min / p90 wall seconds with PASS/FAIL against the goal (default
-0.25 s median; `--help` must also be faster than `run`).
+and prints median / min / p90 wall seconds (and the median CPU seconds, user + system)
+with PASS/FAIL against the goal (default 0.25 s median; `--help` must also be faster
+than `run`).
 
 It does so twice (--bytecode both): with the environment as is, and with compiled bytecode
 cached in a temp dir (PYTHONPYCACHEPREFIX). The two differ when PYTHONDONTWRITEBYTECODE=1
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -98,24 +102,41 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def time_command(argv: list[str], runs: int, warmup: int, cwd: Path,
-                 expect_output: bool = True) -> tuple[list[float], str | None]:
-    """Wall seconds of `runs` fresh processes; the error text if any run failed."""
+def run_once(argv: list[str], cwd: Path, env: dict) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds and CPU seconds (user + system) of one fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done
+
+
+def time_commands(rows: list[tuple[str, list[str], bool]], runs: int, warmup: int, cwd: Path) -> dict:
+    """label -> (wall seconds, cpu seconds, error or None) over `runs` rounds.
+
+    Each round starts every command once, in turn, so a slow phase of the machine
+    touches all commands (and the baselines) alike.
+    """
     env = clean_env()
-    error = None
-    for _ in range(warmup):
-        subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    times = []
+    for _, argv, _ in rows:
+        for _ in range(warmup):
+            subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = {label: ([], [], None) for label, _, _ in rows}
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0 and error is None:
-            lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            error = f"exit code {done.returncode}: {lines[-1] if lines else '(no message)'}"
-        elif expect_output and not done.stdout and error is None:
-            error = "no output on stdout"
-    return times, error
+        for label, argv, is_baseline in rows:
+            wall, cpu, done = run_once(argv, cwd, env)
+            walls, cpus, error = results[label]
+            walls.append(wall)
+            cpus.append(cpu)
+            if error is None and done.returncode != 0:
+                lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+                error = f"exit code {done.returncode}: {lines[-1] if lines else '(no message)'}"
+            elif error is None and not is_baseline and not done.stdout:
+                error = "no output on stdout"
+            results[label] = (walls, cpus, error)
+    return results
 
 
 # ---------------------------------------------------------------------------------- noise
@@ -177,7 +198,6 @@ def wait_for_idle(timeout: float, window: float = 2.0) -> str:
         waited += window
         if time.perf_counter() >= deadline:
             return f"(machine still busy after waiting {waited:.0f} s: {100 * share:.0f}% used by others)"
-
 
 
 # ---------------------------------------------------------------------------------- importtime
@@ -345,7 +365,8 @@ def main() -> int:
     print(f"  cwd        : {cwd}")
     print(f"  cpus       : {os.cpu_count()}   load average before: "
           f"{' '.join(f'{x:.2f}' for x in loadavg) if loadavg else 'n/a'}")
-    print(f"  runs       : {args.runs} timed (+{args.warmup} warm-up) per command, each a new process")
+    print(f"  runs       : {args.runs} timed (+{args.warmup} warm-up) per command, each a new process;")
+    print("               rounds take the commands in turn; seconds of wall time, cpu = median user+system")
     print()
 
     commands = [
@@ -372,21 +393,21 @@ def main() -> int:
                 if note:
                     print(f"  {note}")
             load = OtherLoad()
-            results = [(label, is_baseline) + time_command(argv, args.runs, args.warmup, cwd,
-                                                           expect_output=not is_baseline)
-                       for label, argv, is_baseline in rows]
+            results = time_commands(rows, args.runs, args.warmup, cwd)
             share = load.stop().share()
             if share is None or share <= BUSY or attempt == args.retry_busy:
                 break
             print(f"  (other processes used {100 * share:.0f}% of the cpus while measuring; measuring again)")
-        print(f"  {'command':<28} {'median':>8} {'min':>8} {'p90':>8}  verdict (goal: median <= {args.goal:.2f} s)")
-        for label, is_baseline, times, error in results:
+        print(f"  {'command':<28} {'median':>7} {'min':>7} {'p90':>7} {'cpu':>7}  "
+              f"verdict (goal: median wall <= {args.goal:.2f} s)")
+        for label, argv, is_baseline in rows:
+            times, cpus, error = results[label]
             med = statistics.median(times)
             medians[mode, label] = med
             if error:
                 verdict = f"ERROR {error}"
             elif is_baseline:
-                verdict = "(baseline: the interpreter alone, no goal)"
+                verdict = "(baseline: no goal)"
             elif label == "--help":
                 faster = med < medians.get((mode, "run"), float("inf"))
                 ok = med <= args.goal and faster
@@ -394,8 +415,15 @@ def main() -> int:
             else:
                 verdict = "PASS" if med <= args.goal else f"FAIL (+{med - args.goal:.3f} s over)"
             shown = label if is_baseline else f"nncheck {label}"
-            print(f"  {shown:<28} {med:8.3f} {min(times):8.3f} {percentile(times, 90):8.3f}  {verdict}")
+            print(f"  {shown:<28} {med:7.3f} {min(times):7.3f} {percentile(times, 90):7.3f} "
+                  f"{statistics.median(cpus):7.3f}  {verdict}")
         print(f"  ({load.describe()})")
+        floor = results["python -c pass"][0]
+        jitter = statistics.median(floor) / min(floor)
+        if jitter > 1.2:
+            print(f"  NOTE: the bare interpreter's median is {jitter:.2f}x its minimum: the machine is jittery in a way "
+                  "/proc/stat does not show\n  (e.g. the host's scheduling of this VM); compare the minima too, "
+                  "or rerun later")
         print()
     if len(modes) == 2:
         cost = medians["env", "run"] - medians["cached", "run"]
@@ -404,6 +432,9 @@ def main() -> int:
     # the breakdowns use the last mode measured (cached, unless --bytecode env)
     if args.importtime_runs > 0 or args.phase_runs > 0:
         print(f"breakdowns below: bytecode {_BYTECODE}")
+        note = wait_for_idle(args.wait_idle) if args.wait_idle > 0 else ""
+        if note:
+            print(note)
     run_median = medians.get((_BYTECODE, "run"))
     if args.importtime_runs > 0:
         print(f"\nimport time of `nncheck run {args.problem}` (python -X importtime):")

@@ -340,7 +340,6 @@ def wait_for_idle(timeout: float, window: float = 2.0) -> str:
             return f"(machine still busy after waiting {waited:.0f} s: {100 * share:.0f}% used by others)"
 
 
-
 def measure(contenders: dict, rounds: int, reps: int, warmup: int, schedule: str) -> dict[str, list[float]]:
     """Timed calls of every contender.
 
