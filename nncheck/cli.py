@@ -103,7 +103,7 @@ def run(problem, output_format, precision, full, of_node):
     else:
         from nncheck.reports.table import render_solution
 
-        render_solution(solution, _console(), precision, full)
+        render_solution(solution, precision, full)
 
 
 @cli.command()

@@ -132,3 +132,35 @@ def test_gradients_of_another_scalar_node(write):
     assert data["gradients"]["L"] == 0.0
     bad = invoke("run", path, "--of", "nope")
     assert bad.exit_code == 2 and "'nope' is not a value or node" in bad.output
+
+
+class FakeTerminal:
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.text += text
+
+
+@pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False)])
+def test_colour_only_on_a_terminal_without_no_color(monkeypatch, no_color, coloured):
+    from nncheck.problem import load_problem
+    from nncheck.reports.table import render_solution
+    from nncheck.solution import Solution
+
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    terminal = FakeTerminal()
+    render_solution(Solution(load_problem(RELU4)), 6, stream=terminal)
+    assert ("\x1b[" in terminal.text) is coloured
+    assert "dL/dW1" in terminal.text
+
+
+def test_piped_output_has_no_escape_codes():
+    assert "\x1b" not in invoke("run", RELU4).output

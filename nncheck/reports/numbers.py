@@ -60,6 +60,25 @@ def matrix_slices(array: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return slices
 
 
+def matrix_lines(array: np.ndarray, precision: int, full: bool = True) -> list[str]:
+    """A tensor as bracketed, column-aligned lines: scalar, row vector, matrix or 2-D slices."""
+    lines = []
+    for label, block in matrix_slices(np.asarray(array)):
+        rows = aligned_rows(entry_grid(block, precision, full))
+        if label:
+            lines.append(label)
+        if block.ndim == 0:
+            lines.append(rows[0])
+        elif len(rows) == 1:
+            lines.append(f"[ {rows[0]} ]")
+        else:
+            last = len(rows) - 1
+            for i, row in enumerate(rows):
+                left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == last else ("⎢", "⎥")
+                lines.append(f"{left} {row} {right}")
+    return lines
+
+
 def aligned_rows(grid: list[list[str]]) -> list[str]:
     """Rows of entries with every column right-aligned to a common width."""
     widths = [max(len(row[c]) for row in grid) for c in range(len(grid[0]))]

@@ -1,59 +1,86 @@
-"""The terminal report: rich tables with matrices laid out as matrices."""
+"""The terminal report of `nncheck run`: boxed tables with matrices laid out as matrices.
+
+Drawn by hand rather than with rich: `run` is the command students start most, and
+this keeps its start-up fast. Colour only on a terminal, and never with NO_COLOR.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
+import os
+import sys
 
-from nncheck.reports.numbers import aligned_rows, entry_grid, format_number, matrix_slices
+import numpy as np
+
+from nncheck.reports.numbers import format_number, matrix_lines
 from nncheck.reports.sections import solution_sections
 from nncheck.reports.text import one_line, printable
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
 
-
-def matrix_text(array: np.ndarray, precision: int, full: bool = True) -> Text:
-    """A tensor as bracketed, column-aligned text: scalar, row vector, matrix or slices."""
-    parts = []
-    for label, block in matrix_slices(np.asarray(array)):
-        rows = aligned_rows(entry_grid(block, precision, full))
-        if label:
-            parts.append(label)
-        if block.ndim == 0:
-            parts.append(rows[0])
-        elif len(rows) == 1:
-            parts.append(f"[ {rows[0]} ]")
-        else:
-            last = len(rows) - 1
-            for i, row in enumerate(rows):
-                left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == last else ("⎢", "⎥")
-                parts.append(f"{left} {row} {right}")
-    return Text("\n".join(parts))
+BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
 
 
-def render_solution(solution: Solution, console: Console, precision: int, full: bool = False) -> None:
+def use_colour(stream) -> bool:
+    """Colour on an interactive terminal unless NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+class Styler:
+    def __init__(self, colour: bool):
+        self.colour = colour
+
+    def __call__(self, text: str, style: str) -> str:
+        return f"{style}{text}{RESET}" if self.colour and text else text
+
+
+def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler) -> list[str]:
+    """Lines of a table with a heavy header box and a rule between rows; cells are lists of lines."""
+    widths = [max([len(headers[c])] + [len(line) for row in rows for line in row[c]]) for c in range(len(headers))]
+
+    def rule(left: str, fill: str, middle: str, right: str) -> str:
+        return left + middle.join(fill * (w + 2) for w in widths) + right
+
+    def row_lines(cells: list[list[str]]) -> list[str]:
+        lines = []
+        for i in range(max(len(cell) for cell in cells)):
+            parts = [(cell[i] if i < len(cell) else "").ljust(width) for cell, width in zip(cells, widths)]
+            parts[0] = style(parts[0], BOLD)
+            lines.append("│" + "│".join(f" {part} " for part in parts) + "│")
+        return lines
+
+    lines = [rule("┏", "━", "┳", "┓"),
+             "┃" + "┃".join(" " + style(h.ljust(w), BOLD) + " " for h, w in zip(headers, widths)) + "┃",
+             rule("┡", "━", "╇", "┩")]
+    for k, row in enumerate(rows):
+        if k:
+            lines.append(rule("├", "─", "┼", "┤"))
+        lines += row_lines(row)
+    lines.append(rule("└", "─", "┴", "┘"))
+    return lines
+
+
+def solution_table(solution: Solution, precision: int, full: bool = False, colour: bool = False) -> str:
+    style = Styler(colour)
     problem = solution.problem
-    heading = Text(one_line(problem.title) or one_line(problem.path), style="bold")
-    console.print(heading)
+    out = [style(one_line(problem.title) or one_line(problem.path), BOLD)]
     if problem.description:
-        console.print(Text(printable(problem.description).strip(), style="dim"))
+        out.append(style(printable(problem.description).strip(), DIM))
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
-    console.print(Text.assemble(("Loss ", "bold"), f"{solution.loss} = {loss_value}"))
+    out.append(f"{style('Loss', BOLD)} {solution.loss} = {loss_value}")
     for section in solution_sections(solution):
         with_formula = any(entry.formula for entry in section.entries)
-        table = Table(title=section.title, title_justify="left", title_style="bold cyan",
-                      show_lines=True, expand=False)
-        table.add_column("name", style="bold", no_wrap=True)
-        if with_formula:
-            table.add_column("formula", overflow="fold")
-        table.add_column("shape", no_wrap=True)
-        table.add_column("value", no_wrap=True)
+        headers = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
+        rows = []
         for entry in section.entries:
-            cells = [Text(entry.label)]
-            if with_formula:
-                cells.append(Text(printable(entry.formula)))
-            cells += [Text(describe_shape(np.shape(entry.value))), matrix_text(entry.value, precision, full)]
-            table.add_row(*cells)
-        console.print(Group(Text(""), table))
+            cells = [[entry.label]] + ([[printable(entry.formula)]] if with_formula else [])
+            cells += [[describe_shape(np.shape(entry.value))], matrix_lines(entry.value, precision, full)]
+            rows.append(cells)
+        out += ["", style(section.title, CYAN)] + boxed_table(headers, rows, style)
+    return "\n".join(out) + "\n"
+
+
+def render_solution(solution: Solution, precision: int, full: bool = False, stream=None) -> None:
+    stream = stream or sys.stdout
+    stream.write(solution_table(solution, precision, full, use_colour(stream)))

@@ -7,8 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from nncheck.reports.numbers import format_number
-from nncheck.reports.table import matrix_text
+from nncheck.reports.numbers import format_number, matrix_lines
 from nncheck.reports.text import one_line, printable
 from nncheck.verify import ItemResult, Verification
 
@@ -46,6 +45,10 @@ def _item_json(item: ItemResult) -> dict:
     if item.visibility == "visible" and item.expected is not None:
         data["expected"] = np.asarray(item.expected).tolist()
     return data
+
+
+def matrix_text(array, precision: int) -> Text:
+    return Text("\n".join(matrix_lines(array, precision)))
 
 
 def _answer_cell(item: ItemResult, precision: int) -> Text:
