@@ -164,7 +164,7 @@ class Checker:
             message = (f"{item.id} has shape {describe_shape(expected.shape)}; "
                        f"your answer has shape {describe_shape(value.shape)}")
             return self._wrong(result, item, found, message)
-        found = self._first_candidate(item, expected, aligned, lambda a, e: tolerance.accepts(a, e))
+        found = self._first_candidate(item, expected, aligned, tolerance.accepts)
         return self._wrong(result, item, found, self._miss_message(item, aligned, expected, tolerance))
 
     def _authored_number(self, item: AskItem, value: np.ndarray):
