@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -14,31 +15,39 @@ from nncheck.tolerance import Tolerance, read_tolerance
 from nncheck.yamlfile import YamlDoc
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-ASK_KEYS = ("id", "points", "tolerance", "visibility", "expected", "mistakes", "prompt")
+COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
+VALUE_KEYS = ("tolerance", "expected", "mistakes")
 MISTAKE_KEYS = ("formula", "value", "message", "points")
 MAX_ASKS = 500
-_GRADIENT = re.compile(r"^d([A-Za-z_][A-Za-z0-9_]*)\s*/\s*d([A-Za-z_][A-Za-z0-9_]*)$")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_QUANTITY = re.compile(
+    r"^(?:d(?P<of>[A-Za-z_][A-Za-z0-9_]*)\s*/\s*d)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*@\s*(?P<step>[0-9]+))?$")
+MAX_STEP = 10_000
 
 
 @dataclass(frozen=True)
 class Quantity:
-    """A node or leaf's value (`of` is None), or the gradient d(of)/d(name)."""
+    """A node or leaf's value (`of` is None), or the gradient d(of)/d(name); with `step`,
+    after that many steps of gradient descent."""
 
     name: str
     of: str | None = None
+    step: int | None = None
 
     def __str__(self) -> str:
-        return f"d{self.of}/d{self.name}" if self.of else self.name
+        text = f"d{self.of}/d{self.name}" if self.of else self.name
+        return text if self.step is None else f"{text}@{self.step}"
 
 
 def parse_quantity(text: str) -> Quantity | None:
-    """`y` -> value of y; `dL/dW1` -> gradient of L with respect to W1; else None."""
-    text = str(text).strip()
-    if _NAME.match(text):
-        return Quantity(text)
-    match = _GRADIENT.match(text)
-    return Quantity(match.group(2), match.group(1)) if match else None
+    """`y` -> value of y; `dL/dW1` -> gradient of L with respect to W1; `W1@2` -> W1 after
+    two gradient-descent steps; else None."""
+    match = _QUANTITY.match(str(text).strip())
+    if not match:
+        return None
+    step = match.group("step")
+    if step is not None and int(step) > MAX_STEP:
+        return None
+    return Quantity(match.group("name"), match.group("of"), None if step is None else int(step))
 
 
 @dataclass
@@ -63,6 +72,9 @@ class AskItem:
     expected: np.ndarray | None = None
     mistakes: list[Mistake] = field(default_factory=list)
     prompt: str = ""
+    kind: str = "value"
+    spec: Any = None
+    expected_formula: Formula | None = None
 
     @property
     def visible(self) -> bool:
@@ -97,14 +109,32 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
         spec = {"id": spec}
     if not isinstance(spec, dict):
         raise NncheckError(f"{label}: expected a mapping such as {{id: dL/dW1, points: 2}}", where)
-    if spec is doc.data["ask"][path[1]]:
-        doc.check_keys(path, ASK_KEYS, label)
     item_id = spec.get("id")
     if not isinstance(item_id, str) or not item_id.strip():
         raise NncheckError(f"{label}: id must name what is asked, such as dL/dW1 or y", where)
+    visibility = spec.get("visibility", "visible")
+    if visibility not in VISIBILITIES:
+        raise NncheckError(f"{label}.visibility: use one of {', '.join(VISIBILITIES)}", doc.where(*path, "visibility"))
+    prompt = spec.get("prompt", "")
+    if not isinstance(prompt, str):
+        raise NncheckError(f"{label}.prompt: expected text", doc.where(*path, "prompt"))
+    kind = spec.get("kind", "value")
+    if kind != "value":
+        module = kind_module(kind, doc.where(*path, "kind"), label)
+        if spec is doc.data["ask"][path[1]]:
+            doc.check_keys(path, COMMON_KEYS + module.KEYS[kind], label)
+        return AskItem(item_id.strip(), None, _points(doc, spec, path, label, 1.0), visibility, where,
+                       prompt=prompt, kind=kind, spec=module.read_spec(kind, doc, path, label, names))
+    if spec is doc.data["ask"][path[1]]:
+        doc.check_keys(path, COMMON_KEYS + VALUE_KEYS, label)
     quantity = parse_quantity(item_id)
-    expected = read_tensor(doc, path + ("expected",), f"{label}.expected") if "expected" in spec else None
-    if expected is None:
+    expected, expected_formula = None, None
+    if isinstance(spec.get("expected"), str):
+        expected_formula = parse_formula(spec["expected"], f"{label}.expected",
+                                         doc.text_start(*path, "expected") or doc.where(*path, "expected"))
+    elif "expected" in spec:
+        expected = read_tensor(doc, path + ("expected",), f"{label}.expected")
+    if expected is None and expected_formula is None:
         if quantity is None:
             raise NncheckError(
                 f"{label}: {item_id!r} is neither a name nor a gradient dA/dB; give expected: for other quantities",
@@ -113,18 +143,22 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
         for name in filter(None, (quantity.name, quantity.of)):
             if name not in names:
                 raise NncheckError(f"{label}: {name!r} is not a value or node of this problem", doc.where(*path, "id"))
-    visibility = spec.get("visibility", "visible")
-    if visibility not in VISIBILITIES:
-        raise NncheckError(f"{label}.visibility: use one of {', '.join(VISIBILITIES)}", doc.where(*path, "visibility"))
     tolerance = read_tolerance(doc, path + ("tolerance",), f"{label}.tolerance") if "tolerance" in spec else None
     mistakes = [_read_mistake(doc, path + ("mistakes", j), f"{label}.mistakes[{j}]")
                 for j in range(len(_list(doc, spec, path, "mistakes", label)))]
-    prompt = spec.get("prompt", "")
-    if not isinstance(prompt, str):
-        raise NncheckError(f"{label}.prompt: expected text", doc.where(*path, "prompt"))
-    return AskItem(item_id.strip(), quantity if expected is None else None,
+    explicit = expected is not None or expected_formula is not None
+    return AskItem(item_id.strip(), None if explicit else quantity,
                    _points(doc, spec, path, label, 1.0), visibility, where,
-                   tolerance, expected, mistakes, prompt)
+                   tolerance, expected, mistakes, prompt, expected_formula=expected_formula)
+
+
+def kind_module(kind, location: Location, label: str):
+    """The module that reads, checks and shows asked items of this kind."""
+    from nncheck.kinds import KIND_MODULES, load_kind
+
+    if kind not in KIND_MODULES:
+        raise NncheckError(f"{label}.kind: unknown kind {kind!r}; use one of {', '.join(KIND_MODULES)}", location)
+    return load_kind(kind)
 
 
 def _list(doc: YamlDoc, spec: dict, path: tuple, key: str, label: str) -> list:

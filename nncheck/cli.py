@@ -84,26 +84,38 @@ def run(problem, output_format, precision, full, of_node):
     from nncheck.problem import load_problem
     from nncheck.solution import Solution
 
-    solution = Solution(load_problem(problem), loss=of_node)
+    loaded = load_problem(problem)
+    solution = Solution(loaded, loss=of_node)
     solution.gradients()
+    references = _reference_answers(loaded)
     if output_format == "json":
         import json
 
         from nncheck.reports.sections import solution_json
 
-        sys.stdout.write(json.dumps(solution_json(solution)) + "\n")
+        sys.stdout.write(json.dumps(solution_json(solution, references)) + "\n")
     elif output_format == "markdown":
         from nncheck.reports.markdown import solution_markdown
 
-        sys.stdout.write(solution_markdown(solution, precision, full) + "\n")
+        sys.stdout.write(solution_markdown(solution, precision, full, references) + "\n")
     elif output_format == "latex":
         from nncheck.reports.latex import solution_latex
 
-        sys.stdout.write(solution_latex(solution, precision, full))
+        sys.stdout.write(solution_latex(solution, precision, full, references))
     else:
         from nncheck.reports.table import render_solution
 
-        render_solution(solution, precision, full)
+        render_solution(solution, precision, full, references=references)
+
+
+def _reference_answers(problem) -> list:
+    """Reference answers of asked items that are not plain values (design, YES/NO, intervals)."""
+    if all(item.kind == "value" for item in problem.asks):
+        return []
+    from nncheck.kinds import reference_answers
+    from nncheck.verify import Checker
+
+    return reference_answers(Checker(problem))
 
 
 @cli.command()

@@ -151,7 +151,7 @@ def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | 
         yield Candidate("sign", f"{item_id} has the right magnitude but the opposite sign", -expected)
         for factor, why in _factors(problem):
             yield Candidate("factor", f"{item_id} is {why} the expected value", factor * expected)
-    if quantity is None or quantity.of is None:
+    if quantity is None or quantity.of is None or quantity.step:
         return
     used = functions_used(problem)
     for function in used:

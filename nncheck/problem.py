@@ -16,7 +16,10 @@ from nncheck.tensors import RandomSpec, name_seed, read_random_spec, read_tensor
 from nncheck.tolerance import Tolerance, read_tolerance
 from nncheck.yamlfile import YamlDoc, read_yaml
 
-TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss", "ask", "tolerance")
+TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss", "parameters", "train",
+                  "ask", "tolerance")
+TRAIN_KEYS = ("lr", "steps")
+MAX_STEPS = 10_000
 TEXT_KEYS = ("title", "description", "source")
 MAX_NAMES = 2000
 REDRAW_SEED_STEP = 1_000_003
@@ -61,6 +64,14 @@ class Node:
     location: Location
 
 
+@dataclass(frozen=True)
+class TrainSettings:
+    """Plain gradient descent: the step size (a number, or the name of a scalar value) and steps."""
+
+    lr: float | str | None = None
+    steps: int = 1
+
+
 @dataclass
 class Problem:
     path: str
@@ -74,6 +85,8 @@ class Problem:
     asks: list[AskItem] = field(default_factory=list)
     tolerance: Tolerance = field(default_factory=Tolerance)
     doc: YamlDoc = field(repr=False, default=None)
+    parameters: list[str] = field(default_factory=list)
+    train: TrainSettings = field(default_factory=TrainSettings)
 
     @property
     def names(self) -> list[str]:
@@ -105,7 +118,41 @@ def problem_from_doc(doc: YamlDoc) -> Problem:
     asks = read_asks(doc, list(leaves) + [node.name for node in nodes])
     tolerance = read_tolerance(doc, ("tolerance",), "tolerance") if "tolerance" in doc.data else Tolerance()
     return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
-                   leaves, nodes, loss, loss_location, asks, tolerance, doc)
+                   leaves, nodes, loss, loss_location, asks, tolerance, doc,
+                   _parameters(doc, leaves), _train_settings(doc, leaves))
+
+
+def _parameters(doc: YamlDoc, leaves: dict[str, Leaf]) -> list[str]:
+    """`parameters: [W1, b1]`: the values gradient descent changes (and design answers give)."""
+    names = doc.data.get("parameters", [])
+    if not isinstance(names, list):
+        raise NncheckError("parameters: expected a list of value names, such as [W1, b1]", doc.where("parameters"))
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or name not in leaves:
+            raise NncheckError(f"parameters: {name!r} is not one of the values", doc.where("parameters", i))
+        if names.index(name) != i:
+            raise NncheckError(f"parameters: {name!r} is listed twice", doc.where("parameters", i))
+    return names
+
+
+def _train_settings(doc: YamlDoc, leaves: dict[str, Leaf]) -> TrainSettings:
+    """`train: {lr: 0.1, steps: 3}`; lr may name a scalar value such as eta."""
+    if "train" not in doc.data:
+        return TrainSettings()
+    spec = doc.data["train"]
+    if not isinstance(spec, dict):
+        raise NncheckError("train: expected a mapping such as {lr: 0.1, steps: 3}", doc.where("train"))
+    doc.check_keys(("train",), TRAIN_KEYS, "train")
+    lr = spec.get("lr")
+    if isinstance(lr, str):
+        if lr not in leaves or int(np.prod(leaves[lr].shape)) != 1:
+            raise NncheckError(f"train.lr: {lr!r} is not a scalar value", doc.where("train", "lr"))
+    elif lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not np.isfinite(lr)):
+        raise NncheckError("train.lr: expected a number or the name of a scalar value", doc.where("train", "lr"))
+    steps = spec.get("steps", 1)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
+        raise NncheckError(f"train.steps: expected a whole number from 0 to {MAX_STEPS}", doc.where("train", "steps"))
+    return TrainSettings(float(lr) if isinstance(lr, (int, float)) else lr, steps)
 
 
 def _text(doc: YamlDoc, key: str) -> str | None:

@@ -28,26 +28,42 @@ def answer_template(problem: Problem, problem_path_from_answers: str) -> str:
         'student: ""',
         "answers:",
     ]
-    for item_id, shape, points, prompt in _items(problem, solution):
+    for item_id, comment, prompt in _items(problem, solution):
         if prompt:
             lines.append(f"  # {one_line(prompt)}")
-        worth = f", {format_number(points, 6)} point{'s' if points != 1 else ''}" if points is not None else ""
-        lines.append(f"  # {item_id}: shape {describe_shape(shape)}{worth}")
+        lines.append(f"  # {comment}")
         lines.append(f"  {_yaml_key(item_id)}:")
     return "\n".join(lines) + "\n"
 
 
+def _worth(points) -> str:
+    return f", {format_number(points, 6)} point{'s' if points != 1 else ''}" if points is not None else ""
+
+
 def _items(problem: Problem, solution: Solution):
-    if problem.asks:
-        for item in problem.asks:
-            if item.expected is not None:
-                shape = np.shape(item.expected)
-            else:
-                shape = _value(solution, item.quantity).shape
-            yield item.id, shape, item.points, item.prompt
+    """(answer key, comment, prompt) for every answer the problem asks for."""
+    if not problem.asks:
+        for name in problem.leaves:
+            yield f"d{problem.loss}/d{name}", f"d{problem.loss}/d{name}: shape {describe_shape(solution.value(name).shape)}", ""
         return
-    for name in problem.leaves:
-        yield f"d{problem.loss}/d{name}", solution.value(name).shape, None, ""
+    for item in problem.asks:
+        if item.kind != "value":
+            from nncheck.kinds import load_kind
+
+            for position, (key, comment) in enumerate(load_kind(item.kind).template(item.kind, item, problem)):
+                yield key, comment + (_worth(item.points) if position == 0 else ""), item.prompt if position == 0 else ""
+            continue
+        if item.expected is not None:
+            shape = np.shape(item.expected)
+        elif item.expected_formula is not None:
+            from nncheck.verify import evaluate_answer
+
+            shape = np.shape(evaluate_answer(item.expected_formula, solution))
+        elif item.quantity.step:
+            shape = solution.value(item.quantity.name).shape
+        else:
+            shape = _value(solution, item.quantity).shape
+        yield item.id, f"{item.id}: shape {describe_shape(shape)}{_worth(item.points)}", item.prompt
 
 
 def _value(solution: Solution, quantity: Quantity) -> np.ndarray:

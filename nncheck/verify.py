@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from nncheck.answers import Answer, AnswerFile
@@ -12,51 +10,17 @@ from nncheck.diagnosis import Candidate, align, shape_diagnosis, value_candidate
 from nncheck.engine import Tape, evaluate_formula
 from nncheck.errors import NncheckError
 from nncheck.formula import Formula, parse_formula
+from nncheck.kinds import load_kind
 from nncheck.problem import Problem
 from nncheck.reports.numbers import format_number
+from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult, Verification
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape, read_tensor
 from nncheck.tolerance import Tolerance
+from nncheck.training import descend, learning_rate
 
 MIN_DRAWS = 5
 MAX_DRAW_ATTEMPTS = 25
-CORRECT, WRONG, INVALID, MISSING = "correct", "wrong", "invalid", "missing"
-
-
-@dataclass
-class ItemResult:
-    id: str
-    verdict: str
-    points: float
-    max_points: float
-    visibility: str = "visible"
-    diagnosis: str | None = None
-    message: str = ""
-    answer: np.ndarray | str | None = None
-    expected: np.ndarray | None = None
-
-
-@dataclass
-class Verification:
-    answers_path: str
-    problem: Problem
-    student: str
-    items: list[ItemResult]
-    ignored: list[str] = field(default_factory=list)
-
-    @property
-    def score(self) -> float:
-        return sum(item.points for item in self.items)
-
-    @property
-    def max_score(self) -> float:
-        return sum(item.max_points for item in self.items)
-
-    @property
-    def all_correct(self) -> bool:
-        return all(item.verdict == CORRECT for item in self.items)
-
-
 def formula_tolerance(expected: np.ndarray) -> Tolerance:
     """Formula answers are exact: only float round-off is allowed."""
     scale = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
@@ -70,12 +34,15 @@ class Checker:
         self.problem = problem
         self.base = Solution(problem)
         self._draws: list[Solution] | None = None
+        self._trajectories: dict[int, list[Solution]] = {}
         for item in problem.asks:
             if item.quantity is not None:
                 try:
                     self.expected(self.base, item.quantity)
                 except NncheckError as error:
                     raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
+            if item.expected_formula is not None:
+                evaluate_answer(item.expected_formula, self.base)
             for mistake in item.mistakes:
                 if mistake.formula is not None:
                     evaluate_answer(mistake.formula, self.base)
@@ -93,24 +60,50 @@ class Checker:
                     break
         return self._draws
 
-    @staticmethod
-    def expected(solution: Solution, quantity: Quantity) -> np.ndarray:
+    def expected(self, solution: Solution, quantity: Quantity) -> np.ndarray:
+        """The quantity's value in `solution`, after quantity.step steps of gradient descent if given."""
+        if quantity.step:
+            solution = self.after_steps(solution, quantity.step)
         if quantity.of is None:
             return solution.value(quantity.name)
         return solution.gradient(quantity.of, quantity.name)
 
+    def after_steps(self, solution: Solution, steps: int) -> Solution:
+        """`solution` after `steps` steps of gradient descent (trajectories are kept)."""
+        trajectory = self._trajectories.setdefault(id(solution), [solution])
+        if len(trajectory) <= steps:
+            more = descend(trajectory[-1], steps + 1 - len(trajectory), learning_rate(solution))
+            trajectory.extend(more[1:])
+        return trajectory[steps]
+
+    def item_expected(self, solution: Solution, item: AskItem) -> np.ndarray:
+        """What a value item expects in `solution`: its formula, its explicit value or its quantity."""
+        if item.expected_formula is not None:
+            return evaluate_answer(item.expected_formula, solution)
+        if item.expected is not None:
+            return item.expected
+        return self.expected(solution, item.quantity)
+
     def items_for(self, answer_file: AnswerFile) -> tuple[list[AskItem], list[str]]:
         """The asked items, or one item per answer when the problem asks nothing."""
         if self.problem.asks:
-            asked = {item.id for item in self.problem.asks}
-            return self.problem.asks, [key for key in answer_file.answers if key not in asked]
+            read = set()
+            for item in self.problem.asks:
+                read.update([item.id] if item.kind == "value" else
+                            load_kind(item.kind).answer_keys(item.kind, item, self.problem))
+            return self.problem.asks, [key for key in answer_file.answers if key not in read]
         items = [AskItem(key, parse_quantity(key), 1.0, "visible", answer.location)
                  for key, answer in answer_file.answers.items()]
         return items, []
 
     def verify(self, answer_file: AnswerFile) -> Verification:
         items, ignored = self.items_for(answer_file)
-        results = [self.check_item(item, answer_file.answers.get(item.id), answer_file) for item in items]
+        results = []
+        for item in items:
+            if item.kind == "value":
+                results.append(self.check_item(item, answer_file.answers.get(item.id), answer_file))
+            else:
+                results.extend(load_kind(item.kind).check(item.kind, self, item, answer_file))
         return Verification(answer_file.path, self.problem, answer_file.student, results, ignored)
 
     def check_item(self, item: AskItem, answer: Answer | None, answer_file: AnswerFile) -> ItemResult:
@@ -132,8 +125,8 @@ class Checker:
         return self._check_number(item, value, result)
 
     def _expected_for(self, item: AskItem) -> np.ndarray:
-        if item.expected is not None:
-            return item.expected
+        if item.expected is not None or item.expected_formula is not None:
+            return self.item_expected(self.base, item)
         if item.quantity is None:
             raise NncheckError(f"{item.id!r} is not a value, node or gradient dA/dB of this problem")
         for name in filter(None, (item.quantity.name, item.quantity.of)):
@@ -258,8 +251,9 @@ class FormulaCheck:
         """(solution, formula value, expected value) at each redraw of the leaves, computed once."""
         if self._redraw_list is None:
             self._redraw_list = []
-            for solution in (self.checker.draws() if self.item.quantity is not None else []):
-                expected = Checker.expected(solution, self.item.quantity)
+            redrawable = self.item.quantity is not None or self.item.expected_formula is not None
+            for solution in (self.checker.draws() if redrawable else []):
+                expected = self.checker.item_expected(solution, self.item)
                 try:
                     answer = evaluate_answer(self.formula, solution)
                 except NncheckError:

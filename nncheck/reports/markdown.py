@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from nncheck.reports.numbers import aligned_rows, entry_grid, format_number, matrix_slices
-from nncheck.reports.sections import solution_sections
-from nncheck.reports.text import one_line
+from nncheck.reports.sections import reference_rows, solution_sections
+from nncheck.reports.text import one_line, printable
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
 
@@ -24,7 +24,7 @@ def _matrix_cell(array: np.ndarray, precision: int, full: bool) -> str:
     return "<br>".join(lines)
 
 
-def solution_markdown(solution: Solution, precision: int, full: bool = False) -> str:
+def solution_markdown(solution: Solution, precision: int, full: bool = False, references=()) -> str:
     problem = solution.problem
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out = [f"# {_cell(one_line(problem.title) or one_line(problem.path))}", ""]
@@ -40,5 +40,10 @@ def solution_markdown(solution: Solution, precision: int, full: bool = False) ->
             cells = [entry.label] + ([f"`{_cell(entry.formula)}`"] if with_formula else [])
             cells += [describe_shape(np.shape(entry.value)), _matrix_cell(entry.value, precision, full)]
             out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    if references:
+        out += ["## Reference answers", "", "| item | what | reference |", "|---|---|---|"]
+        out += [f"| {_cell(item_id)} | {_cell(one_line(label))} | {_cell(printable(text)).replace(chr(10), '<br>')} |"
+                for item_id, label, text in reference_rows(references)]
         out.append("")
     return "\n".join(out)

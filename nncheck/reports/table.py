@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from nncheck.reports.numbers import format_number, matrix_lines
-from nncheck.reports.sections import solution_sections
+from nncheck.reports.sections import reference_rows, solution_sections
 from nncheck.reports.text import one_line, printable
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
@@ -61,7 +61,8 @@ def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler) 
     return lines
 
 
-def solution_table(solution: Solution, precision: int, full: bool = False, colour: bool = False) -> str:
+def solution_table(solution: Solution, precision: int, full: bool = False, colour: bool = False,
+                   references=()) -> str:
     style = Styler(colour)
     problem = solution.problem
     out = [style(one_line(problem.title) or one_line(problem.path), BOLD)]
@@ -78,9 +79,13 @@ def solution_table(solution: Solution, precision: int, full: bool = False, colou
             cells += [[describe_shape(np.shape(entry.value))], matrix_lines(entry.value, precision, full)]
             rows.append(cells)
         out += ["", style(section.title, CYAN)] + boxed_table(headers, rows, style)
+    if references:
+        rows = [[[item_id], [printable(label)], printable(text).splitlines() or [""]]
+                for item_id, label, text in reference_rows(references)]
+        out += ["", style("Reference answers", CYAN)] + boxed_table(["item", "what", "reference"], rows, style)
     return "\n".join(out) + "\n"
 
 
-def render_solution(solution: Solution, precision: int, full: bool = False, stream=None) -> None:
+def render_solution(solution: Solution, precision: int, full: bool = False, stream=None, references=()) -> None:
     stream = stream or sys.stdout
-    stream.write(solution_table(solution, precision, full, use_colour(stream)))
+    stream.write(solution_table(solution, precision, full, use_colour(stream), references))

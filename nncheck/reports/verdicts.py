@@ -9,7 +9,7 @@ from rich.text import Text
 
 from nncheck.reports.numbers import format_number, matrix_lines
 from nncheck.reports.text import one_line, printable
-from nncheck.verify import ItemResult, Verification
+from nncheck.results import ItemResult, Verification
 
 VERDICT_STYLES = {"correct": "green", "wrong": "red", "invalid": "magenta", "missing": "yellow"}
 
