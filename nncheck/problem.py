@@ -18,7 +18,7 @@ from nncheck.yamlfile import YamlDoc, read_yaml
 
 TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss", "parameters", "train",
                   "ask", "tolerance")
-TRAIN_KEYS = ("lr", "steps")
+TRAIN_KEYS = ("lr", "steps", "loss")
 MAX_STEPS = 10_000
 TEXT_KEYS = ("title", "description", "source")
 MAX_NAMES = 2000
@@ -66,10 +66,12 @@ class Node:
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Plain gradient descent: the step size (a number, or the name of a scalar value) and steps."""
+    """Plain gradient descent: the step size (a number, or the name of a scalar value), the
+    number of steps, and the node it descends (default: the problem's loss)."""
 
     lr: float | str | None = None
     steps: int = 1
+    loss: str | None = None
 
 
 @dataclass
@@ -119,7 +121,7 @@ def problem_from_doc(doc: YamlDoc) -> Problem:
     tolerance = read_tolerance(doc, ("tolerance",), "tolerance") if "tolerance" in doc.data else Tolerance()
     return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
                    leaves, nodes, loss, loss_location, asks, tolerance, doc,
-                   _parameters(doc, leaves), _train_settings(doc, leaves))
+                   _parameters(doc, leaves), _train_settings(doc, leaves, [node.name for node in nodes]))
 
 
 def _parameters(doc: YamlDoc, leaves: dict[str, Leaf]) -> list[str]:
@@ -135,7 +137,7 @@ def _parameters(doc: YamlDoc, leaves: dict[str, Leaf]) -> list[str]:
     return names
 
 
-def _train_settings(doc: YamlDoc, leaves: dict[str, Leaf]) -> TrainSettings:
+def _train_settings(doc: YamlDoc, leaves: dict[str, Leaf], nodes: list[str]) -> TrainSettings:
     """`train: {lr: 0.1, steps: 3}`; lr may name a scalar value such as eta."""
     if "train" not in doc.data:
         return TrainSettings()
@@ -152,7 +154,10 @@ def _train_settings(doc: YamlDoc, leaves: dict[str, Leaf]) -> TrainSettings:
     steps = spec.get("steps", 1)
     if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
         raise NncheckError(f"train.steps: expected a whole number from 0 to {MAX_STEPS}", doc.where("train", "steps"))
-    return TrainSettings(float(lr) if isinstance(lr, (int, float)) else lr, steps)
+    loss = spec.get("loss")
+    if loss is not None and loss not in nodes:
+        raise NncheckError(f"train.loss: {loss!r} is not a graph node", doc.where("train", "loss"))
+    return TrainSettings(float(lr) if isinstance(lr, (int, float)) else lr, steps, loss)
 
 
 def _text(doc: YamlDoc, key: str) -> str | None:

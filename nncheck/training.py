@@ -22,8 +22,10 @@ def learning_rate(solution: Solution, override: float | None = None) -> float:
 
 
 def descend(start: Solution, steps: int, lr: float | None = None) -> list[Solution]:
-    """Solutions at steps 0..steps of `parameters <- parameters - lr * d(loss)/d(parameters)`."""
+    """Solutions at steps 0..steps of `parameters <- parameters - lr * d(loss)/d(parameters)`,
+    where loss is train.loss if the problem sets it, else the problem's loss."""
     problem = start.problem
+    descended = problem.train.loss or problem.loss
     if not problem.parameters:
         raise NncheckError("the problem declares no parameters to train: add parameters: [W1, b1, ...]",
                            problem.doc.where() if problem.doc else None)
@@ -31,7 +33,7 @@ def descend(start: Solution, steps: int, lr: float | None = None) -> list[Soluti
     states = [start]
     for _ in range(steps):
         current = states[-1]
-        grads = current.gradients()
+        grads = current.gradients(descended)
         values = {name: current.value(name) for name in problem.leaves}
         for name in problem.parameters:
             values[name] = values[name] - rate * grads[name]
