@@ -17,7 +17,7 @@ from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult, Verifi
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape, read_tensor
 from nncheck.tolerance import Tolerance
-from nncheck.training import descend, learning_rate
+from nncheck.training import descend
 
 MIN_DRAWS = 5
 MAX_DRAW_ATTEMPTS = 25
@@ -72,7 +72,7 @@ class Checker:
         """`solution` after `steps` steps of gradient descent (trajectories are kept)."""
         trajectory = self._trajectories.setdefault(id(solution), [solution])
         if len(trajectory) <= steps:
-            more = descend(trajectory[-1], steps + 1 - len(trajectory), learning_rate(solution))
+            more = descend(trajectory[-1], steps + 1 - len(trajectory))
             trajectory.extend(more[1:])
         return trajectory[steps]
 

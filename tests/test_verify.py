@@ -331,3 +331,46 @@ def test_check_evaluates_mistake_formulas(write):
     result = CliRunner().invoke(cli, ["check", write("p.yaml", text)])
     assert result.exit_code == 2
     assert "p.yaml:18:25: error: ask[0].mistakes[0].formula: `dz`: unknown name 'dz'" in result.output
+
+
+DESCENT_PROBLEM = """values:
+  w: [1.0, -2.0]
+  x: [0.5, 1.5]
+  y: 2.0
+  eta: 0.1
+parameters: [w]
+train: {lr: eta}
+graph:
+  p: w @ x
+  L: 0.5 * (p - y)**2
+"""
+
+
+def test_values_after_gradient_descent_steps(write):
+    # p = 0.5 - 3 = -2.5, dL/dw = (p - y) x = -4.5 x; w@1 = w + 0.45 x
+    code, items = verify(write, DESCENT_PROBLEM, {
+        "w@1": [1.225, -1.325], "w@2": "w - eta * (w @ x - y) * x - eta * ((w - eta * (w @ x - y) * x) @ x - y) * x",
+        "L@1": 0.5 * ((1.225 * 0.5 - 1.325 * 1.5) - 2) ** 2, "dL/dw@1": "(w @ x - y) * x",
+    })
+    assert items["w@1"]["verdict"] == "correct"
+    assert items["w@2"]["verdict"] == "correct"
+    assert items["L@1"]["verdict"] == "correct"
+    assert items["dL/dw@1"]["verdict"] == "wrong"
+
+
+def test_step_quantities_need_parameters(write):
+    text = RELU4_TEXT + "ask:\n  - W1@1\n"
+    result = CliRunner().invoke(cli, ["check", write("p.yaml", text)])
+    assert result.exit_code == 2
+    assert "ask W1@1: the problem declares no parameters to train" in result.output
+
+
+def test_expected_formula_is_checked_at_redraws(write):
+    text = "values:\n  a: [0.3, -1.2, 2.0]\ngraph:\n  s: sum(sigmoid(a))\nask:\n  - id: sigmoid_via_tanh\n    expected: sigmoid(a)\n"
+    code, items = verify(write, text, {"sigmoid_via_tanh": "0.5 * tanh(a / 2) + 0.5"})
+    assert items["sigmoid_via_tanh"]["verdict"] == "correct"
+    code, items = verify(write, text, {"sigmoid_via_tanh": "0.5 * tanh(a) + 0.5"})
+    assert items["sigmoid_via_tanh"]["verdict"] == "wrong"
+    numbers = (1 / (1 + np.exp(-np.array([0.3, -1.2, 2.0])))).round(4).tolist()
+    code, items = verify(write, text, {"sigmoid_via_tanh": numbers})
+    assert items["sigmoid_via_tanh"]["verdict"] == "correct"
