@@ -119,9 +119,36 @@ def _reference_answers(problem) -> list:
 
 
 @cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--steps", type=click.IntRange(0, 10_000), help="Steps to take (default: the problem's train.steps, or 1).")
+@click.option("--lr", type=float, metavar="ETA", help="Step size (default: the problem's train.lr).")
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="table for the terminal, json for programs.")
+@click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
+              help="Significant digits shown (json always has full precision).")
+def train(problem, steps, lr, output_format, precision):
+    """Run gradient descent on PROBLEM's parameters and show the loss and parameters at every step."""
+    from nncheck.problem import load_problem
+    from nncheck.training import train as descend_problem
+
+    run_ = descend_problem(load_problem(problem), steps, lr)
+    if output_format == "json":
+        import json
+
+        from nncheck.reports.training import training_json
+
+        sys.stdout.write(json.dumps(training_json(run_.trajectory, run_.descended, run_.rate, run_.notes)) + "\n")
+    else:
+        from nncheck.reports.training import render_training
+
+        render_training(run_.trajectory, run_.descended, run_.rate, run_.notes, precision)
+
+
+@cli.command()
 @click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def check(problems):
     """Validate PROBLEMS (shapes, asked items and mistake formulas included) without printing results."""
+    from nncheck.kinds import reference_answers
     from nncheck.problem import load_problem
     from nncheck.verify import Checker
 
@@ -129,7 +156,9 @@ def check(problems):
     for path in problems:
         try:
             problem = load_problem(path)
-            Checker(problem).base.gradients()
+            checker = Checker(problem)
+            checker.base.gradients()
+            reference_answers(checker)
         except NncheckError as error:
             report_error(error)
             failed = True

@@ -33,6 +33,8 @@ class RandomSpec:
     decimals: int | None = None
 
     def draw(self, seed_offset: int = 0) -> np.ndarray:
+        """The tensor; with a seed offset, another draw of the same kind (a constant
+        initialisation redraws as another constant, the same in every entry)."""
         rng = np.random.default_rng(self.seed + seed_offset)
         p = self.params
         if self.dist == "normal":
@@ -41,6 +43,8 @@ class RandomSpec:
             value = rng.uniform(p["low"], p["high"], self.shape)
         elif self.dist == "integers":
             value = rng.integers(int(p["low"]), int(p["high"]), self.shape, endpoint=True).astype(float)
+        elif seed_offset:
+            value = np.full(self.shape, rng.normal(0.0, max(1.0, abs(float(p["value"])))))
         else:
             value = np.full(self.shape, float(p["value"]))
         if self.decimals is not None:

@@ -35,6 +35,7 @@ class Checker:
         self.base = Solution(problem)
         self._draws: list[Solution] | None = None
         self._trajectories: dict[int, list[Solution]] = {}
+        self.kind_cache: dict[str, object] = {}
         for item in problem.asks:
             if item.quantity is not None:
                 try:

@@ -64,6 +64,8 @@ def _expected_cell(item: ItemResult, precision: int) -> Text:
         return Text(f"({item.visibility.replace('_', ' ')})", style="dim")
     if item.expected is None:
         return Text("—", style="dim")
+    if isinstance(item.expected, str):
+        return Text(printable(item.expected))
     return matrix_text(item.expected, precision)
 
 
