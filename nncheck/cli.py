@@ -59,6 +59,7 @@ def cli():
 
     \b
     nncheck run PROBLEM         every value and gradient of a problem
+    nncheck train PROBLEM       gradient descent, step by step
     nncheck template PROBLEM    an answer file to fill in
     nncheck verify ANSWERS...   what is right, what is wrong, and why
     """
@@ -131,17 +132,17 @@ def train(problem, steps, lr, output_format, precision):
     from nncheck.problem import load_problem
     from nncheck.training import train as descend_problem
 
-    run_ = descend_problem(load_problem(problem), steps, lr)
+    training = descend_problem(load_problem(problem), steps, lr)
     if output_format == "json":
         import json
 
         from nncheck.reports.training import training_json
 
-        sys.stdout.write(json.dumps(training_json(run_.trajectory, run_.descended, run_.rate, run_.notes)) + "\n")
+        sys.stdout.write(json.dumps(training_json(training)) + "\n")
     else:
         from nncheck.reports.training import render_training
 
-        render_training(run_.trajectory, run_.descended, run_.rate, run_.notes, precision)
+        render_training(training, precision)
 
 
 @cli.command()
@@ -164,7 +165,8 @@ def check(problems):
             failed = True
             continue
         click.echo(_printable(
-            f"{path}: ok ({len(problem.leaves)} values, {len(problem.nodes)} nodes, loss {problem.loss})"
+            f"{path}: ok ({_count(len(problem.leaves), 'value')}, {_count(len(problem.nodes), 'node')}, "
+            f"loss {problem.loss})"
         ))
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
 
@@ -201,6 +203,10 @@ def template(problem, output):
     with open(output, "w", encoding="utf-8") as handle:
         handle.write(text)
     click.echo(f"wrote {output}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @cli.command()

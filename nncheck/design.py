@@ -55,6 +55,8 @@ class CaseGroup:
 
 @dataclass(frozen=True, eq=False)
 class DesignSpec:
+    """A design item as read from the problem file; `points` is the item's total."""
+
     parameters: tuple[str, ...]
     input: str
     output: str
@@ -81,6 +83,7 @@ class Case:
 
 
 def read_spec(kind: str, doc: YamlDoc, path: tuple, label: str, names: list[str]) -> DesignSpec:
+    """The item's keys, checked, with every group's inputs drawn once."""
     item = _at(doc, path)
     parameters = _parameters(doc, path, label)
     values = doc.data.get("values") or {}
@@ -110,8 +113,9 @@ def _at(doc: YamlDoc, path: tuple):
 def _parameters(doc: YamlDoc, path: tuple, label: str) -> list[str]:
     names = doc.data.get("parameters")
     if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
+        where = doc.where("parameters") if "parameters" in doc.data else doc.where(*path)
         raise NncheckError(f"{label}: a design item needs the top-level list parameters: [W1, b1, ...] "
-                           "(the values the student gives)", doc.where(*path))
+                           "(the values the student gives)", where)
     return names
 
 
@@ -132,6 +136,8 @@ def _target(doc: YamlDoc, path: tuple, label: str, names: list[str], forbidden: 
                            doc.where(*path))
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         text = repr(text)
+    if not isinstance(text, str):
+        raise NncheckError(f"{label}.target: expected a formula, such as \"x[0] > x[1]\"", doc.where(*path, "target"))
     formula = parse_formula(text, f"{label}.target", doc.text_start(*path, "target") or doc.where(*path, "target"))
     for part in name_parts(formula.expr):
         if part.id not in names:
@@ -292,7 +298,7 @@ def _enumerated_inputs(doc: YamlDoc, path: tuple, label: str, shape: tuple, grou
 def _listed_inputs(doc: YamlDoc, path: tuple, label: str, shape: tuple, group: str) -> np.ndarray:
     inputs = read_tensor(doc, path, label)
     if inputs.shape[1:] != shape or inputs.ndim != len(shape) + 1:
-        example = "[[5, 4, 3, 2, 1], [1, 1, 1, 1, 1]]" if len(shape) == 1 else "[...]"
+        example = {0: "[1, 2, 3]", 1: "[[5, 4, 3, 2, 1], [1, 1, 1, 1, 1]]"}.get(len(shape), "[...]")
         raise NncheckError(f"{label}: expected a list of inputs, each of shape {describe_shape(shape)}, such as "
                            f"{example}; got shape {describe_shape(inputs.shape)}", doc.where(*path))
     _check_size(doc, path, label, len(inputs), shape)
@@ -429,6 +435,7 @@ def _strip_label(message: str, label: str) -> str:
 
 
 def check(kind: str, checker, item, answer_file) -> list[ItemResult]:
+    """One result per case group: the student's parameters run on the group's inputs."""
     spec: DesignSpec = item.spec
     check_against_problem(checker.problem, spec)
     parameters, unusable = student_parameters(checker, spec, answer_file)
@@ -501,6 +508,7 @@ def reference(kind: str, checker, item) -> list[tuple[str, str]]:
 
 
 def answer_keys(kind: str, item, problem) -> list[str]:
+    """The parameters, each under its own name."""
     return list(item.spec.parameters)
 
 

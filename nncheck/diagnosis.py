@@ -143,10 +143,12 @@ def summed_over_batch(answer: np.ndarray, expected: np.ndarray) -> np.ndarray | 
 
 def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | None, item_id: str,
                      expected: np.ndarray) -> Iterator[Candidate]:
-    """Same-shape mistakes, in order: transposed (square), sign, constant factor, left-out or
-    wrong derivative, convention."""
+    """Same-shape mistakes, in order: transposed (square), one descent step off, sign,
+    constant factor, left-out or wrong derivative, convention."""
     if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and not np.allclose(expected, expected.T):
         yield Candidate("transposed", _transposed_message(problem, quantity, item_id, expected), expected.T)
+    if quantity is not None and quantity.step:
+        yield from _other_step_candidates(solution, quantity, item_id)
     if np.any(expected != 0):
         yield Candidate("sign", f"{item_id} has the right magnitude but the opposite sign", -expected)
         for factor, why in _factors(problem):
@@ -179,6 +181,21 @@ def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | 
                             f"{item_id} matches the gradient with {function}(z) itself in place of its derivative "
                             f"{function}'(z)", value)
     yield from _convention_candidates(problem, solution, quantity, item_id)
+
+
+def _other_step_candidates(solution: Solution, quantity: Quantity, item_id: str):
+    """The quantity one gradient-descent step too early or too late."""
+    from nncheck.training import descend
+
+    try:
+        states = descend(solution, quantity.step + 1)
+    except NncheckError:
+        return
+    for step in (quantity.step - 1, quantity.step + 1):
+        state = states[step]
+        value = state.value(quantity.name) if quantity.of is None else state.gradient(quantity.of, quantity.name)
+        yield Candidate("steps", f"{item_id} is the value after {step} step{'s' if step != 1 else ''} "
+                                 f"of gradient descent, not {quantity.step}", value)
 
 
 def _factors(problem: Problem):

@@ -18,7 +18,7 @@ from nncheck.errors import Location, NncheckError
 from nncheck.formula import parse_formula
 from nncheck.reports.numbers import format_number
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
-from nncheck.tolerance import read_tolerance
+from nncheck.tolerance import Tolerance, read_tolerance
 
 KEYS = {"interval": ("objective", "expected", "ends", "tolerance")}
 ENDS = ("graded", "ignored")
@@ -52,7 +52,7 @@ class IntervalSpec:
     objective: str | None
     expected: Interval | None
     ends_graded: bool
-    tolerance: object
+    tolerance: Tolerance | None
     location: Location
 
 
@@ -181,8 +181,10 @@ def _simple_fraction(value: float) -> Fraction | None:
 
 def _decimal(interval: Interval) -> str:
     """"(0, 1/5) = (0, 0.2)" when an endpoint is written as a fraction."""
+    if "/" not in interval.low_text + interval.high_text:
+        return interval.text()
     plain = replace(interval, low_text=format_number(interval.low, 6), high_text=format_number(interval.high, 6))
-    return interval.text() if plain.text() == interval.text() else f"{interval.text()} = {plain.text()}"
+    return f"{interval.text()} = {plain.text()}"
 
 
 # --- checking answers ------------------------------------------------------------------
@@ -209,20 +211,33 @@ def check(kind, checker, item, answer_file) -> list[ItemResult]:
 
 
 def _read_answer(answer_file, answer, item) -> Interval:
-    from nncheck.tensors import read_tensor
-
     label = f"answers.{item.id}"
     if isinstance(answer.raw, str):
         return parse_interval(answer.raw, label, answer.text_start or answer.location)
     if not isinstance(answer.raw, list):
         raise NncheckError(f'{label}: give an interval with brackets in quotes, such as "(0, 1/5)", '
                            "or its two endpoints as a list [0, 0.2]", answer.location)
-    ends = read_tensor(answer_file.doc, answer.path, label)
-    if ends.shape != (2,):
+    if len(answer.raw) != 2:
         raise NncheckError(f"{label}: a list answer gives the two endpoints, such as [0, 0.2]", answer.location)
-    if ends[0] > ends[1]:
+    low, high = (_list_endpoint(answer_file.doc, answer.path + (i,), label) for i in range(2))
+    if low > high:
         raise NncheckError(f"{label}: the left end is larger than the right end", answer.location)
-    return Interval(float(ends[0]), float(ends[1]), None, None, format_number(ends[0], 6), format_number(ends[1], 6))
+    return Interval(low, high, None, None, format_number(low, 6), format_number(high, 6))
+
+
+def _list_endpoint(doc, path: tuple, label: str) -> float:
+    """A number, or a formula of numbers such as 1/5 (YAML reads [0, 1/5] as a number and a string)."""
+    from nncheck.tensors import read_tensor
+
+    entry = doc.data
+    for key in path:
+        entry = entry[key]
+    if isinstance(entry, str):
+        return _endpoint(entry, label, doc.text_start(*path) or doc.where(*path))
+    value = read_tensor(doc, path, label)
+    if value.shape != ():
+        raise NncheckError(f"{label}: a list answer gives the two endpoints, such as [0, 0.2]", doc.where(*path))
+    return float(value)
 
 
 def _verdict(checker, item, found: Found, given: Interval, result: ItemResult) -> ItemResult:

@@ -203,3 +203,20 @@ def test_seed_answers():
     assert "reading t_k as t_i" in items["dE/dy"]["message"]
     # its line before, p_i sum_k t_k - t_i, is right for any target
     assert items["dE_q/dy"]["verdict"] == "correct"
+
+
+def authored_mistakes():
+    from nncheck.problem import load_problem
+
+    for path in (SIGMOID_SUM, SOFTMAX, LEAST_SQUARES):
+        for item in load_problem(path).asks:
+            for mistake in item.mistakes:
+                yield pytest.param(path, item.id, mistake.formula.text.strip(), mistake.points,
+                                   id=f"{path}:{item.id}")
+
+
+@pytest.mark.parametrize("path, item_id, formula, points", list(authored_mistakes()))
+def test_every_authored_mistake_is_caught(write, path, item_id, formula, points):
+    code, items = verify(write, at(path), {item_id: formula})
+    assert (items[item_id]["verdict"], items[item_id]["diagnosis"], items[item_id]["points"]) == (
+        "wrong", "authored", points)

@@ -374,3 +374,15 @@ def test_expected_formula_is_checked_at_redraws(write):
     numbers = (1 / (1 + np.exp(-np.array([0.3, -1.2, 2.0])))).round(4).tolist()
     code, items = verify(write, text, {"sigmoid_via_tanh": numbers})
     assert items["sigmoid_via_tanh"]["verdict"] == "correct"
+
+
+def test_one_step_too_few_or_too_many(write):
+    code, items = verify(write, DESCENT_PROBLEM, {"w@2": [1.225, -1.325], "w@1": [1.0, -2.0]})
+    assert items["w@2"]["diagnosis"] == "steps" and "after 1 step of gradient descent, not 2" in items["w@2"]["message"]
+    assert items["w@1"]["diagnosis"] == "steps" and "after 0 steps" in items["w@1"]["message"]
+
+
+def test_a_step_off_comes_before_a_factor(write):
+    text = "values:\n  x: 1.0\nparameters: [x]\ntrain: {lr: 0.05}\ngraph:\n  f: 5 * x**2\n"
+    code, items = verify(write, text, {"x@2": 0.5})
+    assert items["x@2"]["diagnosis"] == "steps"

@@ -13,46 +13,46 @@ from nncheck.reports.numbers import format_number, matrix_lines
 from nncheck.reports.table import BOLD, CYAN, DIM, Styler, boxed_table, use_colour
 from nncheck.reports.text import one_line, printable
 from nncheck.solution import Solution
+from nncheck.training import Training
 
 
 def _loss(state: Solution, name: str) -> float:
     return float(np.ravel(state.value(name))[0])
 
 
-def training_json(trajectory: list[Solution], descended: str, rate: float, notes: list[str]) -> dict:
+def training_json(training: Training) -> dict:
     """The public JSON shape of `nncheck train --format json`."""
-    problem = trajectory[0].problem
+    problem, descended = training.trajectory[0].problem, training.descended
     return {
         "title": problem.title,
-        "lr": rate,
+        "lr": training.rate,
         "loss_name": descended,
         "steps": [{"step": step, "loss": _loss(state, descended),
                    "parameters": {name: state.value(name).tolist() for name in problem.parameters}}
-                  for step, state in enumerate(trajectory)],
-        "notes": notes,
+                  for step, state in enumerate(training.trajectory)],
+        "notes": training.notes,
     }
 
 
-def training_table(trajectory: list[Solution], descended: str, rate: float, notes: list[str], precision: int,
-                   colour: bool = False) -> str:
+def training_table(training: Training, precision: int, colour: bool = False) -> str:
     style = Styler(colour)
+    trajectory, descended = training.trajectory, training.descended
     problem = trajectory[0].problem
     out = [style(one_line(problem.title) or one_line(problem.path), BOLD)]
     if problem.description:
         out.append(style(printable(problem.description).strip(), DIM))
     steps = len(trajectory) - 1
-    out.append(f"{style('Gradient descent', BOLD)} on {', '.join(problem.parameters)}: lr {format_number(rate, precision)}, "
+    out.append(f"{style('Gradient descent', BOLD)} on {', '.join(problem.parameters)}: lr {format_number(training.rate, precision)}, "
                f"{steps} step{'s' if steps != 1 else ''}, descending {descended}")
     headers = ["step", descended] + list(problem.parameters)
     rows = [[[str(step)], [format_number(_loss(state, descended), precision)]]
             + [matrix_lines(state.value(name), precision, full=False) for name in problem.parameters]
             for step, state in enumerate(trajectory)]
     out += [""] + boxed_table(headers, rows, style)
-    out += [style(f"note: {note}", CYAN) for note in notes]
+    out += [style(f"note: {note}", CYAN) for note in training.notes]
     return "\n".join(out) + "\n"
 
 
-def render_training(trajectory: list[Solution], descended: str, rate: float, notes: list[str], precision: int,
-                    stream=None) -> None:
+def render_training(training: Training, precision: int, stream=None) -> None:
     stream = stream or sys.stdout
-    stream.write(training_table(trajectory, descended, rate, notes, precision, use_colour(stream)))
+    stream.write(training_table(training, precision, use_colour(stream)))
