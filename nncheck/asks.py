@@ -123,8 +123,9 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
         module = kind_module(kind, doc.where(*path, "kind"), label)
         if spec is doc.data["ask"][path[1]]:
             doc.check_keys(path, COMMON_KEYS + module.KEYS[kind], label)
-        return AskItem(item_id.strip(), None, _points(doc, spec, path, label, 1.0), visibility, where,
-                       prompt=prompt, kind=kind, spec=module.read_spec(kind, doc, path, label, names))
+        kind_spec = module.read_spec(kind, doc, path, label, names)
+        points = _points(doc, spec, path, label, getattr(kind_spec, "points", 1.0))
+        return AskItem(item_id.strip(), None, points, visibility, where, prompt=prompt, kind=kind, spec=kind_spec)
     if spec is doc.data["ask"][path[1]]:
         doc.check_keys(path, COMMON_KEYS + VALUE_KEYS, label)
     quantity = parse_quantity(item_id)
