@@ -80,10 +80,17 @@ def solution_table(solution: Solution, precision: int, full: bool = False, colou
             rows.append(cells)
         out += ["", style(section.title, CYAN)] + boxed_table(headers, rows, style)
     if references:
-        rows = [[[item_id], [printable(label)], printable(text).splitlines() or [""]]
+        rows = [[[item_id], [printable(label)], _wrapped(printable(text))]
                 for item_id, label, text in reference_rows(references)]
         out += ["", style("Reference answers", CYAN)] + boxed_table(["item", "what", "reference"], rows, style)
     return "\n".join(out) + "\n"
+
+
+def _wrapped(text: str, width: int = 88) -> list[str]:
+    """Long text cells as lines of at most `width` characters (matrices keep their lines)."""
+    import textwrap
+
+    return [part for line in text.splitlines() for part in (textwrap.wrap(line, width) or [""])] or [""]
 
 
 def render_solution(solution: Solution, precision: int, full: bool = False, stream=None, references=()) -> None:
