@@ -279,11 +279,9 @@ t3 = time.perf_counter()
 solution = Solution(problem)
 solution.gradients()
 t4 = time.perf_counter()
-from rich.console import Console
 from nncheck.reports.table import render_solution
 t5 = time.perf_counter()
-console = Console(file=io.StringIO(), highlight=False, width=200, soft_wrap=False)
-render_solution(solution, console, 6, False)
+render_solution(solution, 6, False, stream=io.StringIO())
 t6 = time.perf_counter()
 import json
 from nncheck.reports.sections import solution_json
@@ -295,7 +293,7 @@ for name, a, b in [
     ("import problem + solution (numpy, yaml, ...)", t1, t2),
     ("load_problem (read + validate YAML)", t2, t3),
     ("Solution + gradients", t3, t4),
-    ("import rich + reports.table", t4, t5),
+    ("import reports.table", t4, t5),
     ("render table", t5, t6),
     ("import reports.sections (json)", t6, t7),
     ("json report", t7, t8),
