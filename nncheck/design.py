@@ -13,7 +13,7 @@ import numpy as np
 from nncheck.asks import VISIBILITIES
 from nncheck.diagnosis import align
 from nncheck.errors import Location, NncheckError
-from nncheck.formula import Call, Formula, Index, Name, parse_formula
+from nncheck.formula import Formula, name_parts, parse_formula
 from nncheck.reports.numbers import format_number
 from nncheck.reports.text import one_line
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
@@ -145,17 +145,6 @@ def _target(doc: YamlDoc, path: tuple, label: str, names: list[str], forbidden: 
         if part.id in forbidden:
             raise formula.error(part, f"the target cannot use {part.id}: it is part of the network being designed")
     return formula
-
-
-def name_parts(expr):
-    """Every Name in a formula's tree, in order."""
-    if isinstance(expr, Name):
-        yield expr
-    elif isinstance(expr, Call):
-        for arg in expr.args:
-            yield from name_parts(arg)
-    elif isinstance(expr, Index):
-        yield from name_parts(expr.target)
 
 
 def _input_shape(doc: YamlDoc, name: str) -> tuple:

@@ -300,6 +300,17 @@ class _Reader:
         return value
 
 
+def name_parts(expr: Expr):
+    """Every Name in a formula's tree, in order."""
+    if isinstance(expr, Name):
+        yield expr
+    elif isinstance(expr, Call):
+        for arg in expr.args:
+            yield from name_parts(arg)
+    elif isinstance(expr, Index):
+        yield from name_parts(expr.target)
+
+
 def _literal_number(node):
     """The int or float written at `node` (with an optional minus), else None."""
     sign = 1

@@ -10,7 +10,7 @@ import numpy as np
 
 from nncheck.asks import AskItem, read_asks
 from nncheck.errors import ErrorCollector, Location, NncheckError
-from nncheck.formula import FUNCTIONS, Call, Formula, Index, Name, parse_formula
+from nncheck.formula import FUNCTIONS, Formula, name_parts, parse_formula
 from nncheck.layers import NodeText, expand_layers
 from nncheck.tensors import RandomSpec, name_seed, read_random_spec, read_tensor
 from nncheck.tolerance import Tolerance, read_tolerance
@@ -255,7 +255,7 @@ def _parse_nodes(doc: YamlDoc, texts: list[NodeText], leaves: dict[str, Leaf]) -
 
 
 def _check_references(formula: Formula, own: str, defined: dict, later: dict) -> None:
-    for part in _names_in(formula.expr):
+    for part in name_parts(formula.expr):
         if part.id in defined:
             continue
         if part.id == own:
@@ -267,16 +267,6 @@ def _check_references(formula: Formula, own: str, defined: dict, later: dict) ->
         close = difflib.get_close_matches(part.id, list(defined), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise formula.error(part, f"unknown name {part.id!r}{hint}")
-
-
-def _names_in(expr):
-    if isinstance(expr, Name):
-        yield expr
-    elif isinstance(expr, Call):
-        for arg in expr.args:
-            yield from _names_in(arg)
-    elif isinstance(expr, Index):
-        yield from _names_in(expr.target)
 
 
 def _loss_name(doc: YamlDoc, nodes: list[Node]) -> tuple[str, Location]:

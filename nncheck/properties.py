@@ -14,7 +14,7 @@ import numpy as np
 from nncheck.answers import normalize_id
 from nncheck.asks import Quantity, parse_quantity
 from nncheck.errors import Location, NncheckError
-from nncheck.formula import Call, Formula, Index, Name, parse_formula
+from nncheck.formula import Formula, name_parts, parse_formula
 from nncheck.reports.text import one_line
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.tensors import describe_shape
@@ -97,20 +97,10 @@ def _read_formula(doc, path: tuple, label: str, names: list[str], text) -> Formu
     if isinstance(text, bool) or not isinstance(text, str):
         raise NncheckError(f"{label}: expected a formula in quotes, such as \"z1 < 0\"", doc.where(*path))
     formula = parse_formula(text, label, doc.text_start(*path) or doc.where(*path))
-    unknown = next((part for part in _name_parts(formula.expr) if part.id not in names), None)
+    unknown = next((part for part in name_parts(formula.expr) if part.id not in names), None)
     if unknown is not None:
         raise formula.error(unknown, f"unknown name {unknown.id!r}")
     return formula
-
-
-def _name_parts(expr):
-    if isinstance(expr, Name):
-        yield expr
-    elif isinstance(expr, Call):
-        for arg in expr.args:
-            yield from _name_parts(arg)
-    elif isinstance(expr, Index):
-        yield from _name_parts(expr.target)
 
 
 def _read_hold(doc, path: tuple, label: str, names: list[str], hold) -> tuple[str, ...]:

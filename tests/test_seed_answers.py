@@ -6,7 +6,6 @@ seeds' worked solutions, transcribed into answer files: their mistakes must be c
 each with the verdict, diagnosis and points below.
 """
 
-import glob
 import json
 import os
 
