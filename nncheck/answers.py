@@ -14,7 +14,7 @@ ANSWER_FILE_KEYS = ("problem", "student", "answers")
 MAX_ANSWERS = 1000
 
 
-@dataclass
+@dataclass(eq=False)
 class Answer:
     """One answer as the student wrote it: a number or nested list, a formula, or nothing."""
 
@@ -33,7 +33,7 @@ class Answer:
         return isinstance(self.raw, str) and not self.is_missing
 
 
-@dataclass
+@dataclass(eq=False)
 class AnswerFile:
     path: str
     problem_path: str | None

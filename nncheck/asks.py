@@ -24,7 +24,7 @@ _QUANTITY = re.compile(
 MAX_STEP = 10_000
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Quantity:
     """A node or leaf's value (`of` is None), or the gradient d(of)/d(name); with `step`,
     after that many steps of gradient descent."""
@@ -50,7 +50,7 @@ def parse_quantity(text: str) -> Quantity | None:
     return Quantity(match.group("name"), match.group("of"), None if step is None else int(step))
 
 
-@dataclass
+@dataclass(eq=False)
 class Mistake:
     """A wrong answer the author anticipates: a formula or a value, a message, partial points."""
 
@@ -61,7 +61,7 @@ class Mistake:
     value: np.ndarray | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class AskItem:
     id: str
     quantity: Quantity | None

@@ -40,7 +40,7 @@ SHOWN_FAILURES = 3
 EXACT = Tolerance(sigfigs=None, rtol=0.0, atol=0.0)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class CaseGroup:
     """Inputs scored together: all-or-nothing or in proportion to the inputs passed.
     The target does not depend on the parameters, so each input's target is kept."""
@@ -53,7 +53,7 @@ class CaseGroup:
     targets: dict = field(default_factory=dict, repr=False)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class DesignSpec:
     """A design item as read from the problem file; `points` is the item's total."""
 
@@ -68,7 +68,7 @@ class DesignSpec:
     output_location: Location
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Case:
     """One input run through the network: its output, the target, and whether they agree."""
 

@@ -32,7 +32,7 @@ PASS_THROUGH = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Candidate:
     key: str
     message: str

@@ -16,7 +16,7 @@ MAX_FORMULA_DEPTH = 64
 MAX_IDENTITY_SIZE = 4096
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Signature:
     """How a function is called: tensor arguments, then optional number parameters."""
 
@@ -67,7 +67,7 @@ OPERATOR_SYMBOLS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Expr:
     """A node of a formula; `start`/`end` are character offsets in the formula text."""
 
@@ -75,17 +75,17 @@ class Expr:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Number(Expr):
     value: float
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Name(Expr):
     id: str
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Call(Expr):
     """A function or operator applied to tensor arguments, with number parameters."""
 
@@ -94,7 +94,7 @@ class Call(Expr):
     params: tuple[tuple[str, object], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Index(Expr):
     """`target[items]`: items are ints, slices of ints, None (new axis) or Ellipsis."""
 
@@ -102,7 +102,7 @@ class Index(Expr):
     items: tuple
 
 
-@dataclass
+@dataclass(eq=False)
 class Formula:
     """A parsed formula, with what is needed to point at a part of it in a message."""
 

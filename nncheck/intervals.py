@@ -27,7 +27,7 @@ MAX_DENOMINATOR = 1000
 HOW = {"analytic": "analytically", "bisection": "by bisection", "given": "as stated by the problem"}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Interval:
     """Endpoints and whether each belongs to the interval (None: not stated, as in a list)."""
 
@@ -47,7 +47,7 @@ class Interval:
         return f"{'[' if self.low_closed else '('}{self.low_text}, {self.high_text}{']' if self.high_closed else ')'}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class IntervalSpec:
     objective: str | None
     expected: Interval | None
@@ -56,7 +56,7 @@ class IntervalSpec:
     location: Location
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Found:
     """The expected interval, how it was found, and why it is what it is."""
 

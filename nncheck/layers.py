@@ -16,7 +16,7 @@ ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "step", "sign", "
 LAYER_KEYS = ("convention", "input", "activations", "weights", "biases", "sizes", "output")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class NodeText:
     """A graph node before parsing: its name, formula text and where it was written."""
 
@@ -26,7 +26,7 @@ class NodeText:
     text_start: Location | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class LayerStack:
     nodes: list[NodeText]
     drawn: dict[str, RandomSpec]

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Primitive:
     name: str
     forward: Callable

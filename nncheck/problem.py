@@ -27,7 +27,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_NAMES = set(FUNCTIONS) | {"T", "None", "True", "False", "and", "or", "not", "in", "is", "if", "else"}
 
 
-@dataclass
+@dataclass(eq=False)
 class Leaf:
     """A named input tensor: given numbers, or a seeded random draw of a given shape."""
 
@@ -55,7 +55,7 @@ class Leaf:
         return rng.normal(0.0, scale, self.value.shape)
 
 
-@dataclass
+@dataclass(eq=False)
 class Node:
     """A named graph node: a formula over the names above it."""
 
@@ -64,7 +64,7 @@ class Node:
     location: Location
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class TrainSettings:
     """Plain gradient descent: the step size (a number, or the name of a scalar value), the
     number of steps, and the node it descends (default: the problem's loss)."""
@@ -74,7 +74,7 @@ class TrainSettings:
     loss: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Problem:
     path: str
     title: str

@@ -30,7 +30,7 @@ MAX_SHOWN_ENTRIES = 6
 ANSWERS = {"YES": True, "NO": False}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class PropertySpec:
     """What an item asks: the quantity (or formula) `of`, and how the draws are made."""
 
@@ -46,7 +46,7 @@ class PropertySpec:
     condition_location: Location
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Outcome:
     """Whether the property held in every draw, over how many draws, and where it failed."""
 

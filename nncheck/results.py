@@ -9,7 +9,7 @@ import numpy as np
 CORRECT, WRONG, INVALID, MISSING = "correct", "wrong", "invalid", "missing"
 
 
-@dataclass
+@dataclass(eq=False)
 class ItemResult:
     id: str
     verdict: str
@@ -22,7 +22,7 @@ class ItemResult:
     expected: np.ndarray | str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Verification:
     answers_path: str
     problem: object

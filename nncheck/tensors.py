@@ -22,7 +22,7 @@ DISTRIBUTIONS = {
 SPEC_KEYS = {"shape", "dist", "seed", "decimals"}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class RandomSpec:
     """A tensor given by shape and distribution, drawn reproducibly from `seed`."""
 

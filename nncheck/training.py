@@ -96,7 +96,7 @@ def _all_equal(matrix: np.ndarray, axis: int) -> bool:
 # --- parameters as one vector, for the step-size analysis ------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Descent:
     """Gradient descent on `objective` over the parameters, seen as one flat vector theta."""
 
@@ -158,7 +158,7 @@ BISECTION_RTOL = 2e-5
 MAX_DOUBLINGS = 50
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class StepSizeRange:
     """Gradient descent converges for 0 < lr < upper (both ends open); how that was found."""
 
@@ -325,7 +325,7 @@ def steps_at(start: Solution, objective: str, rate: float, steps: int = 3) -> st
 # --- `nncheck train` -------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Training:
     """A gradient-descent run: the solution at every step, and what to notice about it."""
 

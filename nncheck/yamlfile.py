@@ -52,7 +52,7 @@ class _PlainLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Spot:
     """Where a value starts, and how far its text is from that point (quotes)."""
 
@@ -60,7 +60,7 @@ class Spot:
     text_offset: int | None
 
 
-@dataclass
+@dataclass(eq=False)
 class YamlDoc:
     """Plain data read from a YAML file, with the position of every value in it."""
 

@@ -9,7 +9,7 @@ import numpy as np
 from nncheck.solution import Solution
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Entry:
     label: str
     name: str
@@ -17,7 +17,7 @@ class Entry:
     formula: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Section:
     title: str
     entries: list[Entry]
