@@ -69,13 +69,23 @@ def _expected_cell(item: ItemResult, precision: int) -> Text:
     return matrix_text(item.expected, precision)
 
 
+def _diagnosis_cell(item: ItemResult) -> Text:
+    """The diagnosis key (bold) before the message that explains it."""
+    text = Text()
+    if item.diagnosis:
+        text.append(item.diagnosis, style="bold")
+        text.append(": ")
+    text.append(printable(item.message))
+    return text
+
+
 def render_verification(verification: Verification, console: Console, precision: int) -> None:
     problem = verification.problem
     heading = one_line(problem.title) or one_line(problem.path)
     who = f" — {one_line(verification.student)}" if verification.student else ""
     console.print(Text(f"{one_line(verification.answers_path)}: {heading}{who}", style="bold"))
     table = Table(show_lines=True, expand=False)
-    for column in ("item", "verdict", "points", "your answer", "expected", "why"):
+    for column in ("item", "verdict", "points", "your answer", "expected", "diagnosis"):
         table.add_column(column, overflow="fold", no_wrap=column in ("item", "verdict", "points"))
     for item in verification.items:
         table.add_row(
@@ -84,7 +94,7 @@ def render_verification(verification: Verification, console: Console, precision:
             Text(f"{points_text(item.points)}/{points_text(item.max_points)}"),
             _answer_cell(item, precision),
             _expected_cell(item, precision),
-            Text(printable(item.message)),
+            _diagnosis_cell(item),
         )
     console.print(table)
     for key in verification.ignored:
