@@ -383,7 +383,7 @@ def main() -> int:
         print(f"\nimport time of `nncheck run {args.problem}` (python -X importtime):")
         importtime_report(commands[0][1], args.importtime_runs, args.top, cwd, run_median)
     if args.phase_runs > 0:
-        print(f"\nphase breakdown of `run` (inside one process):")
+        print("\nphase breakdown of `run` (inside one process):")
         phases_report(python, args.problem, args.phase_runs, cwd)
     print(f"\nwhole run, waits and retries included: {overall.stop().describe(warn=False)}")
     return 0

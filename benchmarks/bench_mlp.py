@@ -268,7 +268,6 @@ def compare(ours: dict, theirs: dict, rtol: float) -> tuple[bool, list[str]]:
         allowed = rtol * (np.abs(reference) + 1e-3 * scale)
         good = bool(np.all(diff <= allowed))
         ok &= good
-        rel = float(np.max(diff / np.maximum(np.abs(reference), 1e-300))) if diff.size else 0.0
         rel_max = float(np.max(diff)) / scale if scale else float(np.max(diff))
         lines.append(f"    {name:<4} {describe(reference.shape):<12} max|diff| = {float(np.max(diff)):.2e}"
                      f"  (= {rel_max:.1e} of max|grad|)  {'ok' if good else 'MISMATCH'}")
