@@ -55,6 +55,14 @@ class NncheckErrors(NncheckError):
         return self.message
 
 
+def closest(word: str, candidates) -> str | None:
+    """The candidate closest to a misspelt `word`, for a "did you mean" hint; None if none is close."""
+    import difflib
+
+    matches = difflib.get_close_matches(str(word), list(candidates), n=1)
+    return matches[0] if matches else None
+
+
 class ErrorCollector:
     """Gathers independent errors so one run reports them all."""
 

@@ -241,7 +241,7 @@ def _list_endpoint(doc, path: tuple, label: str) -> float:
 
 
 def _verdict(checker, item, found: Found, given: Interval, result: ItemResult) -> ItemResult:
-    tolerance = item.spec.tolerance or checker.problem.tolerance
+    tolerance = item.spec.tolerance or checker.problem.default_tolerance()
     expected = found.interval
     if not tolerance.accepts(given.endpoints(), expected.endpoints()):
         return _wrong_endpoints(checker, item, found, given, result, tolerance)

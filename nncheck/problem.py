@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from nncheck.asks import AskItem, read_asks
-from nncheck.errors import ErrorCollector, Location, NncheckError
+from nncheck.errors import ErrorCollector, Location, NncheckError, closest
 from nncheck.formula import FUNCTIONS, Formula, name_parts, parse_formula
 from nncheck.layers import NodeText, expand_layers
 from nncheck.tensors import RandomSpec, name_seed, read_random_spec, read_tensor
-from nncheck.tolerance import Tolerance, read_tolerance
 from nncheck.yamlfile import YamlDoc, read_yaml
 
 TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss", "parameters", "train",
@@ -84,8 +81,8 @@ class Problem:
     nodes: list[Node]
     loss: str
     loss_location: Location
-    asks: list[AskItem] = field(default_factory=list)
-    tolerance: Tolerance = field(default_factory=Tolerance)
+    asks: list = field(default_factory=list)
+    tolerance: object = None
     doc: YamlDoc = field(repr=False, default=None)
     parameters: list[str] = field(default_factory=list)
     train: TrainSettings = field(default_factory=TrainSettings)
@@ -93,6 +90,14 @@ class Problem:
     @property
     def names(self) -> list[str]:
         return list(self.leaves) + [node.name for node in self.nodes]
+
+    def default_tolerance(self):
+        """The problem's `tolerance:`, or the default (3 significant figures)."""
+        if self.tolerance is not None:
+            return self.tolerance
+        from nncheck.tolerance import Tolerance
+
+        return Tolerance()
 
     def leaf_values(self) -> dict[str, np.ndarray]:
         return {name: leaf.initial_value() for name, leaf in self.leaves.items()}
@@ -117,11 +122,25 @@ def problem_from_doc(doc: YamlDoc) -> Problem:
         leaves[name] = Leaf(name, doc.where("layers"), spec=spec)
     nodes = _parse_nodes(doc, node_texts, leaves)
     loss, loss_location = _loss_name(doc, nodes)
-    asks = read_asks(doc, list(leaves) + [node.name for node in nodes])
-    tolerance = read_tolerance(doc, ("tolerance",), "tolerance") if "tolerance" in doc.data else Tolerance()
+    asks, tolerance = _asks_and_tolerance(doc, list(leaves) + [node.name for node in nodes])
     return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
                    leaves, nodes, loss, loss_location, asks, tolerance, doc,
                    _parameters(doc, leaves), _train_settings(doc, leaves, [node.name for node in nodes]))
+
+
+def _asks_and_tolerance(doc: YamlDoc, names: list[str]) -> tuple[list, object]:
+    """The asked items and the default tolerance (read only when the file has them: the
+    modules load on demand, to keep `nncheck run` quick to start)."""
+    asks, tolerance = [], None
+    if "ask" in doc.data:
+        from nncheck.asks import read_asks
+
+        asks = read_asks(doc, names)
+    if "tolerance" in doc.data:
+        from nncheck.tolerance import read_tolerance
+
+        tolerance = read_tolerance(doc, ("tolerance",), "tolerance")
+    return asks, tolerance
 
 
 def _parameters(doc: YamlDoc, leaves: dict[str, Leaf]) -> list[str]:
@@ -264,8 +283,8 @@ def _check_references(formula: Formula, own: str, defined: dict, later: dict) ->
             raise formula.error(
                 part, f"{part.id} is defined below (line {later[part.id].line}); a node can only use names above it"
             )
-        close = difflib.get_close_matches(part.id, list(defined), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        close = closest(part.id, defined)
+        hint = f"; did you mean {close!r}?" if close else ""
         raise formula.error(part, f"unknown name {part.id!r}{hint}")
 
 
@@ -277,7 +296,7 @@ def _loss_name(doc: YamlDoc, nodes: list[Node]) -> tuple[str, Location]:
     where = doc.where("loss")
     node_names = [node.name for node in nodes]
     if not isinstance(loss, str) or loss not in node_names:
-        close = difflib.get_close_matches(str(loss), node_names, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"graph nodes: {', '.join(node_names)}"
+        close = closest(loss, node_names)
+        hint = f"did you mean {close!r}?" if close else f"graph nodes: {', '.join(node_names)}"
         raise NncheckError(f"loss: {loss!r} is not a graph node; name the scalar node to differentiate ({hint})", where)
     return loss, where

@@ -141,7 +141,7 @@ class Checker:
         return result
 
     def _tolerance(self, item: AskItem) -> Tolerance:
-        return item.tolerance or self.problem.tolerance
+        return item.tolerance or self.problem.default_tolerance()
 
     def _check_number(self, item: AskItem, value: np.ndarray, result: ItemResult) -> ItemResult:
         expected = result.expected

@@ -8,14 +8,13 @@ number rules, so `1e-3`, `.5` and `1.0E+2` are numbers (PyYAML's 1.1 rules read
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from nncheck.errors import Location, NncheckError
+from nncheck.errors import Location, NncheckError, closest
 
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 40
@@ -88,8 +87,8 @@ class YamlDoc:
             mapping = mapping[key]
         for key in mapping:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), list(allowed), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+                close = closest(key, allowed)
+                hint = f"did you mean {close!r}?" if close else f"allowed: {', '.join(allowed)}"
                 raise NncheckError(f"{label}: unknown key {key!r}; {hint}", self.key_where(*path, key))
 
     def text_start(self, *path) -> Location | None:
