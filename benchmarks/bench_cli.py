@@ -224,12 +224,12 @@ t3 = time.perf_counter()
 solution = Solution(problem)
 solution.gradients()
 t4 = time.perf_counter()
-from nncheck.reports.table import render_solution
+from nncheck.formats.table import render_solution
 t5 = time.perf_counter()
 render_solution(solution, 6, False, stream=io.StringIO())
 t6 = time.perf_counter()
 import json
-from nncheck.reports.sections import solution_json
+from nncheck.formats.json import solution_json
 t7 = time.perf_counter()
 json.dumps(solution_json(solution))
 t8 = time.perf_counter()

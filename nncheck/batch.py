@@ -41,7 +41,8 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     """Verify every answer file; returns the exit code (2 if any file was unusable)."""
     from nncheck.answers import load_answer_file
     from nncheck.problem import load_problem
-    from nncheck.reports.verdicts import render_verification, verification_json
+    from nncheck.formats.json import verification_json
+    from nncheck.formats.table import render_verification
     from nncheck.verify import Checker
 
     files, skipped = answer_files(paths)

@@ -15,7 +15,7 @@ FORMATS = ("table", "json", "markdown", "latex")
 
 
 def _printable(text: str) -> str:
-    from nncheck.reports.text import printable
+    from nncheck.formats.text import printable
 
     return printable(text)
 
@@ -92,19 +92,19 @@ def run(problem, output_format, precision, full, of_node):
     if output_format == "json":
         import json
 
-        from nncheck.reports.sections import solution_json
+        from nncheck.formats.json import solution_json
 
         sys.stdout.write(json.dumps(solution_json(solution, references)) + "\n")
     elif output_format == "markdown":
-        from nncheck.reports.markdown import solution_markdown
+        from nncheck.formats.markdown import solution_markdown
 
         sys.stdout.write(solution_markdown(solution, precision, full, references) + "\n")
     elif output_format == "latex":
-        from nncheck.reports.latex import solution_latex
+        from nncheck.formats.latex import solution_latex
 
         sys.stdout.write(solution_latex(solution, precision, full, references))
     else:
-        from nncheck.reports.table import render_solution
+        from nncheck.formats.table import render_solution
 
         render_solution(solution, precision, full, references=references)
 
@@ -136,11 +136,11 @@ def train(problem, steps, lr, output_format, precision):
     if output_format == "json":
         import json
 
-        from nncheck.reports.training import training_json
+        from nncheck.formats.training import training_json
 
         sys.stdout.write(json.dumps(training_json(training)) + "\n")
     else:
-        from nncheck.reports.training import render_training
+        from nncheck.formats.training import render_training
 
         render_training(training, precision)
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from nncheck.asks import Quantity
 from nncheck.problem import Problem
-from nncheck.reports.numbers import format_number
-from nncheck.reports.text import one_line
+from nncheck.formats.numbers import format_number
+from nncheck.formats.text import one_line
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
 

@@ -1,5 +1,4 @@
-"""The kinds of asked item. `value` (a number, matrix or formula) is checked by verify.py;
-every other kind lives in a module of its own with the same four entries:
+"""The kinds of asked item, a module each, every module with the same entries:
 
     KEYS[kind]                                  the item keys it adds to id/kind/points/visibility/prompt
     read_spec(kind, doc, path, label, names)    its keys, read and checked when the problem loads
@@ -14,11 +13,11 @@ from __future__ import annotations
 import importlib
 
 KIND_MODULES = {
-    "value": None,
-    "zero": "nncheck.properties",
-    "identical": "nncheck.properties",
-    "design": "nncheck.design",
-    "interval": "nncheck.intervals",
+    "value": "nncheck.kinds.value",
+    "zero": "nncheck.kinds.yes_no",
+    "identical": "nncheck.kinds.yes_no",
+    "design": "nncheck.kinds.design",
+    "interval": "nncheck.kinds.interval",
 }
 
 

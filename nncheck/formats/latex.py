@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 
-from nncheck.reports.numbers import entry_grid, format_number, matrix_slices
-from nncheck.reports.sections import reference_rows, solution_sections
-from nncheck.reports.text import one_line
+from nncheck.formats.numbers import entry_grid, format_number, matrix_slices
+from nncheck.formats.sections import reference_rows, solution_sections
+from nncheck.formats.text import one_line
 from nncheck.solution import Solution
 
 def latex_name(name: str) -> str:

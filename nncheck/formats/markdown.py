@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncheck.reports.numbers import aligned_rows, entry_grid, format_number, matrix_slices
-from nncheck.reports.sections import reference_rows, solution_sections
-from nncheck.reports.text import one_line, printable
+from nncheck.formats.numbers import aligned_rows, entry_grid, format_number, matrix_slices
+from nncheck.formats.sections import reference_rows, solution_sections
+from nncheck.formats.text import one_line, printable
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
 

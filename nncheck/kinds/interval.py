@@ -16,7 +16,7 @@ import numpy as np
 from nncheck.answers import normalize_id
 from nncheck.errors import Location, NncheckError
 from nncheck.formula import parse_formula
-from nncheck.reports.numbers import format_number
+from nncheck.formats.numbers import format_number
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.tolerance import Tolerance, read_tolerance
 

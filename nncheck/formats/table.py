@@ -1,7 +1,8 @@
-"""The terminal report of `nncheck run`: boxed tables with matrices laid out as matrices.
+"""Terminal tables: `run`'s boxed tables with matrices laid out as matrices, and `verify`'s
+verdict table.
 
-Drawn by hand rather than with rich: `run` is the command students start most, and
-this keeps its start-up fast. Colour only on a terminal, and never with NO_COLOR.
+`run`'s tables are drawn by hand rather than with rich: `run` is the command students start
+most, and this keeps its start-up fast. Colour only on a terminal, and never with NO_COLOR.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ import sys
 
 import numpy as np
 
-from nncheck.reports.numbers import format_number, matrix_lines
-from nncheck.reports.sections import reference_rows, solution_sections
-from nncheck.reports.text import one_line, printable
+from nncheck.formats.numbers import format_number, matrix_lines
+from nncheck.formats.sections import reference_rows, solution_sections
+from nncheck.formats.text import one_line, printable
+from nncheck.results import ItemResult, Verification
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
 
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
+
+VERDICT_STYLES = {"correct": "green", "wrong": "red", "invalid": "magenta", "missing": "yellow"}
+
+
+def points_text(points: float) -> str:
+    return format_number(points, 6)
 
 
 def use_colour(stream) -> bool:
@@ -96,3 +104,72 @@ def _wrapped(text: str, width: int = 88) -> list[str]:
 def render_solution(solution: Solution, precision: int, full: bool = False, stream=None, references=()) -> None:
     stream = stream or sys.stdout
     stream.write(solution_table(solution, precision, full, use_colour(stream), references))
+
+
+def matrix_text(array, precision: int):
+    from rich.text import Text
+
+    return Text("\n".join(matrix_lines(array, precision)))
+
+
+def _answer_cell(item: ItemResult, precision: int):
+    from rich.text import Text
+
+    if item.answer is None:
+        return Text("—", style="dim")
+    if isinstance(item.answer, str):
+        return Text(printable(item.answer))
+    return matrix_text(item.answer, precision)
+
+
+def _expected_cell(item: ItemResult, precision: int):
+    from rich.text import Text
+
+    if item.visibility != "visible":
+        return Text(f"({item.visibility.replace('_', ' ')})", style="dim")
+    if item.expected is None:
+        return Text("—", style="dim")
+    if isinstance(item.expected, str):
+        return Text(printable(item.expected))
+    return matrix_text(item.expected, precision)
+
+
+def _diagnosis_cell(item: ItemResult):
+    """The diagnosis key (bold) before the message that explains it."""
+    from rich.text import Text
+
+    text = Text()
+    if item.diagnosis:
+        text.append(item.diagnosis, style="bold")
+        text.append(": ")
+    text.append(printable(item.message))
+    return text
+
+
+def render_verification(verification: Verification, console, precision: int) -> None:
+    """One answer file's verdicts as a rich table on `console`."""
+    from rich.table import Table
+    from rich.text import Text
+
+    problem = verification.problem
+    heading = one_line(problem.title) or one_line(problem.path)
+    who = f" — {one_line(verification.student)}" if verification.student else ""
+    console.print(Text(f"{one_line(verification.answers_path)}: {heading}{who}", style="bold"))
+    table = Table(show_lines=True, expand=False)
+    for column in ("item", "verdict", "points", "your answer", "expected", "diagnosis"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("item", "verdict", "points"))
+    for item in verification.items:
+        table.add_row(
+            Text(item.id, style="bold"),
+            Text(item.verdict, style=VERDICT_STYLES[item.verdict]),
+            Text(f"{points_text(item.points)}/{points_text(item.max_points)}"),
+            _answer_cell(item, precision),
+            _expected_cell(item, precision),
+            _diagnosis_cell(item),
+        )
+    console.print(table)
+    for key in verification.ignored:
+        console.print(Text(f"note: {one_line(key)} is not asked by this problem; ignored", style="dim"))
+    total_style = "bold green" if verification.all_correct else "bold red"
+    console.print(Text(f"Score: {points_text(verification.score)} / {points_text(verification.max_score)}",
+                       style=total_style))

@@ -9,9 +9,9 @@ import sys
 
 import numpy as np
 
-from nncheck.reports.numbers import format_number, matrix_lines
-from nncheck.reports.table import BOLD, CYAN, DIM, Styler, boxed_table, use_colour
-from nncheck.reports.text import one_line, printable
+from nncheck.formats.numbers import format_number, matrix_lines
+from nncheck.formats.table import BOLD, CYAN, DIM, Styler, boxed_table, use_colour
+from nncheck.formats.text import one_line, printable
 from nncheck.solution import Solution
 from nncheck.training import Training
 

@@ -43,16 +43,3 @@ def solution_sections(solution: Solution) -> list[Section]:
 def reference_rows(references) -> list[tuple[str, str, str]]:
     """(item id, label, text) rows of the reference answers of non-value asked items."""
     return [(item.id, label, text) for item, lines in references for label, text in lines]
-
-
-def solution_json(solution: Solution, references=()) -> dict:
-    """The public JSON shape of `nncheck run --format json`."""
-    extra = {}
-    if references:
-        extra["answers"] = [{"id": item.id, "kind": item.kind, "reference": dict(lines)} for item, lines in references]
-    return extra | {
-        "title": solution.problem.title,
-        "loss": {"name": solution.loss, "value": float(np.ravel(solution.value(solution.loss))[0])},
-        "values": {name: value.tolist() for name, value in solution.values.items()},
-        "gradients": {name: grad.tolist() for name, grad in solution.gradients().items()},
-    }

@@ -15,7 +15,7 @@ from nncheck.answers import normalize_id
 from nncheck.asks import Quantity, parse_quantity
 from nncheck.errors import Location, NncheckError
 from nncheck.formula import Formula, name_parts, parse_formula
-from nncheck.reports.text import one_line
+from nncheck.formats.text import one_line
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.tensors import describe_shape
 

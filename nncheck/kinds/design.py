@@ -14,8 +14,8 @@ from nncheck.asks import VISIBILITIES
 from nncheck.diagnosis import align
 from nncheck.errors import Location, NncheckError
 from nncheck.formula import Formula, name_parts, parse_formula
-from nncheck.reports.numbers import format_number
-from nncheck.reports.text import one_line
+from nncheck.formats.numbers import format_number
+from nncheck.formats.text import one_line
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.solution import Solution
 from nncheck.tensors import (DISTRIBUTIONS, MAX_ELEMENTS, RandomSpec, describe_shape, name_seed,

@@ -1,0 +1,54 @@
+"""JSON for programs: `run`, `verify` and `grade` (public shapes documented in docs/).
+
+Strict JSON only: no NaN or Infinity, and -0.0 written as 0.0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncheck.formats.text import printable
+from nncheck.results import ItemResult, Verification
+from nncheck.solution import Solution
+
+
+def solution_json(solution: Solution, references=()) -> dict:
+    """The public JSON shape of `nncheck run --format json`."""
+    extra = {}
+    if references:
+        extra["answers"] = [{"id": item.id, "kind": item.kind, "reference": dict(lines)} for item, lines in references]
+    return extra | {
+        "title": solution.problem.title,
+        "loss": {"name": solution.loss, "value": float(np.ravel(solution.value(solution.loss))[0])},
+        "values": {name: value.tolist() for name, value in solution.values.items()},
+        "gradients": {name: grad.tolist() for name, grad in solution.gradients().items()},
+    }
+
+
+def verification_json(verification: Verification) -> dict:
+    """The public JSON shape of `nncheck verify --format json` (one object per answer file)."""
+    return {
+        "file": verification.answers_path,
+        "problem": verification.problem.path,
+        "title": verification.problem.title,
+        "student": verification.student,
+        "score": verification.score,
+        "max_score": verification.max_score,
+        "items": [_item_json(item) for item in verification.items],
+        "ignored": verification.ignored,
+    }
+
+
+def _item_json(item: ItemResult) -> dict:
+    data = {
+        "id": item.id,
+        "verdict": item.verdict,
+        "points": item.points,
+        "max_points": item.max_points,
+        "diagnosis": item.diagnosis,
+        "message": printable(item.message),
+        "visibility": item.visibility,
+    }
+    if item.visibility == "visible" and item.expected is not None:
+        data["expected"] = np.asarray(item.expected).tolist()
+    return data
