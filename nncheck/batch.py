@@ -39,43 +39,86 @@ def _looks_like_answers(path: str) -> bool:
 
 def verify_paths(paths, problem_override, output_format, precision, make_console, report_error) -> int:
     """Verify every answer file; returns the exit code (2 if any file was unusable)."""
-    from nncheck.answers import load_answer_file
-    from nncheck.problem import load_problem
-    from nncheck.formats.json import verification_json
-    from nncheck.formats.table import render_verification
-    from nncheck.verify import Checker
+    import time
 
+    from nncheck.results import Submission
+
+    started = time.perf_counter()
     files, skipped = answer_files(paths)
-    console = make_console() if output_format == "table" else None
-    checkers: dict[str, Checker | NncheckError] = {}
-    unusable = wrong = False
+    submission = Submission([])
     for path in skipped:
-        print(f"note: skipped {path}: not an answer file (no answers: or problem:)", file=sys.stderr)
+        print(printable_line(f"note: skipped {path}: not an answer file (no answers: or problem:)"), file=sys.stderr)
     if not files:
-        report_error(NncheckError("no answer files found in " + ", ".join(paths)))
-        return EXIT_INPUT
+        error = NncheckError("no answer files found in " + ", ".join(paths))
+        report_error(error)
+        submission.broken.append((", ".join(paths), error))
+    writer = SubmissionWriter(output_format, precision, make_console)
+    checkers: dict[str, object] = {}
     for path in files:
         try:
-            answer_file = load_answer_file(path, problem_override)
-            key = os.path.abspath(answer_file.problem_path)
-            if key not in checkers:
-                try:
-                    checkers[key] = Checker(load_problem(answer_file.problem_path))
-                except NncheckError as error:
-                    checkers[key] = error
-            checker = checkers[key]
-            if isinstance(checker, NncheckError):
-                raise checker
-            verification = checker.verify(answer_file)
+            verification = verify_file(path, problem_override, checkers)
         except NncheckError as error:
-            unusable = True
             report_error(error)
-            if output_format == "json":
-                sys.stdout.write(json.dumps({"file": path, "error": str(error)}) + "\n")
+            submission.broken.append((path, error))
+            writer.broken(path, error)
             continue
-        wrong = wrong or not verification.all_correct
-        if output_format == "json":
+        submission.verifications.append(verification)
+        writer.verified(verification)
+    submission.seconds = time.perf_counter() - started
+    writer.finish(submission)
+    wrong = any(not verification.all_correct for verification in submission.verifications)
+    return EXIT_INPUT if submission.broken else EXIT_WRONG if wrong else EXIT_OK
+
+
+def verify_file(path: str, problem_override: str | None, checkers: dict):
+    """One answer file verified; Checkers (or the error their problem gave) are kept in `checkers`."""
+    from nncheck.answers import load_answer_file
+    from nncheck.problem import load_problem
+    from nncheck.verify import Checker
+
+    answer_file = load_answer_file(path, problem_override)
+    key = os.path.abspath(answer_file.problem_path)
+    if key not in checkers:
+        try:
+            checkers[key] = Checker(load_problem(answer_file.problem_path))
+        except NncheckError as error:
+            checkers[key] = error
+    checker = checkers[key]
+    if isinstance(checker, NncheckError):
+        raise checker
+    return checker.verify(answer_file)
+
+
+def printable_line(text: str) -> str:
+    from nncheck.formats.text import one_line
+
+    return one_line(text)
+
+
+class SubmissionWriter:
+    """Writes verify's output: table and json file by file as they are verified; the machine
+    formats (formats.SUBMISSION_FORMATS) once, for the whole submission."""
+
+    def __init__(self, output_format: str, precision: int, make_console):
+        self.output_format, self.precision = output_format, precision
+        self.console = make_console() if output_format == "table" else None
+
+    def verified(self, verification) -> None:
+        if self.output_format == "json":
+            from nncheck.formats.json import verification_json
+
             sys.stdout.write(json.dumps(verification_json(verification)) + "\n")
-        else:
-            render_verification(verification, console, precision)
-    return EXIT_INPUT if unusable else EXIT_WRONG if wrong else EXIT_OK
+        elif self.output_format == "table":
+            from nncheck.formats.table import render_verification
+
+            render_verification(verification, self.console, self.precision)
+
+    def broken(self, path: str, error: NncheckError) -> None:
+        if self.output_format == "json":
+            sys.stdout.write(json.dumps({"file": path, "error": str(error)}) + "\n")
+
+    def finish(self, submission) -> None:
+        from nncheck.formats import SUBMISSION_FORMATS, load_format
+
+        if self.output_format in SUBMISSION_FORMATS:
+            load_format(self.output_format).write_submission(submission, sys.stdout, os.environ)

@@ -12,6 +12,7 @@ from nncheck.errors import NncheckError, NncheckErrors
 
 EXIT_OK, EXIT_WRONG, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("table", "json", "markdown", "latex")
+VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github")
 
 
 def _printable(text: str) -> str:
@@ -175,8 +176,9 @@ def check(problems):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--problem", "problem_override", type=click.Path(dir_okay=False),
               help="Check every answer file against this problem instead of its problem: line.")
-@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
-              help="table for people; json writes one object per answer file, one per line.")
+@click.option("--format", "output_format", type=click.Choice(VERIFY_FORMATS), default="table", show_default=True,
+              help="table for people; json: one object per answer file, one per line; gradescope, "
+                   "classroom, junit, github: the whole submission for an autograder or CI (see docs/ci.md).")
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits shown in the table.")
 def verify(paths, problem_override, output_format, precision):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nncheck.errors import Location, NncheckError
+
 CORRECT, WRONG, INVALID, MISSING = "correct", "wrong", "invalid", "missing"
 
 
@@ -20,6 +22,7 @@ class ItemResult:
     message: str = ""
     answer: np.ndarray | str | None = None
     expected: np.ndarray | str | None = None
+    location: Location | None = None
 
 
 @dataclass(eq=False)
@@ -41,3 +44,21 @@ class Verification:
     @property
     def all_correct(self) -> bool:
         return all(item.verdict == CORRECT for item in self.items)
+
+
+@dataclass(eq=False)
+class Submission:
+    """One hand-in as `verify` saw it: the verified answer files, the files that could not be
+    used (each with its error), and the seconds it took. Machine formats write this."""
+
+    verifications: list[Verification]
+    broken: list[tuple[str, NncheckError]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(verification.score for verification in self.verifications)
+
+    @property
+    def max_score(self) -> float:
+        return sum(verification.max_score for verification in self.verifications)

@@ -8,7 +8,7 @@ import numpy as np
 from nncheck.answers import AnswerFile
 from nncheck.asks import AskItem, Quantity, parse_quantity
 from nncheck.engine import Tape, evaluate_formula
-from nncheck.errors import NncheckError
+from nncheck.errors import Location, NncheckError
 from nncheck.formats.numbers import format_number
 from nncheck.formula import Formula
 from nncheck.kinds import load_kind
@@ -94,8 +94,20 @@ class Checker:
         items, ignored = self.items_for(answer_file)
         results = []
         for item in items:
-            results.extend(load_kind(item.kind).check(item.kind, self, item, answer_file))
+            found = load_kind(item.kind).check(item.kind, self, item, answer_file)
+            where = answer_location(answer_file, load_kind(item.kind).answer_keys(item.kind, item, self.problem))
+            for result in found:
+                result.location = result.location or where
+            results.extend(found)
         return Verification(answer_file.path, self.problem, answer_file.student, results, ignored)
+
+def answer_location(answer_file: AnswerFile, keys) -> Location:
+    """Where the first of `keys` is answered, else the answers: section, else the file."""
+    for key in keys:
+        if key in answer_file.answers:
+            return answer_file.answers[key].location
+    return answer_file.doc.where("answers") if answer_file.doc else Location(answer_file.path)
+
 
 def evaluate_answer(formula: Formula, solution: Solution) -> np.ndarray:
     """The value of a formula over a solution's leaves and nodes (forward only)."""
