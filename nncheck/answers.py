@@ -48,9 +48,9 @@ def normalize_id(key: str) -> str:
     return str(quantity) if quantity else str(key).strip()
 
 
-def load_answer_file(path: str, problem_override: str | None = None) -> AnswerFile:
-    """Read an answer file; `problem:` is resolved relative to the answer file."""
-    doc = read_yaml(path)
+def load_answer_file(path: str, problem_override: str | None = None, doc: YamlDoc | None = None) -> AnswerFile:
+    """Read an answer file (or use its `doc`, already read); `problem:` is resolved relative to it."""
+    doc = doc or read_yaml(path)
     data = doc.data
     if not isinstance(data, dict):
         raise NncheckError("an answer file is a mapping with problem:, student: and answers:", doc.where())
@@ -81,3 +81,8 @@ def load_answer_file(path: str, problem_override: str | None = None) -> AnswerFi
         result.answers[item_id] = Answer(item_id, raw, ("answers", key), doc.where("answers", key),
                                          doc.text_start("answers", key))
     return result
+
+
+def looks_like_answers(doc: YamlDoc) -> bool:
+    """Whether a YAML file found in a directory is meant as an answer file."""
+    return not isinstance(doc.data, dict) or "answers" in doc.data or "problem" in doc.data

@@ -13,28 +13,18 @@ EXIT_OK, EXIT_WRONG, EXIT_INPUT = 0, 1, 2
 ANSWER_SUFFIXES = (".yaml", ".yml")
 
 
-def answer_files(paths) -> tuple[list[str], list[str]]:
-    """Answer files named or found under directories (sorted), and skipped non-answer files."""
-    found, skipped = [], []
+def answer_files(paths) -> list[tuple[str, bool]]:
+    """(path, named): the files named, then the YAML files under named directories (sorted).
+    A file found in a directory is graded only if it looks like an answer file."""
+    found = []
     for path in paths:
         if not os.path.isdir(path):
-            found.append(path)
+            found.append((path, True))
             continue
         for root, dirs, files in os.walk(path):
             dirs.sort()
-            for name in sorted(files):
-                if name.endswith(ANSWER_SUFFIXES):
-                    candidate = os.path.join(root, name)
-                    (found if _looks_like_answers(candidate) else skipped).append(candidate)
-    return found, skipped
-
-
-def _looks_like_answers(path: str) -> bool:
-    try:
-        data = read_yaml(path).data
-    except NncheckError:
-        return True
-    return not isinstance(data, dict) or "answers" in data or "problem" in data
+            found.extend((os.path.join(root, name), False) for name in sorted(files) if name.endswith(ANSWER_SUFFIXES))
+    return found
 
 
 def verify_paths(paths, problem_override, output_format, precision, make_console, report_error) -> int:
@@ -44,19 +34,21 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     from nncheck.results import Submission
 
     started = time.perf_counter()
-    files, skipped = answer_files(paths)
+    files = answer_files(paths)
     submission = Submission([])
-    for path in skipped:
-        print(printable_line(f"note: skipped {path}: not an answer file (no answers: or problem:)"), file=sys.stderr)
     if not files:
         error = NncheckError("no answer files found in " + ", ".join(paths))
         report_error(error)
         submission.broken.append((", ".join(paths), error))
     writer = SubmissionWriter(output_format, precision, make_console)
     checkers: dict[str, object] = {}
-    for path in files:
+    for path, named in files:
         try:
-            verification = verify_file(path, problem_override, checkers)
+            verification = verify_file(path, named, problem_override, checkers)
+            if verification is None:
+                print(printable_line(f"note: skipped {path}: not an answer file (no answers: or problem:)"),
+                      file=sys.stderr)
+                continue
         except NncheckError as error:
             report_error(error)
             submission.broken.append((path, error))
@@ -70,17 +62,24 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     return EXIT_INPUT if submission.broken else EXIT_WRONG if wrong else EXIT_OK
 
 
-def verify_file(path: str, problem_override: str | None, checkers: dict):
-    """One answer file verified; Checkers (or the error their problem gave) are kept in `checkers`."""
-    from nncheck.answers import load_answer_file
+def verify_file(path: str, named: bool, problem_override: str | None, checkers: dict, prepare=None):
+    """One answer file read once and verified, or None for a file found in a directory that is
+    not an answer file. Checkers (or the error their problem gave) are kept in `checkers`;
+    `prepare(checker)` may refuse a problem (grade refuses problems without ask:)."""
+    from nncheck.answers import load_answer_file, looks_like_answers
     from nncheck.problem import load_problem
     from nncheck.verify import Checker
 
-    answer_file = load_answer_file(path, problem_override)
+    doc = read_yaml(path)
+    if not named and not looks_like_answers(doc):
+        return None
+    answer_file = load_answer_file(path, problem_override, doc)
     key = os.path.abspath(answer_file.problem_path)
     if key not in checkers:
         try:
             checkers[key] = Checker(load_problem(answer_file.problem_path))
+            if prepare is not None:
+                prepare(checkers[key])
         except NncheckError as error:
             checkers[key] = error
     checker = checkers[key]

@@ -8,7 +8,7 @@ import sys
 import click
 
 from nncheck import __version__
-from nncheck.errors import NncheckError, NncheckErrors
+from nncheck.errors import Location, NncheckError, NncheckErrors
 
 EXIT_OK, EXIT_WRONG, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("table", "json", "markdown", "latex")
@@ -63,6 +63,7 @@ def cli():
     nncheck train PROBLEM       gradient descent, step by step
     nncheck template PROBLEM    an answer file to fill in
     nncheck verify ANSWERS...   what is right, what is wrong, and why
+    nncheck grade DIRS...       a whole class: gradebook, summary, CSV
     """
 
 
@@ -186,6 +187,70 @@ def verify(paths, problem_override, output_format, precision):
     from nncheck.batch import verify_paths
 
     sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--problem", "problem_override", type=click.Path(dir_okay=False),
+              help="Grade every answer file against this problem instead of its problem: line.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Processes to grade with (default: the machine's cores).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the gradebook as CSV to this file.")
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="table: the class summary; json: every student's result and the summary (merge reads it).")
+@click.option("--shard", metavar="K/N", help="Grade only the K-th of N equal parts of the files (join with merge).")
+@click.option("--show-hidden", is_flag=True, help="Keep the messages and diagnoses of hidden items in the output.")
+def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hidden):
+    """Grade a class: every answer file under PATHS, in parallel, into a gradebook and summary."""
+    import time
+
+    from nncheck.grading import default_jobs, grade_paths, parse_shard
+
+    started = time.perf_counter()
+    gradebook = grade_paths(paths, problem_override, jobs or default_jobs(), parse_shard(shard), show_hidden)
+    if not gradebook.files:
+        raise NncheckError("no answer files found in " + ", ".join(paths))
+    _write_gradebook(gradebook, output_format, csv_path, time.perf_counter() - started)
+
+
+@cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the gradebook as CSV to this file.")
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="table: the class summary; json: every student's result and the summary.")
+def merge(shards, csv_path, output_format):
+    """Join the JSON outputs of grade --shard 1/N ... N/N into one gradebook and summary."""
+    from nncheck.gradebook import merge as merge_gradebooks
+    from nncheck.gradebook import read_gradebook
+
+    books = [read_gradebook(path) for path in shards]
+    _write_gradebook(merge_gradebooks(books, list(shards)), output_format, csv_path, None)
+
+
+def _write_gradebook(gradebook, output_format: str, csv_path: str | None, seconds: float | None) -> None:
+    for record in gradebook.broken:
+        click.echo(_printable(f"{record.error}"), err=True)
+    if csv_path:
+        from nncheck.formats.csv import gradebook_csv
+
+        write_file(csv_path, gradebook_csv(gradebook))
+    if output_format == "json":
+        from nncheck.formats.json import dumps, gradebook_json
+
+        sys.stdout.write(dumps(gradebook_json(gradebook)) + "\n")
+    else:
+        from nncheck.formats.table import gradebook_table, use_colour
+
+        sys.stdout.write(gradebook_table(gradebook, seconds, use_colour(sys.stdout)))
+    sys.exit(EXIT_INPUT if gradebook.broken else EXIT_OK)
+
+
+def write_file(path: str, text: str) -> None:
+    """Write an output file, or an error naming the file and what went wrong."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise NncheckError(f"cannot write file: {error.strerror or error}", Location(path)) from None
 
 
 @cli.command()

@@ -52,3 +52,40 @@ def _item_json(item: ItemResult) -> dict:
     if item.visibility == "visible" and item.expected is not None:
         data["expected"] = np.asarray(item.expected).tolist()
     return data
+
+
+def gradebook_json(gradebook) -> dict:
+    """The public JSON shape of `nncheck grade --format json` and `nncheck merge --format json`:
+    the records (which `merge` reads back) and the class summary computed from them."""
+    from dataclasses import asdict
+
+    from nncheck.gradebook import bin_edges, records_json
+
+    data = records_json(gradebook)
+    data["summary"] = {
+        "files": len(gradebook.files),
+        "graded": len(gradebook.files) - len(gradebook.broken),
+        "broken": len(gradebook.broken),
+        "skipped": len(gradebook.skipped),
+        "problems": [asdict(summary) | {"problem": summary.problem.path,
+                                        "histogram_edges": bin_edges(summary.problem.max_score)}
+                     for summary in gradebook.summaries()],
+    }
+    return data
+
+
+def dumps(data) -> str:
+    """Strict JSON (NaN and infinities refused, -0.0 written as 0.0), one line."""
+    import json
+
+    return json.dumps(_without_negative_zero(data), allow_nan=False, ensure_ascii=False)
+
+
+def _without_negative_zero(data):
+    if isinstance(data, float):
+        return 0.0 if data == 0 else data
+    if isinstance(data, dict):
+        return {key: _without_negative_zero(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_without_negative_zero(value) for value in data]
+    return data

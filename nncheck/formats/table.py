@@ -173,3 +173,82 @@ def render_verification(verification: Verification, console, precision: int) -> 
     total_style = "bold green" if verification.all_correct else "bold red"
     console.print(Text(f"Score: {points_text(verification.score)} / {points_text(verification.max_score)}",
                        style=total_style))
+
+
+MISTAKE_PHRASES = {
+    "transposed": "transposed it", "sign": "had the sign wrong", "factor": "were off by a factor",
+    "bias_not_summed": "did not sum over the batch", "missing_derivative": "left out an activation derivative",
+    "wrong_derivative": "used a wrong activation derivative", "convention": "used the other weight convention",
+    "coincidence": "wrote a formula right only at these numbers", "authored": "made an anticipated mistake",
+    "shape": "gave the wrong shape", "steps": "took the wrong number of steps",
+    "counterexample": "answered against a counterexample", "no_overshoot": "gave a range that cannot overshoot",
+}
+HISTOGRAM_WIDTH = 30
+
+
+def gradebook_table(gradebook, seconds: float | None = None, colour: bool = False) -> str:
+    """The class on one screen: counts, then per problem the score distribution and per item
+    how many were right, wrong, invalid or missing, and the commonest mistake."""
+    style = Styler(colour)
+    broken = gradebook.broken
+    took = f" in {seconds:.2f} s" if seconds is not None else ""
+    head = f"Graded {len(gradebook.files) - len(broken)} of {len(gradebook.files)} answer files{took}"
+    extras = [f"{len(broken)} broken"] if broken else []
+    extras += [f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else []
+    out = [style(" · ".join([head] + extras), BOLD)]
+    for summary in gradebook.summaries():
+        out += [""] + _problem_summary(summary, style)
+    if broken:
+        out += ["", style(f"Not graded ({len(broken)})", CYAN)]
+        out += [f"  {one_line(record.error or record.file)}" for record in broken[:10]]
+        if len(broken) > 10:
+            out.append(f"  … and {len(broken) - 10} more (every one is in the CSV and JSON output)")
+    return "\n".join(out) + "\n"
+
+
+def _problem_summary(summary, style: Styler) -> list[str]:
+    problem = summary.problem
+    title = one_line(problem.title) or one_line(problem.path)
+    out = [style(f"{title} ({one_line(problem.path)}), {points_text(problem.max_score)} points", CYAN)]
+    if problem.error:
+        return out + [f"  {one_line(problem.error)}"]
+    figures = [f"{summary.graded} graded"] + ([f"{summary.broken} not graded"] if summary.broken else [])
+    if summary.graded:
+        figures += [f"mean {format_number(summary.mean, 3)}", f"median {format_number(summary.median, 3)}",
+                    f"lowest {format_number(summary.lowest, 3)}", f"highest {format_number(summary.highest, 3)}"]
+    out.append("  " + " · ".join(figures))
+    if not summary.graded:
+        return out
+    out += _histogram(summary, problem.max_score)
+    rows = [[[one_line(item.id)]] + [[_percent(item.counts[verdict], summary.graded)]
+                                     for verdict in ("correct", "wrong", "invalid", "missing")]
+            + [[_commonest(item, summary.graded)]] for item in summary.items]
+    headers = ["item", "right", "wrong", "invalid", "missing", "commonest mistake"]
+    out += ["  " + line for line in boxed_table(headers, rows, style)]
+    return out
+
+
+def _histogram(summary, max_score: float) -> list[str]:
+    from nncheck.gradebook import bin_edges
+
+    edges = [format_number(edge, 3) for edge in bin_edges(max_score)]
+    width = max(len(edge) for edge in edges)
+    peak = max(summary.histogram) or 1
+    lines = []
+    for k, count in enumerate(summary.histogram):
+        closing = "]" if k == len(summary.histogram) - 1 else ")"
+        label = f"[{edges[k].rjust(width)}, {edges[k + 1].rjust(width)}{closing}"
+        bar = "█" * round(HISTOGRAM_WIDTH * count / peak)
+        lines.append(f"  {label} {bar} {count}")
+    return lines
+
+
+def _percent(count: int, total: int) -> str:
+    return f"{100 * count / total:.0f} %" if total else "—"
+
+
+def _commonest(item, graded: int) -> str:
+    if not item.top_diagnosis:
+        return ""
+    phrase = MISTAKE_PHRASES.get(item.top_diagnosis, item.top_diagnosis)
+    return f"{_percent(item.top_diagnosis_count, graded)} {phrase} ({one_line(item.top_diagnosis)})"

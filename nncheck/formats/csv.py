@@ -1,0 +1,52 @@
+"""The gradebook as CSV: one row per answer file, ready for a spreadsheet or an LMS import.
+
+Cells from input (student ids, file names, errors) are made safe for spreadsheets: control
+characters removed, and a leading = + - @ (a formula to a spreadsheet) quoted with '.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+from nncheck.formats.text import one_line
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def gradebook_csv(gradebook) -> str:
+    columns = item_columns(gradebook.problems)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "file", "problem", "status"] + [title for title, _, _ in columns]
+                    + ["total", "max", "error"])
+    for record in gradebook.files:
+        points = {(record.problem, item.id): item.points for item in record.items}
+        cells = [number(points[(path, item_id)]) if (path, item_id) in points
+                 else ("0" if record.status == "broken" and path == record.problem else "")
+                 for _, path, item_id in columns]
+        writer.writerow([cell(record.student), cell(record.file), cell(record.problem or ""), record.status]
+                        + cells + [number(record.score), number(record.max_score), cell(record.error or "")])
+    return out.getvalue()
+
+
+def item_columns(problems) -> list[tuple[str, str, str]]:
+    """(column title, problem path, item id); titles name the problem when there are several."""
+    several = len(problems) > 1
+    return [(f"{_stem(problem.path)}: {item_id}" if several else item_id, problem.path, item_id)
+            for problem in problems for item_id, _, _ in problem.items]
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def number(value: float) -> str:
+    text = f"{value:.10g}"
+    return "0" if text == "-0" else text
+
+
+def cell(text: str) -> str:
+    text = one_line(text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -1,0 +1,218 @@
+"""A class's results: one record per answer file, the problems they answer, and the summary
+a teacher reads (score distribution, per item right/wrong/missing and the commonest mistake).
+
+Records are plain data, so they cross process boundaries and JSON unchanged; shards written
+by `grade --shard` are read back here and merged into the gradebook one run would give.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from nncheck.errors import Location, NncheckError
+
+HISTOGRAM_BINS = 10
+GRADEBOOK_VERSION = 1
+MAX_GRADEBOOK_BYTES = 500_000_000
+
+
+@dataclass(eq=False)
+class Shard:
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+@dataclass(eq=False)
+class GradedItem:
+    id: str
+    verdict: str
+    points: float
+    max_points: float
+    visibility: str
+    diagnosis: str | None
+    message: str
+
+
+@dataclass(eq=False)
+class GradedFile:
+    """One answer file: `graded`, or `broken` (unreadable, or its problem is) with the error."""
+
+    file: str
+    student: str
+    problem: str | None
+    status: str
+    score: float
+    max_score: float
+    items: list[GradedItem]
+    error: str | None
+
+
+@dataclass(eq=False)
+class ProblemInfo:
+    path: str
+    title: str
+    max_score: float
+    items: list[tuple[str, float, str]]
+    error: str | None = None
+
+
+@dataclass(eq=False)
+class ItemSummary:
+    id: str
+    max_points: float
+    visibility: str
+    counts: dict[str, int]
+    mean_points: float
+    top_diagnosis: str | None
+    top_diagnosis_count: int
+
+
+@dataclass(eq=False)
+class ProblemSummary:
+    problem: ProblemInfo
+    graded: int
+    broken: int
+    mean: float | None
+    median: float | None
+    lowest: float | None
+    highest: float | None
+    histogram: list[int]
+    items: list[ItemSummary]
+
+
+@dataclass(eq=False)
+class Gradebook:
+    problems: list[ProblemInfo]
+    files: list[GradedFile]
+    skipped: list[str] = field(default_factory=list)
+    shard: Shard | None = None
+
+    @property
+    def broken(self) -> list[GradedFile]:
+        return [record for record in self.files if record.status == "broken"]
+
+    def summaries(self) -> list[ProblemSummary]:
+        return [summarize(problem, [record for record in self.files if record.problem == problem.path])
+                for problem in self.problems]
+
+
+def summarize(problem: ProblemInfo, records: list[GradedFile]) -> ProblemSummary:
+    graded = [record for record in records if record.status == "graded"]
+    scores = [record.score for record in graded]
+    items = []
+    for item_id, max_points, visibility in problem.items:
+        answers = [item for record in graded for item in record.items if item.id == item_id]
+        counts = Counter(item.verdict for item in answers)
+        diagnoses = Counter(item.diagnosis for item in answers if item.diagnosis and item.verdict != "correct")
+        top = min(diagnoses.items(), key=lambda pair: (-pair[1], pair[0])) if diagnoses else (None, 0)
+        items.append(ItemSummary(
+            id=item_id, max_points=max_points, visibility=visibility,
+            counts={verdict: counts.get(verdict, 0) for verdict in ("correct", "wrong", "invalid", "missing")},
+            mean_points=statistics.fmean(item.points for item in answers) if answers else 0.0,
+            top_diagnosis=top[0], top_diagnosis_count=top[1]))
+    return ProblemSummary(
+        problem=problem, graded=len(graded), broken=len(records) - len(graded),
+        mean=statistics.fmean(scores) if scores else None,
+        median=float(statistics.median(scores)) if scores else None,
+        lowest=min(scores) if scores else None, highest=max(scores) if scores else None,
+        histogram=histogram(scores, problem.max_score), items=items)
+
+
+def histogram(scores: list[float], max_score: float) -> list[int]:
+    """Counts of scores in HISTOGRAM_BINS equal bins from 0 to max_score (full marks in the last)."""
+    counts = [0] * HISTOGRAM_BINS
+    for score in scores:
+        fraction = score / max_score if max_score > 0 else 1.0
+        counts[min(HISTOGRAM_BINS - 1, max(0, int(fraction * HISTOGRAM_BINS)))] += 1
+    return counts
+
+
+def bin_edges(max_score: float) -> list[float]:
+    return [max_score * k / HISTOGRAM_BINS for k in range(HISTOGRAM_BINS + 1)]
+
+
+# --- shards: the gradebook's records as JSON and back -----------------------------------
+
+
+def records_json(gradebook: Gradebook) -> dict:
+    """The records of the gradebook (what `merge` reads back)."""
+    return {
+        "version": GRADEBOOK_VERSION,
+        "shard": str(gradebook.shard) if gradebook.shard else None,
+        "problems": [asdict(problem) for problem in gradebook.problems],
+        "files": [asdict(record) for record in gradebook.files],
+        "skipped": list(gradebook.skipped),
+    }
+
+
+def read_gradebook(path: str) -> Gradebook:
+    """A shard written by `grade --format json`, read back."""
+    import json
+    import os
+    import stat
+
+    try:
+        with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise NncheckError("not a regular file", Location(path))
+            raw = handle.read(MAX_GRADEBOOK_BYTES + 1)
+    except OSError as error:
+        raise NncheckError(f"cannot read file: {error.strerror or error}", Location(path)) from None
+    if len(raw) > MAX_GRADEBOOK_BYTES:
+        raise NncheckError(f"file is larger than {MAX_GRADEBOOK_BYTES // 1_000_000} MB", Location(path))
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except ValueError as error:
+        raise NncheckError(f"not the JSON output of nncheck grade ({error})", Location(path)) from None
+    return gradebook_from_json(data, path)
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not strict JSON")
+
+
+def gradebook_from_json(data, source: str) -> Gradebook:
+    """A gradebook from `grade --format json` output, or an error naming what is wrong with it."""
+    try:
+        if data.get("version") != GRADEBOOK_VERSION:
+            raise ValueError(f"version {data.get('version')!r}, expected {GRADEBOOK_VERSION}")
+        problems = [ProblemInfo(**dict(entry, items=[tuple(item) for item in entry["items"]]))
+                    for entry in data["problems"]]
+        files = [GradedFile(**dict(entry, items=[GradedItem(**item) for item in entry["items"]]))
+                 for entry in data["files"]]
+        shard = data.get("shard")
+        return Gradebook(problems, files, list(data.get("skipped", [])),
+                         Shard(*map(int, shard.split("/"))) if shard else None)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise NncheckError(f"not the JSON output of nncheck grade ({error})", Location(source)) from None
+
+
+def merge(gradebooks: list[Gradebook], sources: list[str]) -> Gradebook:
+    """Shards 1..N of one class, each exactly once, joined into the gradebook of one run."""
+    shards = [book.shard for book in gradebooks]
+    if all(shard is None for shard in shards) and len(gradebooks) == 1:
+        return gradebooks[0]
+    counts = {shard.count for shard in shards if shard is not None}
+    if None in shards or len(counts) != 1:
+        raise NncheckError("merge takes the outputs of grade --shard K/N for one N; got "
+                           + ", ".join(f"{source} ({shard or 'no shard'})" for source, shard in zip(sources, shards)))
+    count = counts.pop()
+    given = Counter(shard.index for shard in shards)
+    missing = [f"{k}/{count}" for k in range(1, count + 1) if k not in given]
+    twice = [f"{k}/{count}" for k, times in sorted(given.items()) if times > 1]
+    if missing or twice:
+        parts = ([f"missing shard {', '.join(missing)}"] if missing else []) + \
+                ([f"shard {', '.join(twice)} given twice"] if twice else [])
+        raise NncheckError(f"cannot merge: {'; '.join(parts)}")
+    problems = {}
+    for book in gradebooks:
+        for problem in book.problems:
+            problems.setdefault(problem.path, problem)
+    return Gradebook(problems=[problems[path] for path in sorted(problems)],
+                     files=sorted((record for book in gradebooks for record in book.files), key=lambda r: r.file),
+                     skipped=sorted(path for book in gradebooks for path in book.skipped))
