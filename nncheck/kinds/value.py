@@ -3,6 +3,8 @@ engine's value; wrong answers are explained by authored mistakes and common mist
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from nncheck.answers import Answer, AnswerFile
@@ -18,6 +20,7 @@ from nncheck.tolerance import Tolerance
 from nncheck.verify import evaluate_answer, format_tensor, strip_label
 
 KEYS = {"value": ("tolerance", "expected", "mistakes")}
+MAX_REMEMBERED_FORMULAS = 10_000
 
 
 def check(kind: str, checker, item: AskItem, answer_file: AnswerFile) -> list[ItemResult]:
@@ -145,6 +148,18 @@ class ValueCheck:
                 f"to {format_number(high, 6)}, {tolerance.describe()}); your answer has {got}")
 
     def _check_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
+        """A formula is checked once per problem: a class writes the same formulas many times.
+        Invalid ones are not remembered (their messages name the file)."""
+        remembered = self.checker.kind_cache.setdefault("value formulas", {})
+        key = (item.id, answer.raw)
+        if key in remembered:
+            return replace(remembered[key])
+        checked = self._check_new_formula(item, answer, result)
+        if checked.verdict != INVALID and len(remembered) < MAX_REMEMBERED_FORMULAS:
+            remembered[key] = replace(checked)
+        return checked
+
+    def _check_new_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
         result.answer = answer.raw.strip()
         label = f"answers.{item.id}"
         try:
