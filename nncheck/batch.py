@@ -31,17 +31,17 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     """Verify every answer file; returns the exit code (2 if any file was unusable)."""
     import time
 
-    from nncheck.results import Submission
+    from nncheck.results import BrokenFile, Submission
 
     started = time.perf_counter()
     files = answer_files(paths)
     submission = Submission([])
-    if not files:
-        error = NncheckError("no answer files found in " + ", ".join(paths))
-        report_error(error)
-        submission.broken.append((", ".join(paths), error))
     writer = SubmissionWriter(output_format, precision, make_console)
     checkers: dict[str, object] = {}
+    if not files:
+        nothing = NncheckError("no answer files found in " + ", ".join(paths))
+        report_error(nothing)
+        submission.broken.append(BrokenFile(", ".join(paths), nothing, max_score_of(problem_override, checkers)))
     for path, named in files:
         try:
             verification = verify_file(path, named, problem_override, checkers)
@@ -51,7 +51,8 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
                 continue
         except NncheckError as error:
             report_error(error)
-            submission.broken.append((path, error))
+            submission.broken.append(
+                BrokenFile(path, error, max_score_of(problem_of_broken(path, problem_override), checkers)))
             writer.broken(path, error)
             continue
         submission.verifications.append(verification)
@@ -67,17 +68,37 @@ def verify_file(path: str, named: bool, problem_override: str | None, checkers: 
     not an answer file. Checkers (or the error their problem gave) are kept in `checkers`;
     `prepare(checker)` may refuse a problem (grade refuses problems without ask:)."""
     from nncheck.answers import load_answer_file, looks_like_answers
-    from nncheck.problem import load_problem
-    from nncheck.verify import Checker
 
     doc = read_yaml(path)
     if not named and not looks_like_answers(doc):
         return None
     answer_file = load_answer_file(path, problem_override, doc)
-    key = os.path.abspath(answer_file.problem_path)
+    return checker_for(answer_file.problem_path, checkers, prepare).verify(answer_file)
+
+
+def problem_of_broken(path: str, problem_override: str | None) -> str | None:
+    """The problem a broken answer file was meant for, where that can still be told."""
+    if problem_override is not None:
+        return problem_override
+    try:
+        data = read_yaml(path).data
+    except NncheckError:
+        return None
+    written = data.get("problem") if isinstance(data, dict) else None
+    if not isinstance(written, str) or not written.strip():
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(path), written.strip()))
+
+
+def checker_for(problem_path: str, checkers: dict, prepare=None):
+    """The Checker of a problem, made once; a problem that cannot be used raises its error each time."""
+    from nncheck.problem import load_problem
+    from nncheck.verify import Checker
+
+    key = os.path.abspath(problem_path)
     if key not in checkers:
         try:
-            checkers[key] = Checker(load_problem(answer_file.problem_path))
+            checkers[key] = Checker(load_problem(problem_path))
             if prepare is not None:
                 prepare(checkers[key])
         except NncheckError as error:
@@ -85,7 +106,19 @@ def verify_file(path: str, named: bool, problem_override: str | None, checkers: 
     checker = checkers[key]
     if isinstance(checker, NncheckError):
         raise checker
-    return checker.verify(answer_file)
+    return checker
+
+
+def max_score_of(problem_path: str | None, checkers: dict) -> float:
+    """The maximum score of a problem's asked items (0 if unknown or unusable)."""
+    from nncheck.answers import AnswerFile
+
+    if problem_path is None:
+        return 0.0
+    try:
+        return checker_for(problem_path, checkers).verify(AnswerFile(problem_path, problem_path, "")).max_score
+    except NncheckError:
+        return 0.0
 
 
 def printable_line(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 
-from nncheck.batch import answer_files, verify_file
+from nncheck.batch import answer_files, problem_of_broken, verify_file
 from nncheck.errors import NncheckError
 from nncheck.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard
 
@@ -84,7 +84,7 @@ def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
     try:
         verification = verify_file(path, named, override, _worker["checkers"], prepare=require_asks)
     except NncheckError as error:
-        return GradedFile(file=path, student="", problem=_problem_of_broken(path, override),
+        return GradedFile(file=path, student="", problem=problem_of_broken(path, override),
                           status="broken", score=0.0, max_score=0.0, items=[], error=str(error))
     if verification is None:
         return None
@@ -99,22 +99,6 @@ def _graded_item(item, show_hidden: bool) -> GradedItem:
     return GradedItem(id=item.id, verdict=item.verdict, points=item.points, max_points=item.max_points,
                       visibility=item.visibility, diagnosis=None if hidden else item.diagnosis,
                       message=HIDDEN_MESSAGE if hidden else item.message)
-
-
-def _problem_of_broken(path: str, override: str | None) -> str | None:
-    """The problem a broken answer file was meant for, where that can still be told."""
-    if override is not None:
-        return override
-    from nncheck.yamlfile import read_yaml
-
-    try:
-        data = read_yaml(path).data
-    except NncheckError:
-        return None
-    written = data.get("problem") if isinstance(data, dict) else None
-    if not isinstance(written, str) or not written.strip():
-        return None
-    return os.path.normpath(os.path.join(os.path.dirname(path), written.strip()))
 
 
 def require_asks(checker) -> None:

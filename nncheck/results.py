@@ -47,12 +47,21 @@ class Verification:
 
 
 @dataclass(eq=False)
+class BrokenFile:
+    """An answer file that could not be graded, and the points of its problem where known."""
+
+    path: str
+    error: NncheckError
+    max_score: float = 0.0
+
+
+@dataclass(eq=False)
 class Submission:
     """One hand-in as `verify` saw it: the verified answer files, the files that could not be
     used (each with its error), and the seconds it took. Machine formats write this."""
 
     verifications: list[Verification]
-    broken: list[tuple[str, NncheckError]] = field(default_factory=list)
+    broken: list[BrokenFile] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -61,4 +70,5 @@ class Submission:
 
     @property
     def max_score(self) -> float:
-        return sum(verification.max_score for verification in self.verifications)
+        return (sum(verification.max_score for verification in self.verifications)
+                + sum(broken.max_score for broken in self.broken))
