@@ -3,6 +3,7 @@
 import json
 import os
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -349,3 +350,150 @@ def test_problems_found_with_the_graph_stop_run_and_verify(write, old, new, wher
     assert run.exit_code == 2 and f"{path}:{where}: error: {message}" in run.output
     code, [report] = verify(answers(write, path, w=[1, 1], b=-1.5))
     assert code == 2 and report["error"] == f"{path}:{where}: {message}"
+
+
+# --- all inputs at once (nncheck/batched_forward.py) and one input at a time agree --------
+
+DESIGN_PROBLEMS = [DESCENDING, PARITY, TANH]
+DESIGN_ANSWERS = ["problems/answers/descending-order-mlp.yaml", "problems/answers/parity-network.yaml",
+                  "problems/answers/sigmoid-tanh-equivalence.yaml", f"{SEED_ANSWERS}/seed-004-descending-order.yaml",
+                  f"{SEED_ANSWERS}/seed-000-parity.yaml", f"{SEED_ANSWERS}/seed-004-sigmoid-tanh.yaml"]
+
+
+def design_items(checker):
+    return [item for item in checker.problem.asks if item.kind == "design"]
+
+
+def designs(checker, spec):
+    """The problem's own design, then random ones: small whole numbers (ties at step(0)),
+    normal draws, and huge ones (values that overflow at some inputs only)."""
+    rng = np.random.default_rng(2024)
+    shapes = {name: checker.base.value(name).shape for name in spec.parameters}
+    yield {name: checker.base.value(name) for name in spec.parameters}
+    for _ in range(3):
+        yield {name: rng.integers(-2, 3, shape).astype(float) for name, shape in shapes.items()}
+        yield {name: rng.normal(0.0, 3.0, shape) for name, shape in shapes.items()}
+    yield {name: rng.normal(0.0, 4e307, shape) for name, shape in shapes.items()}
+
+
+def same_cases(batch, one_by_one):
+    assert len(batch) == len(one_by_one)
+    for a, b in zip(batch, one_by_one):
+        assert (a.passed, a.deviation) == (b.passed, b.deviation)
+        assert np.array_equal(a.input, b.input)
+        for x, y in ((a.output, b.output), (a.target, b.target)):
+            assert (x is None) == (y is None)
+            assert x is None or (x.shape == y.shape and x.tobytes() == y.tobytes())  # finite: every bit
+
+
+def run_both_ways(monkeypatch, checker, spec, parameters, group):
+    """(all inputs at once, one input at a time); the first may not run a Solution per input."""
+    from nncheck.kinds import design
+
+    one_by_one = design.run_group(checker, spec, parameters, group, batched=False)
+    with monkeypatch.context() as patch:
+        patch.setattr(design, "_run_case", lambda *args: pytest.fail("ran one input at a time"))
+        batch = design.run_group(checker, spec, parameters, group)
+    return batch, one_by_one
+
+
+@pytest.mark.parametrize("problem", DESIGN_PROBLEMS)
+def test_every_input_at_once_gives_the_cases_of_one_input_at_a_time(monkeypatch, problem):
+    """Bit for bit: outputs, targets, deviations and verdicts of every input, every group."""
+    from nncheck.problem import load_problem
+    from nncheck.verify import Checker
+
+    checker = Checker(load_problem(problem))
+    outcomes = set()
+    for item in design_items(checker):
+        for parameters in designs(checker, item.spec):
+            for group in item.spec.groups:
+                batch, one_by_one = run_both_ways(monkeypatch, checker, item.spec, parameters, group)
+                same_cases(batch, one_by_one)
+                outcomes.update("not finite" if case.output is None else case.passed for case in batch)
+    assert outcomes == {True, False, "not finite"}
+
+
+def test_verification_reports_are_the_same_either_way(monkeypatch):
+    from functools import partial
+
+    from nncheck.answers import load_answer_file
+    from nncheck.kinds import design
+    from nncheck.problem import load_problem
+    from nncheck.verify import Checker
+
+    def report(path):
+        answer_file = load_answer_file(path)
+        verification = Checker(load_problem(answer_file.problem_path)).verify(answer_file)
+        return [(r.id, r.verdict, r.diagnosis, r.points, r.message, r.answer) for r in verification.items]
+
+    at_once = [report(path) for path in DESIGN_ANSWERS]
+    monkeypatch.setattr(design, "run_group", partial(design.run_group, batched=False))
+    assert at_once == [report(path) for path in DESIGN_ANSWERS]
+
+
+@pytest.mark.parametrize("primitive", ["step", "ge", "index"])
+def test_a_formula_without_a_batch_rule_runs_one_input_at_a_time(monkeypatch, write, primitive):
+    """In the network (step) or the target (>=, x[0]): the per-input run takes over for the
+    group, with the verdicts it always gave."""
+    from nncheck.batched_forward import BATCH_RULES
+    from nncheck.kinds import design
+
+    monkeypatch.delitem(BATCH_RULES, primitive)
+    runs, run_case = [], design._run_case
+    monkeypatch.setattr(design, "_run_case", lambda *args: runs.append(args[3]) or run_case(*args))
+    code, [report] = verify(answers(write, write("gate.yaml", GATE), w=[1, 1], b=-0.5))
+    assert verdicts(report) == {"gate: bits": ("wrong", None, 0), "gate: listed": ("wrong", None, 1.0),
+                                "gate: unit square": ("wrong", None, 0)}
+    assert messages(report)["gate: bits"] == (
+        "fails on 2 of 4 inputs: x = [0, 1] gives y = 1, target 0; x = [1, 0] gives y = 1, target 0")
+    assert len(runs) == 4 + 4 + 50
+
+
+def test_a_node_apart_from_the_output_that_is_not_finite_fails_the_input(write):
+    """A Solution refuses any value that is not finite, so an input where log(z) is nan fails,
+    though the output y does not use it."""
+    gate = write("log.yaml", GATE.replace("  y: step(z)\n", "  y: step(z)\n  L: log(z + 2)\n"))
+    code, [report] = verify(answers(write, gate, w=[1, 1], b=-2.5))
+    assert verdicts(report)["gate: bits"] == ("wrong", None, 0)
+    assert messages(report)["gate: bits"] == (
+        "fails on 2 of 4 inputs: x = [0, 0]: the network's values are not finite; "
+        "x = [1, 1] gives y = 0, target 1")
+
+
+@pytest.mark.parametrize("compare", ["{sigfigs: 2}", "{rtol: 0.25, atol: 0.01}", "{atol: 0.3}"])
+def test_tolerances_and_batches_of_inputs(monkeypatch, write, compare):
+    """compare: without atol is checked input by input; a group larger than a batch is split."""
+    from nncheck.kinds import design
+    from nncheck.problem import load_problem
+    from nncheck.verify import Checker
+
+    text = (GATE.replace("  y: step(z)\n", "  y: sigmoid(z)\n")
+            .replace("target: x[0] + x[1] >= 1.5", "target: x[0] * x[1]")
+            .replace("    cases:\n", f"    compare: {compare}\n    cases:\n").replace("count: 50", "count: 120"))
+    checker = Checker(load_problem(write("soft.yaml", text)))
+    monkeypatch.setattr(design, "BATCH_ENTRIES", 7)
+    [item] = design_items(checker)
+    for parameters in designs(checker, item.spec):
+        for group in item.spec.groups:
+            same_cases(*run_both_ways(monkeypatch, checker, item.spec, parameters, group))
+    assert all(len(group.batches) > 1 for group in item.spec.groups)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("target: x[0] + x[1] >= 1.5", "target: (x[0] + x[1] >= 1.5) + 0 * log(x[0])"),  # not finite: an error
+    ("target: x[0] + x[1] >= 1.5", "target: x"),  # another shape than y: an error
+    ("target: x[0] + x[1] >= 1.5", "target: 1"),  # the same target at every input
+    ("  z: w @ x + b\n", "  z: w @ x[:, None] + b\n"),  # y has shape (1,), the target ()
+    ("  z: w @ x + b\n", "  z: sum(w) + b\n"),  # y does not depend on x
+    ("  y: step(z)\n", "  y: step(z)\n  L: log(z + 2)\n"),  # not finite at some inputs, apart from y
+])
+def test_unusual_items_give_the_same_reports_either_way(monkeypatch, write, old, new):
+    from functools import partial
+
+    from nncheck.kinds import design
+
+    path = answers(write, write("item.yaml", GATE.replace(old, new)), w=[1, 1], b=-2.5)
+    at_once = verify(path)
+    monkeypatch.setattr(design, "run_group", partial(design.run_group, batched=False))
+    assert at_once == verify(path)

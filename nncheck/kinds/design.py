@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nncheck.asks import VISIBILITIES
+from nncheck.batched_forward import Batched, NoBatchRule, all_finite, evaluate_batched, evaluate_nodes
 from nncheck.diagnosis import align
 from nncheck.errors import Location, NncheckError
 from nncheck.formula import Formula, name_parts, parse_formula
@@ -36,6 +37,7 @@ EQUAL_VALUES = (0.0, 1.0, -1.0, 0.5, 100.0)
 MAX_CASES = 4096
 MAX_GROUPS = 50
 DEFAULT_COUNT = 100
+BATCH_ENTRIES = 1 << 20
 SHOWN_FAILURES = 3
 EXACT = Tolerance(sigfigs=None, rtol=0.0, atol=0.0)
 
@@ -43,7 +45,8 @@ EXACT = Tolerance(sigfigs=None, rtol=0.0, atol=0.0)
 @dataclass(eq=False)
 class CaseGroup:
     """Inputs scored together: all-or-nothing or in proportion to the inputs passed.
-    The target does not depend on the parameters, so each input's target is kept."""
+    The target does not depend on the parameters, so each input's target is kept, and so is
+    what the inputs give before the parameters are known, batch by batch (InputBatch)."""
 
     name: str
     points: float
@@ -51,6 +54,19 @@ class CaseGroup:
     visibility: str
     inputs: np.ndarray
     targets: dict = field(default_factory=dict, repr=False)
+    batches: list = field(default_factory=list, repr=False)
+
+
+@dataclass(eq=False)
+class InputBatch:
+    """Inputs of a group run together, and what they give before any parameter is known: the
+    values of the names that do not depend on the parameters (the input batched), whether those
+    are finite at each input, and the target (None when it cannot be computed all at once)."""
+
+    inputs: np.ndarray
+    env: dict
+    finite: np.ndarray
+    target: Batched | None
 
 
 @dataclass(eq=False)
@@ -341,10 +357,96 @@ def check_against_problem(problem, spec: DesignSpec) -> None:
             raise spec.target.error(part, f"the target cannot use {part.id}: it is computed from the parameters")
 
 
-def run_group(checker, spec: DesignSpec, parameters: dict, group: CaseGroup) -> list[Case]:
-    """Every input of the group through the network with these parameters (one forward pass each)."""
+def run_group(checker, spec: DesignSpec, parameters: dict, group: CaseGroup, batched: bool = True) -> list[Case]:
+    """Every input of the group through the network with these parameters: all inputs at once
+    (nncheck/batched_forward.py), or one Solution per input (`batched=False`, or when a formula
+    has no batch rule or there is an error to report: the per-input run then gives the verdicts
+    and the error as it always has)."""
+    if batched:
+        try:
+            return [case for batch in _input_batches(checker, spec, group)
+                    for case in _run_batch(checker.problem, spec, batch, parameters)]
+        except (NoBatchRule, NncheckError, _RunEachInput):
+            pass
     values = {name: checker.base.value(name) for name in checker.problem.leaves} | parameters
     return [_run_case(checker.problem, spec, group, i, values | {spec.input: x}) for i, x in enumerate(group.inputs)]
+
+
+class _RunEachInput(Exception):
+    """An error the per-input run reports, at the input where it meets it: a target that is not
+    finite where the network is, or a target of another shape than the output."""
+
+
+def _input_batches(checker, spec: DesignSpec, group: CaseGroup) -> list[InputBatch]:
+    """The group's inputs in batches of at most BATCH_ENTRIES entries per value (computed once)."""
+    if not group.batches and len(group.inputs):
+        problem = checker.problem
+        varying = dependents(problem, list(spec.parameters) + [spec.input])
+        largest = max([checker.base.value(name).size for name in varying] + [1])
+        size = max(1, BATCH_ENTRIES // largest)
+        group.batches = [_input_batch(checker, spec, group.inputs[start:start + size])
+                         for start in range(0, len(group.inputs), size)]
+    return group.batches
+
+
+def _input_batch(checker, spec: DesignSpec, inputs: np.ndarray) -> InputBatch:
+    """Nodes computed from the input alone are evaluated here, once; those computed from
+    neither the input nor the parameters keep the values of the problem's own solution."""
+    problem = checker.problem
+    designed = dependents(problem, spec.parameters)
+    from_input = dependents(problem, [spec.input]) - designed
+    env = {name: Batched(checker.base.value(name), False) for name in problem.names if name not in designed}
+    env[spec.input] = Batched(inputs, True)
+    finite = evaluate_nodes([node for node in problem.nodes if node.name in from_input], env, len(inputs))
+    try:
+        target = evaluate_batched(spec.target, env)
+    except (NoBatchRule, NncheckError):
+        target = None
+    return InputBatch(inputs, env, finite, target)
+
+
+def _run_batch(problem, spec: DesignSpec, batch: InputBatch, parameters: dict) -> list[Case]:
+    """The network at every input of the batch: the cases _run_case gives one by one. Every node
+    computed from the parameters is evaluated, not only those the output uses, because a
+    Solution fails an input where any value is not finite."""
+    count = len(batch.inputs)
+    env = batch.env | {name: Batched(value, False) for name, value in parameters.items()}
+    designed = dependents(problem, spec.parameters)
+    finite = batch.finite & evaluate_nodes([node for node in problem.nodes if node.name in designed], env, count)
+    if not finite.any():
+        return [Case(x, None, None, False, float("inf")) for x in batch.inputs]
+    if batch.target is None or not all_finite(batch.target, count)[finite].all():
+        raise _RunEachInput
+    outputs, targets = _each(env[spec.output], count), _each(batch.target, count)
+    if outputs.shape != targets.shape:
+        if outputs[0].size != 1 or targets[0].size != 1:
+            raise _RunEachInput
+        outputs = outputs.reshape(targets.shape)
+    passed = _accepted(spec.compare, outputs, targets).tolist()
+    with np.errstate(all="ignore"):
+        gaps = np.abs(outputs - targets)
+    deviations = gaps.max(axis=tuple(range(1, gaps.ndim))) if outputs[0].size else np.zeros(count)
+    cases = []
+    for x, output, target, ok, deviation, fine in zip(batch.inputs, outputs, targets, passed, deviations.tolist(),
+                                                      finite.tolist()):
+        cases.append(Case(x, output, target, ok, deviation) if fine else Case(x, None, None, False, float("inf")))
+    return cases
+
+
+def _each(value: Batched, count: int) -> np.ndarray:
+    """The value at each of `count` inputs, stacked (a shared value is repeated, not copied)."""
+    return value.value if value.batched else np.broadcast_to(value.value, (count,) + value.value.shape)
+
+
+def _accepted(compare: Tolerance, outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """compare.accepts(output, target) at each input. With atol given, the accepted widths are
+    entry by entry, so one call serves every input; without, they depend on each target's
+    largest entry, and the inputs are compared one by one."""
+    with np.errstate(all="ignore"):
+        if compare.atol is None:
+            return np.array([compare.accepts(output, target) for output, target in zip(outputs, targets)], dtype=bool)
+        slack = compare.half_widths(targets) * (1 + 1e-9)  # as in Tolerance.accepts
+        return np.all(np.abs(outputs - targets) <= slack, axis=tuple(range(1, outputs.ndim)))
 
 
 def _run_case(problem, spec: DesignSpec, group: CaseGroup, index: int, values: dict) -> Case:
