@@ -4,6 +4,11 @@ Only plain data is read: mappings with string keys, lists and scalars. Tags, anc
 aliases, merge keys and duplicate keys are refused. Plain scalars follow YAML 1.2
 number rules, so `1e-3`, `.5` and `1.0E+2` are numbers (PyYAML's 1.1 rules read
 `1e-3` as text).
+
+libyaml (PyYAML's C parser), where installed, reads a file about 8 times faster than
+PyYAML's Python parser (benchmarks/bench_yaml.py). The Python parser stays the reference:
+whenever libyaml fails, or might read the text differently, the Python parser reads the
+text again, and it names every error.
 """
 
 from __future__ import annotations
@@ -33,22 +38,64 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map",
 }
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as PyYAML's reader counts lines
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+_NO_ANCHORS = "anchors and aliases (& and *) are not supported; write the value out"
+_TOO_DEEP = f"YAML is nested too deeply (limit {MAX_DEPTH} levels)"
 
 
 class _PlainLoader(yaml.SafeLoader):
-    """Composes nodes only; resolves no implicit types (we read scalars ourselves)."""
+    """PyYAML's Python parser. Composes nodes only and resolves no implicit types (we
+    read scalars ourselves); refuses anchors, aliases and nesting deeper than MAX_DEPTH."""
 
     yaml_implicit_resolvers: dict = {}
+    depth = 0
 
     def compose_node(self, parent, index):
         event = self.peek_event()
+        mark = event.start_mark
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
-            raise NncheckError(
-                "anchors and aliases (& and *) are not supported; write the value out",
-                Location(self.name, mark.line + 1, mark.column + 1),
-            )
-        return super().compose_node(parent, index)
+            raise NncheckError(_NO_ANCHORS, Location(self.name, mark.line + 1, mark.column + 1))
+        if self.depth > MAX_DEPTH:
+            raise NncheckError(_TOO_DEEP, Location(self.name, mark.line + 1, mark.column + 1))
+        self.depth += 1
+        node = super().compose_node(parent, index)
+        self.depth -= 1
+        return node
+
+
+class _Unsure(Exception):
+    """libyaml might read this text differently from PyYAML's Python parser: let that one read it."""
+
+
+if yaml.__with_libyaml__:
+    class _LibyamlLoader(yaml.CSafeLoader):
+        """libyaml's parser and composer. The composer is C code that calls back only these
+        resolver hooks, so they stop deep nesting and the nodes libyaml places or reads
+        differently: empty plain scalars (a value left out), and plain scalars with `?`
+        inside [...] or {...} (PyYAML ends a scalar there)."""
+
+        yaml_implicit_resolvers: dict = {}
+        depth = 0
+        in_flow = False
+
+        def descend_resolver(self, parent, index):
+            if self.depth > MAX_DEPTH:
+                raise _Unsure
+            self.depth += 1
+            self.in_flow = parent is not None and parent.flow_style
+
+        def ascend_resolver(self):
+            self.depth -= 1
+
+        def resolve(self, kind, value, implicit):
+            if kind is not yaml.ScalarNode:
+                return super().resolve(kind, value, implicit)
+            if implicit[0] and (not value or self.in_flow and "?" in value):
+                raise _Unsure
+            return self.DEFAULT_SCALAR_TAG  # what super() gives without implicit resolvers, faster
+else:
+    _LibyamlLoader = None
 
 
 @dataclass(eq=False)
@@ -122,27 +169,71 @@ def read_yaml(path: str, display_name: str | None = None) -> YamlDoc:
     return parse_yaml(text, name)
 
 
-def parse_yaml(text: str, name: str) -> YamlDoc:
-    """Parse YAML text (one document) into a YamlDoc."""
-    loader = _PlainLoader(text)
+def parse_yaml(text: str, name: str, *, libyaml: bool = True) -> YamlDoc:
+    """Parse YAML text (one document) into a YamlDoc.
+
+    libyaml reads it if installed and `libyaml` is true. Whenever libyaml fails, or might
+    read the text differently, PyYAML's Python parser reads it again: it is the reference,
+    and it names every error.
+    """
+    if libyaml and _LibyamlLoader is not None:
+        try:
+            return _document(_compose_with_libyaml(text), name)
+        except (_Unsure, yaml.YAMLError, NncheckError, UnicodeEncodeError):
+            pass
+    return _document(_compose_with_python(text, name), name)
+
+
+def _compose_with_libyaml(text: str):
+    """The root node as libyaml composes it; raises _Unsure where PyYAML might disagree."""
+    if "\t" in text or text.find("\ufeff", 1) >= 0 or _BLOCK_HEADER_COMMENT.search(text):
+        raise _Unsure  # PyYAML refuses tabs and "|#", and does not count U+FEFF as a column
+    if "&" in text and _has_anchor(text):
+        raise _Unsure  # the Python parser refuses it, with the anchor's location
+    loader = _LibyamlLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _has_anchor(text: str) -> bool:
+    """Whether libyaml reads an anchor or an alias (an AliasEvent's .anchor names it)."""
+    return any(getattr(event, "anchor", None) for event in yaml.parse(text, Loader=_LibyamlLoader))
+
+
+def _compose_with_python(text: str, name: str):
+    """The root node as PyYAML's Python parser composes it, or an NncheckError naming the problem."""
+    try:
+        loader = _PlainLoader(text)
+    except yaml.reader.ReaderError as error:
+        raise _character_error(error, text, name) from None
     loader.name = name
     try:
-        root = loader.get_single_node()
+        return loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, name) from None
     except yaml.YAMLError as error:
         raise NncheckError(f"YAML syntax error: {error}", Location(name)) from None
-    except RecursionError:
-        raise NncheckError(f"YAML is nested too deeply (limit {MAX_DEPTH} levels)", Location(name)) from None
     finally:
         loader.dispose()
+
+
+def _document(root, name: str) -> YamlDoc:
     doc = YamlDoc(name, None)
     if root is None:
-        doc.data = None
         doc.spots[()] = Spot(Location(name, 1, 1), None)
         return doc
     doc.data = _build(root, (), doc, 0)
     return doc
+
+
+def _character_error(error: yaml.reader.ReaderError, text: str, name: str) -> NncheckError:
+    lines = _LINE_BREAK.split(text[:error.position])
+    return NncheckError(
+        f"character U+{ord(text[error.position]):04X} is not allowed in YAML; remove it",
+        Location(name, len(lines), len(lines[-1]) + 1),
+    )
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, name: str) -> NncheckError:
@@ -160,7 +251,7 @@ def _location(node, name: str) -> Location:
 def _build(node, path: tuple, doc: YamlDoc, depth: int) -> Any:
     location = _location(node, doc.file)
     if depth > MAX_DEPTH:
-        raise NncheckError(f"YAML is nested too deeply (limit {MAX_DEPTH} levels)", location)
+        raise NncheckError(_TOO_DEEP, location)
     if node.tag not in _STANDARD_TAGS:
         raise NncheckError(f"YAML tags such as {node.tag!r} are not supported; remove the tag", location)
     if isinstance(node, yaml.MappingNode):
@@ -170,7 +261,7 @@ def _build(node, path: tuple, doc: YamlDoc, depth: int) -> Any:
         doc.spots[path] = Spot(location, None)
         return [_build(item, path + (i,), doc, depth + 1) for i, item in enumerate(node.value)]
     single_line = node.start_mark.line == node.end_mark.line
-    offset = {None: 0, "'": 1, '"': 1}.get(node.style) if single_line else None
+    offset = {"": 0, "'": 1, '"': 1}.get(node.style or "") if single_line else None
     doc.spots[path] = Spot(location, offset)
     return _scalar(node, location)
 
@@ -181,7 +272,7 @@ def _build_mapping(node, path: tuple, doc: YamlDoc, depth: int) -> dict:
         key_location = _location(key_node, doc.file)
         if not isinstance(key_node, yaml.ScalarNode):
             raise NncheckError("mapping keys must be plain text", key_location)
-        if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.value == "<<" and key_node.style is None):
+        if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.value == "<<" and not key_node.style):
             raise NncheckError("merge keys (<<) are not supported; write the entries out", key_location)
         key = key_node.value
         if key in result:
@@ -197,7 +288,7 @@ def _build_mapping(node, path: tuple, doc: YamlDoc, depth: int) -> dict:
 
 def _scalar(node, location: Location) -> Any:
     text = node.value
-    if node.tag == "tag:yaml.org,2002:str" and node.style is not None:
+    if node.tag == "tag:yaml.org,2002:str" and node.style:  # quoted or block (plain: None or "")
         return text
     explicit = node.tag != "tag:yaml.org,2002:str"
     if _NULL.match(text) and not explicit:
