@@ -51,12 +51,13 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
                 continue
         except NncheckError as error:
             report_error(error)
-            submission.broken.append(
-                BrokenFile(path, error, max_score_of(problem_of_broken(path, problem_override), checkers)))
+            problem = problem_of_broken(path, problem_override)
+            submission.broken.append(BrokenFile(path, error, max_score_of(problem, checkers), problem))
             writer.broken(path, error)
             continue
         submission.verifications.append(verification)
         writer.verified(verification)
+    _count_unreadable_files(submission, checkers)
     submission.seconds = time.perf_counter() - started
     writer.finish(submission)
     wrong = any(not verification.all_correct for verification in submission.verifications)
@@ -74,6 +75,18 @@ def verify_file(path: str, named: bool, problem_override: str | None, checkers: 
         return None
     answer_file = load_answer_file(path, problem_override, doc)
     return checker_for(answer_file.problem_path, checkers, prepare).verify(answer_file)
+
+
+def _count_unreadable_files(submission, checkers: dict) -> None:
+    """A file too broken to name its problem counts for the submission's one problem, if it has one."""
+    problems = {verification.problem.path for verification in submission.verifications}
+    problems.update(broken.problem for broken in submission.broken if broken.problem)
+    if len(problems) != 1:
+        return
+    (problem,) = problems
+    for broken in submission.broken:
+        if broken.problem is None:
+            broken.problem, broken.max_score = problem, max_score_of(problem, checkers)
 
 
 def problem_of_broken(path: str, problem_override: str | None) -> str | None:

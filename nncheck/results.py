@@ -53,6 +53,7 @@ class BrokenFile:
     path: str
     error: NncheckError
     max_score: float = 0.0
+    problem: str | None = None
 
 
 @dataclass(eq=False)

@@ -198,13 +198,21 @@ def test_hidden_items_keep_their_secrets_unless_asked(tmp_path):
     assert shown["files"][0]["items"][0]["diagnosis"] == "sign"
 
 
-def test_json_grading_does_not_import_rich(relu_class):
-    code = ("import sys; from nncheck.cli import main; sys.argv = ['nncheck', 'grade', sys.argv[1], "
-            "'--format', 'json', '--jobs', '1']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+@pytest.mark.parametrize("command, shows", [
+    (["grade", "--format", "json", "--jobs", "1"], '"files": 30,'),
+    (["grade", "--jobs", "1"], "Graded 27 of 30 answer files"),
+    (["verify", "--format", "json"], '"max_score": 8.0'),
+    (["verify", "--format", "gradescope"], '"max_score": 240.0'),
+    (["verify", "--format", "junit"], "<testsuites"),
+    (["verify", "--format", "classroom"], "result=")])
+def test_machine_output_does_not_import_rich(relu_class, command, shows):
+    code = ("import sys; from nncheck.cli import main; sys.argv = ['nncheck', *sys.argv[1:]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "assert 'rich' not in sys.modules, 'rich imported'")
-    result = subprocess.run([sys.executable, "-c", code, relu_class], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code, command[0], relu_class, *command[1:]],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["summary"]["files"] == 30
+    assert shows in result.stdout
 
 
 def test_no_answer_files_is_an_input_error(tmp_path):
