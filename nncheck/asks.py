@@ -92,7 +92,7 @@ def read_asks(doc: YamlDoc, names: list[str]) -> list[AskItem]:
     items: list[AskItem] = []
     for i in range(len(section)):
         try:
-            item = _read_item(doc, ("ask", i), f"ask[{i}]", names)
+            item = _read_item(doc, ("ask", i), doc.label(("ask", i), f"ask[{i}]"), names)
             if any(other.id == item.id for other in items):
                 raise NncheckError(f"ask[{i}]: {item.id!r} is asked twice; give each item once", item.location)
             items.append(item)

@@ -27,21 +27,25 @@ def answer_files(paths) -> list[tuple[str, bool]]:
     return found
 
 
-def verify_paths(paths, problem_override, output_format, precision, make_console, report_error) -> int:
-    """Verify every answer file; returns the exit code (2 if any file was unusable)."""
+def verify_paths(paths, problem_override, output_format, precision, make_console, report_error,
+                 show_hidden: bool = False, secrets=()) -> int:
+    """Verify every answer file; returns the exit code (2 if any file was unusable). What
+    students read (table, json) and the exit code leave out checks that are not visible,
+    unless `show_hidden`; the machine formats keep their points (see formats/feedback.py)."""
     import time
 
+    from nncheck.hidden import student_view
     from nncheck.results import BrokenFile, Submission
 
     started = time.perf_counter()
     files = answer_files(paths)
     submission = Submission([])
     writer = SubmissionWriter(output_format, precision, make_console)
-    checkers: dict[str, object] = {}
+    checkers = Checkers(secrets)
     if not files:
         nothing = NncheckError("no answer files found in " + ", ".join(paths))
         report_error(nothing)
-        submission.broken.append(BrokenFile(", ".join(paths), nothing, max_score_of(problem_override, checkers)))
+        submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override)))
     for path, named in files:
         try:
             verification = verify_file(path, named, problem_override, checkers)
@@ -52,32 +56,32 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
         except NncheckError as error:
             report_error(error)
             problem = problem_of_broken(path, problem_override)
-            submission.broken.append(BrokenFile(path, error, max_score_of(problem, checkers), problem))
+            submission.broken.append(BrokenFile(path, error, checkers.max_score(problem), problem))
             writer.broken(path, error)
             continue
         submission.verifications.append(verification)
-        writer.verified(verification)
+        writer.verified(verification if show_hidden else student_view(verification))
     _count_unreadable_files(submission, checkers)
     submission.seconds = time.perf_counter() - started
     writer.finish(submission)
-    wrong = any(not verification.all_correct for verification in submission.verifications)
+    shown = submission.verifications if show_hidden else map(student_view, submission.verifications)
+    wrong = any(not verification.all_correct for verification in shown)
     return EXIT_INPUT if submission.broken else EXIT_WRONG if wrong else EXIT_OK
 
 
-def verify_file(path: str, named: bool, problem_override: str | None, checkers: dict, prepare=None):
+def verify_file(path: str, named: bool, problem_override: str | None, checkers: "Checkers"):
     """One answer file read once and verified, or None for a file found in a directory that is
-    not an answer file. Checkers (or the error their problem gave) are kept in `checkers`;
-    `prepare(checker)` may refuse a problem (grade refuses problems without ask:)."""
+    not an answer file."""
     from nncheck.answers import load_answer_file, looks_like_answers
 
     doc = read_yaml(path)
     if not named and not looks_like_answers(doc):
         return None
     answer_file = load_answer_file(path, problem_override, doc)
-    return checker_for(answer_file.problem_path, checkers, prepare).verify(answer_file)
+    return checkers.get(answer_file.problem_path).verify(answer_file)
 
 
-def _count_unreadable_files(submission, checkers: dict) -> None:
+def _count_unreadable_files(submission, checkers: "Checkers") -> None:
     """A file too broken to name its problem counts for the submission's one problem, if it has one."""
     problems = {verification.problem.path for verification in submission.verifications}
     problems.update(broken.problem for broken in submission.broken if broken.problem)
@@ -86,7 +90,7 @@ def _count_unreadable_files(submission, checkers: dict) -> None:
     (problem,) = problems
     for broken in submission.broken:
         if broken.problem is None:
-            broken.problem, broken.max_score = problem, max_score_of(problem, checkers)
+            broken.problem, broken.max_score = problem, checkers.max_score(problem)
 
 
 def problem_of_broken(path: str, problem_override: str | None) -> str | None:
@@ -103,35 +107,42 @@ def problem_of_broken(path: str, problem_override: str | None) -> str | None:
     return os.path.normpath(os.path.join(os.path.dirname(path), written.strip()))
 
 
-def checker_for(problem_path: str, checkers: dict, prepare=None):
-    """The Checker of a problem, made once; a problem that cannot be used raises its error each time."""
-    from nncheck.problem import load_problem
-    from nncheck.verify import Checker
+class Checkers:
+    """One Checker per problem file, made once with the grader's secrets (or the error its
+    problem gave, raised again each time). `prepare(checker)` may refuse a problem (grade
+    refuses problems without ask:)."""
 
-    key = os.path.abspath(problem_path)
-    if key not in checkers:
+    def __init__(self, secrets=(), prepare=None):
+        self.secrets, self.prepare = list(secrets), prepare
+        self._made: dict[str, object] = {}
+
+    def get(self, problem_path: str):
+        from nncheck.problem import load_problem
+        from nncheck.verify import Checker
+
+        key = os.path.abspath(problem_path)
+        if key not in self._made:
+            try:
+                self._made[key] = Checker(load_problem(problem_path, self.secrets))
+                if self.prepare is not None:
+                    self.prepare(self._made[key])
+            except NncheckError as error:
+                self._made[key] = error
+        checker = self._made[key]
+        if isinstance(checker, NncheckError):
+            raise checker
+        return checker
+
+    def max_score(self, problem_path: str | None) -> float:
+        """The maximum score of a problem's asked items (0 if unknown or unusable)."""
+        from nncheck.answers import AnswerFile
+
+        if problem_path is None:
+            return 0.0
         try:
-            checkers[key] = Checker(load_problem(problem_path))
-            if prepare is not None:
-                prepare(checkers[key])
-        except NncheckError as error:
-            checkers[key] = error
-    checker = checkers[key]
-    if isinstance(checker, NncheckError):
-        raise checker
-    return checker
-
-
-def max_score_of(problem_path: str | None, checkers: dict) -> float:
-    """The maximum score of a problem's asked items (0 if unknown or unusable)."""
-    from nncheck.answers import AnswerFile
-
-    if problem_path is None:
-        return 0.0
-    try:
-        return checker_for(problem_path, checkers).verify(AnswerFile(problem_path, problem_path, "")).max_score
-    except NncheckError:
-        return 0.0
+            return self.get(problem_path).verify(AnswerFile(problem_path, problem_path, "")).max_score
+        except NncheckError:
+            return 0.0
 
 
 def printable_line(text: str) -> str:

@@ -67,6 +67,19 @@ def cli():
     """
 
 
+def secret_option(command):
+    return click.option("--secret", "secret_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+                        help="A grader-only file of hidden checks (docs/hidden-checks.md); default: the files "
+                             "NNCHECK_SECRET names.")(command)
+
+
+def _secrets(given) -> list:
+    from nncheck.secret import read_secrets, secret_paths
+
+    paths = secret_paths(given)
+    return read_secrets(paths) if paths else []
+
+
 def _console():
     from rich.console import Console
 
@@ -82,43 +95,54 @@ def _console():
               help="Significant digits shown (json always has full precision).")
 @click.option("--full", is_flag=True, help="Show every entry of large tensors instead of the corners.")
 @click.option("--of", "of_node", metavar="NODE", help="Take gradients of this scalar node instead of the loss.")
-def run(problem, output_format, precision, full, of_node):
+@click.option("--show-hidden", is_flag=True,
+              help="Also show the answers to asked items that are not visible to students (for graders).")
+@secret_option
+def run(problem, output_format, precision, full, of_node, show_hidden, secret_files):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
     from nncheck.problem import load_problem
     from nncheck.solution import Solution
 
-    loaded = load_problem(problem)
+    loaded = load_problem(problem, _secrets(secret_files))
     solution = Solution(loaded, loss=of_node)
     solution.gradients()
-    references = _reference_answers(loaded)
+    references = _reference_answers(loaded, show_hidden)
+    hidden = _hidden_entries(loaded, solution.loss, show_hidden)
     if output_format == "json":
-        import json
+        from nncheck.formats.json import dumps, solution_json
 
-        from nncheck.formats.json import solution_json
-
-        sys.stdout.write(json.dumps(solution_json(solution, references)) + "\n")
+        sys.stdout.write(dumps(solution_json(solution, references, hidden)) + "\n")
     elif output_format == "markdown":
         from nncheck.formats.markdown import solution_markdown
 
-        sys.stdout.write(solution_markdown(solution, precision, full, references) + "\n")
+        sys.stdout.write(solution_markdown(solution, precision, full, references, hidden) + "\n")
     elif output_format == "latex":
         from nncheck.formats.latex import solution_latex
 
-        sys.stdout.write(solution_latex(solution, precision, full, references))
+        sys.stdout.write(solution_latex(solution, precision, full, references, hidden))
     else:
         from nncheck.formats.table import render_solution
 
-        render_solution(solution, precision, full, references=references)
+        render_solution(solution, precision, full, references=references, hidden=hidden)
 
 
-def _reference_answers(problem) -> list:
-    """Reference answers of asked items that are not plain values (design, YES/NO, intervals)."""
+def _reference_answers(problem, show_hidden: bool) -> list:
+    """Reference answers of asked items that are not plain values (design, YES/NO, intervals);
+    items (and design case groups) that are not visible only with `show_hidden`."""
     if all(item.kind == "value" for item in problem.asks):
         return []
     from nncheck.kinds import reference_answers
     from nncheck.verify import Checker
 
-    return reference_answers(Checker(problem))
+    return reference_answers(Checker(problem), show_hidden)
+
+
+def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
+    if show_hidden or not problem.asks:
+        return frozenset()
+    from nncheck.hidden import hidden_entries
+
+    return hidden_entries(problem, loss, show_hidden)
 
 
 @cli.command()
@@ -149,16 +173,18 @@ def train(problem, steps, lr, output_format, precision):
 
 @cli.command()
 @click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def check(problems):
+@secret_option
+def check(problems, secret_files):
     """Validate PROBLEMS (shapes, asked items and mistake formulas included) without printing results."""
     from nncheck.kinds import reference_answers
     from nncheck.problem import load_problem
     from nncheck.verify import Checker
 
     failed = False
+    secrets = _secrets(secret_files)
     for path in problems:
         try:
-            problem = load_problem(path)
+            problem = load_problem(path, secrets)
             checker = Checker(problem)
             checker.base.gradients()
             reference_answers(checker)
@@ -182,11 +208,15 @@ def check(problems):
                    "classroom, junit, github: the whole submission for an autograder or CI (see docs/ci.md).")
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits shown in the table.")
-def verify(paths, problem_override, output_format, precision):
+@click.option("--show-hidden", is_flag=True,
+              help="Also show checks that are not visible to students, and count them in the exit code (for graders).")
+@secret_option
+def verify(paths, problem_override, output_format, precision, show_hidden, secret_files):
     """Check answer files (or directories of them) item by item."""
     from nncheck.batch import verify_paths
 
-    sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error))
+    sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error, show_hidden,
+                          _secrets(secret_files)))
 
 
 @cli.command()
@@ -199,14 +229,16 @@ def verify(paths, problem_override, output_format, precision):
               help="table: the class summary; json: every student's result and the summary (merge reads it).")
 @click.option("--shard", metavar="K/N", help="Grade only the K-th of N equal parts of the files (join with merge).")
 @click.option("--show-hidden", is_flag=True, help="Keep the messages and diagnoses of hidden items in the output.")
-def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hidden):
+@secret_option
+def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hidden, secret_files):
     """Grade a class: every answer file under PATHS, in parallel, into a gradebook and summary."""
     import time
 
     from nncheck.grading import default_jobs, grade_paths, parse_shard
 
     started = time.perf_counter()
-    gradebook = grade_paths(paths, problem_override, jobs or default_jobs(), parse_shard(shard), show_hidden)
+    gradebook = grade_paths(paths, problem_override, jobs or default_jobs(), parse_shard(shard), show_hidden,
+                            _secrets(secret_files))
     if not gradebook.files:
         raise NncheckError("no answer files found in " + ", ".join(paths))
     _write_gradebook(gradebook, output_format, csv_path, time.perf_counter() - started)
@@ -274,6 +306,21 @@ def template(problem, output):
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@cli.command()
+@click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="table for authors, json for programs.")
+def selftest(problems, output_format):
+    """For authors: PROBLEMS mark their reference answers right, and mistakes, perturbed and
+    trivial answers wrong, as they should (docs/selftest.md). Exit 1 if any check fails."""
+    from nncheck.selftest import selftest_paths
+
+    code, errors = selftest_paths(problems, output_format, sys.stdout)
+    if errors:
+        raise errors[0] if len(errors) == 1 else NncheckErrors(errors)
+    sys.exit(code)
 
 
 @cli.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 
-from nncheck.batch import answer_files, problem_of_broken, verify_file
+from nncheck.batch import Checkers, answer_files, problem_of_broken, verify_file
 from nncheck.errors import NncheckError
 from nncheck.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard
 
@@ -49,10 +49,10 @@ def class_files(paths, shard: Shard | None) -> list[tuple[str, bool]]:
 
 
 def grade_paths(paths, problem_override: str | None, jobs: int, shard: Shard | None,
-                show_hidden: bool) -> Gradebook:
+                show_hidden: bool, secrets=()) -> Gradebook:
     """Grade every answer file under `paths` (this shard of them) with `jobs` processes."""
     files = class_files(paths, shard)
-    settings = (problem_override, show_hidden)
+    settings = (problem_override, show_hidden, list(secrets))
     if jobs <= 1 or len(files) < 2 * jobs:
         _start_worker(*settings)
         records = [grade_file(entry) for entry in files]
@@ -64,7 +64,7 @@ def grade_paths(paths, problem_override: str | None, jobs: int, shard: Shard | N
         with context.Pool(jobs, initializer=_start_worker, initargs=settings) as pool:
             records = list(pool.imap(grade_file, files, chunksize=chunk))
     graded = [record for record in records if record is not None]
-    return Gradebook(problems=_problem_infos(graded, problem_override), files=graded,
+    return Gradebook(problems=_problem_infos(graded, Checkers(secrets, require_asks)), files=graded,
                      skipped=[path for (path, _), record in zip(files, records) if record is None],
                      shard=shard)
 
@@ -72,9 +72,10 @@ def grade_paths(paths, problem_override: str | None, jobs: int, shard: Shard | N
 _worker: dict = {}
 
 
-def _start_worker(problem_override: str | None, show_hidden: bool) -> None:
+def _start_worker(problem_override: str | None, show_hidden: bool, secrets: list) -> None:
     _worker.clear()
-    _worker.update(problem_override=problem_override, show_hidden=show_hidden, checkers={})
+    _worker.update(problem_override=problem_override, show_hidden=show_hidden,
+                   checkers=Checkers(secrets, require_asks))
 
 
 def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
@@ -82,7 +83,7 @@ def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
     path, named = entry
     override = _worker["problem_override"]
     try:
-        verification = verify_file(path, named, override, _worker["checkers"], prepare=require_asks)
+        verification = verify_file(path, named, override, _worker["checkers"])
     except NncheckError as error:
         return GradedFile(file=path, student="", problem=problem_of_broken(path, override),
                           status="broken", score=0.0, max_score=0.0, items=[], error=str(error))
@@ -110,18 +111,15 @@ def require_asks(checker) -> None:
             "happened to give; add ask: with every item and its points (docs/answer-format.md), then grade again")
 
 
-def _problem_infos(records: list[GradedFile], problem_override: str | None) -> list[ProblemInfo]:
+def _problem_infos(records: list[GradedFile], checkers: Checkers) -> list[ProblemInfo]:
     """Title, items and maximum score of every problem the records name, from the problem itself.
     A broken file whose problem cannot be told counts for the class's problem when there is one."""
     from nncheck.answers import AnswerFile
-    from nncheck.problem import load_problem
-    from nncheck.verify import Checker
 
     infos = []
     for path in sorted({record.problem for record in records if record.problem is not None}):
         try:
-            checker = Checker(load_problem(path))
-            require_asks(checker)
+            checker = checkers.get(path)
         except NncheckError as error:
             infos.append(ProblemInfo(path=path, title="", max_score=0.0, items=[], error=str(error)))
             continue

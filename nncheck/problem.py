@@ -106,9 +106,15 @@ class Problem:
         return {name: leaf.redrawn_value(draw) for name, leaf in self.leaves.items()}
 
 
-def load_problem(path: str) -> Problem:
-    """Read and validate a problem file; raises NncheckError for anything to fix."""
-    return problem_from_doc(read_yaml(path))
+def load_problem(path: str, secrets=()) -> Problem:
+    """Read and validate a problem file, with the hidden checks of the grader's `secrets`
+    (nncheck/secret.py) that belong to it; raises NncheckError for anything to fix."""
+    doc = read_yaml(path)
+    if secrets:
+        from nncheck.secret import with_secrets
+
+        doc = with_secrets(doc, secrets)
+    return problem_from_doc(doc)
 
 
 def problem_from_doc(doc: YamlDoc) -> Problem:

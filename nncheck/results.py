@@ -32,6 +32,8 @@ class Verification:
     student: str
     items: list[ItemResult]
     ignored: list[str] = field(default_factory=list)
+    withheld_checks: int = 0
+    withheld_points: float = 0.0
 
     @property
     def score(self) -> float:

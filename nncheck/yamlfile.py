@@ -114,6 +114,11 @@ class YamlDoc:
     data: Any
     spots: dict[tuple, Spot] = field(default_factory=dict)
     key_spots: dict[tuple, Location] = field(default_factory=dict)
+    labels: dict[tuple, str] = field(default_factory=dict)
+
+    def label(self, path: tuple, default: str) -> str:
+        """How messages name the value at `path` (a document merged from several files says which)."""
+        return self.labels.get(path, default)
 
     def where(self, *path) -> Location:
         """The location of the value at `path` (keys and list indices), or its nearest parent."""

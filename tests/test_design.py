@@ -52,8 +52,9 @@ def invoke(*args):
 
 
 def verify(*paths):
-    """`nncheck verify PATHS --format json`: (exit code, one report per answer file)."""
-    result = invoke("verify", *paths, "--format", "json")
+    """`nncheck verify PATHS --format json --show-hidden` (the grader's view of every group):
+    (exit code, one report per answer file)."""
+    result = invoke("verify", *paths, "--format", "json", "--show-hidden")
     return result.exit_code, [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
 
 
@@ -78,8 +79,9 @@ def gate(write):
 
 # --- seed 004, problem 1: the descending-order detector -----------------------------------
 
-DETECTOR_GROUPS = ["no ties, any order", "no ties, descending", "no ties, listed",
-                   "ties, small integers in descending order", "equal neighbours", "all equal"]
+DETECTOR_GROUPS = ["no ties, any order", "no ties, descending", "no ties, listed", "near ties, descending",
+                   "ties, small integers in descending order", "equal neighbours", "all equal",
+                   "near ties, one pair equal or reversed"]
 NEGATED_DIFFERENCES = [[-1, 1, 0, 0, 0], [0, -1, 1, 0, 0], [0, 0, -1, 1, 0], [0, 0, 0, -1, 1]]
 
 
@@ -100,7 +102,7 @@ def test_seed_004_designs_the_detector(write):
     assert set(messages(seed).values()) == {"b1 has shape (4,) in this problem; your answer has shape (5,)"}
     assert (seed["score"], seed["max_score"], seed["ignored"]) == (0, 20, [])
     assert {verdict for verdict, _, _ in verdicts(good).values()} == {"correct"} and good["score"] == 20
-    assert [verdict for verdict, _, _ in verdicts(naive).values()] == ["correct"] * 3 + ["wrong"] * 3
+    assert [verdict for verdict, _, _ in verdicts(naive).values()] == ["correct"] * 4 + ["wrong"] * 4
     assert naive["score"] == 10
     assert messages(naive)["detector: ties, small integers in descending order"] == (
         "fails on 148 of 200 inputs: x = [7, 6, 4, 4, 0] gives y = 1, target 0; "
@@ -226,7 +228,8 @@ def test_the_verify_table(write, gate):
     result = invoke("verify", answers(write, gate, w=[1, 1], b=-0.5))
     assert result.exit_code == 1
     assert "gate: bits" in result.output and "2 of 4 inputs pass" in result.output
-    assert "Score: 1 / 6" in result.output
+    assert "note: 1 hidden check (2 points) is graded later; the score below leaves it out" in result.output
+    assert "Score: 1 / 4" in result.output and "unit square" not in result.output
 
 
 # --- points ---------------------------------------------------------------------------------
@@ -247,11 +250,12 @@ def test_groups_without_points_share_the_items_points(write):
 def test_run_shows_how_the_problems_own_design_does(gate):
     result = invoke("run", gate, "--format", "json")
     assert result.exit_code == 0
-    assert json.loads(result.output)["answers"] == [{"id": "gate", "kind": "design", "reference": {
-        "bits": "w, b as given pass 4 of 4 inputs (2 points)",
-        "listed": "w, b as given pass 4 of 4 inputs (2 points)",
-        "unit square": "w, b as given pass 50 of 50 inputs (2 points)",
-    }}]
+    visible = {"bits": "w, b as given pass 4 of 4 inputs (2 points)",
+               "listed": "w, b as given pass 4 of 4 inputs (2 points)"}
+    assert json.loads(result.output)["answers"] == [{"id": "gate", "kind": "design", "reference": visible}]
+    grader = json.loads(invoke("run", gate, "--format", "json", "--show-hidden").output)
+    assert grader["answers"][0]["reference"] == visible | {
+        "unit square": "w, b as given pass 50 of 50 inputs (2 points)"}
 
 
 def test_run_shows_where_a_wrong_reference_design_fails(write):

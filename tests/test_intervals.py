@@ -35,11 +35,12 @@ ask:
 """
 
 
-def verify(write, problem_text, answers):
+def verify(write, problem_text, answers, *extra):
     """`nncheck verify --format json`: (exit code, items by id)."""
     write("problem.yaml", problem_text)
     lines = ["problem: problem.yaml", "answers:"] + [f"  {key}: {value}" for key, value in answers.items()]
-    result = CliRunner().invoke(cli, ["verify", write("answers.yaml", "\n".join(lines) + "\n"), "--format", "json"])
+    result = CliRunner().invoke(cli, ["verify", write("answers.yaml", "\n".join(lines) + "\n"), "--format", "json",
+                                      *extra])
     assert "Traceback" not in result.output
     report = json.loads(result.output.splitlines()[-1])
     return result.exit_code, {item["id"]: item for item in report["items"]}
@@ -105,24 +106,26 @@ def test_wrong_endpoints_show_the_interval_only_for_visible_items(write):
                                "your interval is (0, 0.3)")
     hidden = GD_QUADRATIC.replace("    ends: graded\n", "    ends: graded\n    visibility: hidden\n")
     code, items = verify(write, hidden, {"eta range": '"(0, 0.3)"'})
+    assert "eta range" not in items
+    code, items = verify(write, hidden, {"eta range": '"(0, 0.3)"'}, "--show-hidden")
     assert "expected" not in items["eta range"]
     assert items["eta range"]["message"] == "(0, 0.3) is not the range of step sizes for which gradient descent converges"
 
 
 @pytest.mark.parametrize("answer, message", [
-    ('"0 < eta < 1/5"', "write an interval with brackets, such as (0, 1/5) or [0, 0.2): ( ) leaves an end out, "
-                        "[ ] includes it (at answers.yaml:3:15)"),
-    ('"(0, eta)"', "`eta`: endpoints are numbers or formulas of numbers such as 1/5; names are not allowed "
+    ('"0 < eta < 1/5"', "write an interval with brackets, such as (low, high) or [low, high): ( ) leaves an "
+                        "end out, [ ] includes it (at answers.yaml:3:15)"),
+    ('"(0, eta)"', "`eta`: endpoints are numbers or formulas of numbers such as a fraction p/q; names are not allowed "
                    "(at answers.yaml:3:19)"),
     ('"(0, 1/0)"', "`1/0` is not a finite number (at answers.yaml:3:19)"),
     ('"(1/5, 0)"', "the left end 1/5 is larger than the right end 0 (at answers.yaml:3:15)"),
-    ('"(0, 1/5, 1)"', "an interval has two endpoints separated by a comma, such as (0, 1/5) (at answers.yaml:3:15)"),
+    ('"(0, 1/5, 1)"', "an interval has two endpoints separated by a comma, such as (low, high) (at answers.yaml:3:15)"),
     ('"(0, (1/5)"', "`(`: syntax error: '(' was never closed (at answers.yaml:3:19)"),
     ('"(, 1/5)"', "an endpoint is missing (at answers.yaml:3:16)"),
-    ("0.2", 'give an interval with brackets in quotes, such as "(0, 1/5)", or its two endpoints as a list [0, 0.2] '
+    ("0.2", 'give an interval with brackets in quotes, such as "(low, high)", or its two endpoints as a list [low, high] '
             "(at answers.yaml:3:14)"),
-    ("[0, 0.1, 0.2]", "a list answer gives the two endpoints, such as [0, 0.2] (at answers.yaml:3:14)"),
-    ("[0, eta]", "`eta`: endpoints are numbers or formulas of numbers such as 1/5; names are not allowed "
+    ("[0, 0.1, 0.2]", "a list answer gives the two endpoints, [low, high] (at answers.yaml:3:14)"),
+    ("[0, eta]", "`eta`: endpoints are numbers or formulas of numbers such as a fraction p/q; names are not allowed "
                  "(at answers.yaml:3:18)"),
 ])
 def test_answers_that_are_not_intervals_are_invalid(write, answer, message):
@@ -189,8 +192,9 @@ def test_run_shows_the_interval_and_how_it_was_found():
 
 def test_template_asks_for_an_interval_in_quotes():
     result = CliRunner().invoke(cli, ["template", "problems/gd-quadratic.yaml"])
-    assert ('  # eta range: an interval in quotes, such as "(0, 1/5)"; ( ) leaves an end out, [ ] includes it, '
-            "2 points\n  eta range:\n") in result.output
+    assert ('  # eta range: an interval in quotes, "(low, high)" with numbers or fractions as ends; ( ) leaves an '
+            "end out, [ ] includes it, 2 points\n  eta range:\n") in result.output
+    assert "1/5" not in result.output, "an example must never be this problem's answer"
 
 
 @pytest.mark.parametrize("item, error", [
@@ -199,7 +203,7 @@ def test_template_asks_for_an_interval_in_quotes():
     ("    expected: [0, 1]\n", 'problem.yaml:13:15: error: ask[0].expected: write the interval in quotes with '
                                 'brackets, such as "(0, 1/5)"'),
     ('    expected: "(0, eta)"\n', "problem.yaml:13:20: error: ask[0].expected: `eta`: endpoints are numbers or "
-                                   "formulas of numbers such as 1/5; names are not allowed"),
+                                   "formulas of numbers such as a fraction p/q; names are not allowed"),
     ("    objective: nope\n", "problem.yaml:13:16: error: ask[0].objective: 'nope' is not a node of this problem"),
     ("    tolerance: 3\n", "problem.yaml:13:16: error: ask[0].tolerance: expected a mapping such as {sigfigs: 3} "
                            "or {rtol: 0.01, atol: 1e-6}"),

@@ -342,7 +342,8 @@ def autograder(tmp_path):
     command = tmp_path / "nncheck"
     command.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" -m nncheck "$@"\n')
     command.chmod(command.stat().st_mode | stat.S_IXUSR)
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), NNCHECK=str(command))
+    env = {key: value for key, value in os.environ.items() if key != "NNCHECK_SECRET"}
+    env.update(AUTOGRADER_ROOT=str(root), NNCHECK=str(command))
 
     def run():
         subprocess.run([str(CI / "gradescope" / "run_autograder")], env=env, check=True, cwd=tmp_path)
@@ -359,6 +360,16 @@ def test_run_autograder_grades_the_submission(autograder):
     assert (data["score"], data["max_score"]) == (2.5, 8.0)
     assert data["tests"][0]["output"].endswith("answer at submission/answers.yaml:4:11")
     assert sorted(os.listdir(root / "results")) == ["results.json"]
+
+
+def test_run_autograder_grades_hidden_checks_from_the_zips_secret(autograder):
+    root, run = autograder
+    (root / "source" / "secret.yaml").write_text("ask:\n  - {id: L, points: 3, expected: 2.38554}\n")
+    (root / "submission" / "answers.yaml").write_text(RELU4_WRONG.replace(str(RELU4), "mine.yaml") + "  L: 2.38554\n")
+    data = run()
+    assert (data["score"], data["max_score"]) == (5.5, 11.0)
+    assert (data["tests"][-1]["name"], data["tests"][-1]["visibility"]) == ("L", "hidden")
+    assert "2.38554" not in data["output"]
 
 
 def test_run_autograder_explains_a_broken_or_missing_answer_file(autograder):

@@ -80,11 +80,11 @@ def invoke(*args):
     return result
 
 
-def verify(write, problem_text, answers):
+def verify(write, problem_text, answers, *extra):
     """`nncheck verify --format json` on one answer file: (exit code, items by id)."""
     write("problem.yaml", problem_text)
     lines = ["problem: problem.yaml", "answers:"] + [f"  {json.dumps(k)}: {v}" for k, v in answers.items()]
-    result = invoke("verify", write("answers.yaml", "\n".join(lines) + "\n"), "--format", "json")
+    result = invoke("verify", write("answers.yaml", "\n".join(lines) + "\n"), "--format", "json", *extra)
     report = json.loads(result.output.splitlines()[-1])
     return result.exit_code, {item["id"]: item for item in report["items"]}
 
@@ -206,6 +206,8 @@ def test_missing_answers(write):
 def test_hidden_items_keep_their_counterexample_to_themselves(write):
     text = GATE.replace("    of: dL/dt\n", "    of: dL/dt\n    visibility: hidden\n")
     code, items = verify(write, text, {"dL/dt always 0": "YES"})
+    assert "dL/dt always 0" not in items
+    code, items = verify(write, text, {"dL/dt always 0": "YES"}, "--show-hidden")
     assert outcome(items["dL/dt always 0"]) == ("wrong", "counterexample", 0)
     assert items["dL/dt always 0"]["message"] == "does not match the expected answer"
     assert "expected" not in items["dL/dt always 0"]

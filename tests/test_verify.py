@@ -218,11 +218,14 @@ def test_authored_mistakes_come_first_and_give_partial_points(write):
 def test_hidden_items_never_show_the_expected_value(write):
     text = RELU4_TEXT + "ask:\n  - {id: dL/db2, visibility: hidden}\n  - {id: L, visibility: after_due_date}\n"
     code, items = verify(write, text, {"dL/db2": -2.8, "L": 2.38554})
-    assert "expected" not in items["dL/db2"] and "2.732" not in items["dL/db2"]["message"]
+    assert code == 0 and items == {}
+    code, items = verify(write, text, {"dL/db2": -2.8, "L": 2.38554}, "--show-hidden")
+    assert code == 1 and "expected" not in items["dL/db2"] and "2.732" not in items["dL/db2"]["message"]
     assert items["dL/db2"]["visibility"] == "hidden"
     assert "expected" not in items["L"]
     table = CliRunner().invoke(cli, ["verify", write("a2.yaml", "problem: problem.yaml\nanswers:\n  dL/db2: -2.8\n")])
-    assert "2.732" not in table.output and "(hidden)" in table.output
+    assert "2.732" not in table.output and "dL/db2" not in table.output
+    assert "2 hidden checks (2 points) are graded later" in table.output
 
 
 def test_explicit_expected_for_quantities_the_graph_cannot_compute(write):

@@ -12,16 +12,18 @@ from nncheck.results import ItemResult, Verification
 from nncheck.solution import Solution
 
 
-def solution_json(solution: Solution, references=()) -> dict:
-    """The public JSON shape of `nncheck run --format json`."""
+def solution_json(solution: Solution, references=(), hidden=frozenset()) -> dict:
+    """The public JSON shape of `nncheck run --format json`; entries in `hidden` are null."""
     extra = {}
     if references:
         extra["answers"] = [{"id": item.id, "kind": item.kind, "reference": dict(lines)} for item, lines in references]
+    loss = solution.loss
     return extra | {
         "title": solution.problem.title,
-        "loss": {"name": solution.loss, "value": float(np.ravel(solution.value(solution.loss))[0])},
-        "values": {name: value.tolist() for name, value in solution.values.items()},
-        "gradients": {name: grad.tolist() for name, grad in solution.gradients().items()},
+        "loss": {"name": loss, "value": float(np.ravel(solution.value(loss))[0])},
+        "values": {name: None if name in hidden else value.tolist() for name, value in solution.values.items()},
+        "gradients": {name: None if f"d{loss}/d{name}" in hidden else grad.tolist()
+                      for name, grad in solution.gradients().items()},
     }
 
 
@@ -36,6 +38,8 @@ def verification_json(verification: Verification) -> dict:
         "max_score": verification.max_score,
         "items": [_item_json(item) for item in verification.items],
         "ignored": verification.ignored,
+        "hidden_checks": verification.withheld_checks,
+        "hidden_points": verification.withheld_points,
     }
 
 

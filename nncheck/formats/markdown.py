@@ -24,21 +24,23 @@ def _matrix_cell(array: np.ndarray, precision: int, full: bool) -> str:
     return "<br>".join(lines)
 
 
-def solution_markdown(solution: Solution, precision: int, full: bool = False, references=()) -> str:
+def solution_markdown(solution: Solution, precision: int, full: bool = False, references=(),
+                      hidden=frozenset()) -> str:
     problem = solution.problem
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out = [f"# {_cell(one_line(problem.title) or one_line(problem.path))}", ""]
     if problem.description:
         out += [_cell(one_line(problem.description)), ""]
     out += [f"**Loss** {solution.loss} = {loss_value}", ""]
-    for section in solution_sections(solution):
+    for section in solution_sections(solution, hidden):
         with_formula = any(entry.formula for entry in section.entries)
         out += [f"## {section.title}", ""]
         header = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
         out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for entry in section.entries:
             cells = [entry.label] + ([f"`{_cell(entry.formula)}`"] if with_formula else [])
-            cells += [describe_shape(np.shape(entry.value)), _matrix_cell(entry.value, precision, full)]
+            value = "(hidden)" if entry.hidden else _matrix_cell(entry.value, precision, full)
+            cells += [describe_shape(np.shape(entry.value)), value]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     if references:

@@ -15,6 +15,7 @@ class Entry:
     name: str
     value: np.ndarray
     formula: str = ""
+    hidden: bool = False
 
 
 @dataclass(eq=False)
@@ -23,15 +24,19 @@ class Section:
     entries: list[Entry]
 
 
-def solution_sections(solution: Solution) -> list[Section]:
-    """Given values, the forward pass, the deltas (backward, loss first), the leaf gradients."""
+def solution_sections(solution: Solution, hidden=frozenset()) -> list[Section]:
+    """Given values, the forward pass, the deltas (backward, loss first), the leaf gradients.
+    Entries named in `hidden` (labels such as `y` or `dL/dW1`) are marked hidden."""
     problem = solution.problem
     loss = solution.loss
     grads = solution.gradients()
-    values = [Entry(name, name, solution.value(name)) for name in problem.leaves]
-    forward = [Entry(node.name, node.name, solution.value(node.name), node.formula.text.strip()) for node in problem.nodes]
-    deltas = [Entry(f"d{loss}/d{node.name}", node.name, grads[node.name]) for node in reversed(problem.nodes)]
-    leaf_grads = [Entry(f"d{loss}/d{name}", name, grads[name]) for name in problem.leaves]
+    values = [Entry(name, name, solution.value(name), hidden=name in hidden) for name in problem.leaves]
+    forward = [Entry(node.name, node.name, solution.value(node.name), node.formula.text.strip(), node.name in hidden)
+               for node in problem.nodes]
+    deltas = [Entry(f"d{loss}/d{node.name}", node.name, grads[node.name], hidden=f"d{loss}/d{node.name}" in hidden)
+              for node in reversed(problem.nodes)]
+    leaf_grads = [Entry(f"d{loss}/d{name}", name, grads[name], hidden=f"d{loss}/d{name}" in hidden)
+                  for name in problem.leaves]
     return [
         Section("Values", values),
         Section("Forward pass", forward),

@@ -19,6 +19,7 @@ from nncheck.results import ItemResult, Verification
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
 
+HIDDEN_VALUE = "(hidden: an asked item graded later)"
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
 
 VERDICT_STYLES = {"correct": "green", "wrong": "red", "invalid": "magenta", "missing": "yellow"}
@@ -70,7 +71,7 @@ def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler) 
 
 
 def solution_table(solution: Solution, precision: int, full: bool = False, colour: bool = False,
-                   references=()) -> str:
+                   references=(), hidden=frozenset()) -> str:
     style = Styler(colour)
     problem = solution.problem
     out = [style(one_line(problem.title) or one_line(problem.path), BOLD)]
@@ -78,13 +79,14 @@ def solution_table(solution: Solution, precision: int, full: bool = False, colou
         out.append(style(printable(problem.description).strip(), DIM))
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out.append(f"{style('Loss', BOLD)} {solution.loss} = {loss_value}")
-    for section in solution_sections(solution):
+    for section in solution_sections(solution, hidden):
         with_formula = any(entry.formula for entry in section.entries)
         headers = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
         rows = []
         for entry in section.entries:
             cells = [[entry.label]] + ([[printable(entry.formula)]] if with_formula else [])
-            cells += [[describe_shape(np.shape(entry.value))], matrix_lines(entry.value, precision, full)]
+            value = [HIDDEN_VALUE] if entry.hidden else matrix_lines(entry.value, precision, full)
+            cells += [[describe_shape(np.shape(entry.value))], value]
             rows.append(cells)
         out += ["", style(section.title, CYAN)] + boxed_table(headers, rows, style)
     if references:
@@ -101,9 +103,10 @@ def _wrapped(text: str, width: int = 88) -> list[str]:
     return [part for line in text.splitlines() for part in (textwrap.wrap(line, width) or [""])] or [""]
 
 
-def render_solution(solution: Solution, precision: int, full: bool = False, stream=None, references=()) -> None:
+def render_solution(solution: Solution, precision: int, full: bool = False, stream=None, references=(),
+                    hidden=frozenset()) -> None:
     stream = stream or sys.stdout
-    stream.write(solution_table(solution, precision, full, use_colour(stream), references))
+    stream.write(solution_table(solution, precision, full, use_colour(stream), references, hidden))
 
 
 def matrix_text(array, precision: int):
@@ -170,6 +173,11 @@ def render_verification(verification: Verification, console, precision: int) -> 
     console.print(table)
     for key in verification.ignored:
         console.print(Text(f"note: {one_line(key)} is not asked by this problem; ignored", style="dim"))
+    if verification.withheld_checks:
+        from nncheck.hidden import withheld_note
+
+        them = "it" if verification.withheld_checks == 1 else "them"
+        console.print(Text(f"note: {withheld_note(verification)}; the score below leaves {them} out", style="dim"))
     total_style = "bold green" if verification.all_correct else "bold red"
     console.print(Text(f"Score: {points_text(verification.score)} / {points_text(verification.max_score)}",
                        style=total_style))

@@ -581,13 +581,16 @@ def _case_text(spec: DesignSpec, case: Case) -> str:
             f"target {format_tensor(case.target)}")
 
 
-def reference(kind: str, checker, item) -> list[tuple[str, str]]:
-    """The problem's own parameter values run through every group."""
+def reference(kind: str, checker, item, show_hidden: bool = True) -> list[tuple[str, str]]:
+    """The problem's own parameter values run through every group (groups that are not
+    visible only with `show_hidden`)."""
     spec: DesignSpec = item.spec
     check_against_problem(checker.problem, spec)
     parameters = {name: checker.base.value(name) for name in spec.parameters}
     lines = []
     for group in spec.groups:
+        if group.visibility != "visible" and not show_hidden:
+            continue
         cases = run_group(checker, spec, parameters, group)
         passed = sum(case.passed for case in cases)
         text = (f"{', '.join(spec.parameters)} as given pass {passed} of {len(cases)} inputs "

@@ -74,12 +74,12 @@ def parse_interval(text: str, label: str, start: Location | None) -> Interval:
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     if len(stripped) < 2 or stripped[0] not in "([" or stripped[-1] not in ")]":
-        raise NncheckError(f"{label}: write an interval with brackets, such as (0, 1/5) or [0, 0.2): "
+        raise NncheckError(f"{label}: write an interval with brackets, such as (low, high) or [low, high): "
                            "( ) leaves an end out, [ ] includes it", start)
     inner = stripped[1:-1]
     commas = _top_level_commas(inner)
     if len(commas) != 1:
-        raise NncheckError(f"{label}: an interval has two endpoints separated by a comma, such as (0, 1/5)", start)
+        raise NncheckError(f"{label}: an interval has two endpoints separated by a comma, such as (low, high)", start)
     low_text, high_text = inner[:commas[0]], inner[commas[0] + 1:]
     low = _endpoint(low_text, label, start and start.shifted(lead + 1))
     high = _endpoint(high_text, label, start and start.shifted(lead + commas[0] + 2))
@@ -107,7 +107,7 @@ def _endpoint(text: str, label: str, where: Location | None) -> float:
     where = where and where.shifted(len(text) - len(text.lstrip()))
     if formula.names:
         raise NncheckError(f"{label}: `{formula.names[0]}`: endpoints are numbers or formulas of numbers "
-                           "such as 1/5; names are not allowed", where)
+                           "such as a fraction p/q; names are not allowed", where)
     value = evaluate_formula(Tape(), formula, {}).value
     if np.size(value) != 1 or not np.all(np.isfinite(value)):
         raise NncheckError(f"{label}: `{text.strip()}` is not a finite number", where)
@@ -215,10 +215,10 @@ def _read_answer(answer_file, answer, item) -> Interval:
     if isinstance(answer.raw, str):
         return parse_interval(answer.raw, label, answer.text_start or answer.location)
     if not isinstance(answer.raw, list):
-        raise NncheckError(f'{label}: give an interval with brackets in quotes, such as "(0, 1/5)", '
-                           "or its two endpoints as a list [0, 0.2]", answer.location)
+        raise NncheckError(f'{label}: give an interval with brackets in quotes, such as "(low, high)", '
+                           "or its two endpoints as a list [low, high]", answer.location)
     if len(answer.raw) != 2:
-        raise NncheckError(f"{label}: a list answer gives the two endpoints, such as [0, 0.2]", answer.location)
+        raise NncheckError(f"{label}: a list answer gives the two endpoints, [low, high]", answer.location)
     low, high = (_list_endpoint(answer_file.doc, answer.path + (i,), label) for i in range(2))
     if low > high:
         raise NncheckError(f"{label}: the left end is larger than the right end", answer.location)
@@ -319,7 +319,7 @@ def _wrong_endpoints(checker, item, found: Found, given: Interval, result: ItemR
 # --- reference answers and templates ---------------------------------------------------
 
 
-def reference(kind, checker, item) -> list[tuple[str, str]]:
+def reference(kind, checker, item, show_hidden: bool = True) -> list[tuple[str, str]]:
     found = expected_interval(checker, item)
     return [("interval", f"{_rate_name(checker.problem)} in {_decimal(found.interval)}"),
             ("method", f"{found.method}: {found.detail}")]
@@ -330,5 +330,5 @@ def answer_keys(kind, item, problem) -> list[str]:
 
 
 def template(kind, item, problem) -> list[tuple[str, str]]:
-    return [(item.id, f'{item.id}: an interval in quotes, such as "(0, 1/5)"; ( ) leaves an end out, '
-                      "[ ] includes it")]
+    return [(item.id, f'{item.id}: an interval in quotes, "(low, high)" with numbers or fractions as ends; '
+                      "( ) leaves an end out, [ ] includes it")]

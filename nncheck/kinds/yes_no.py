@@ -140,7 +140,7 @@ def template(kind: str, item, problem) -> list[tuple[str, str]]:
     return [(normalize_id(item.id), "YES or NO")]
 
 
-def reference(kind: str, checker, item) -> list[tuple[str, str]]:
+def reference(kind: str, checker, item, show_hidden: bool = True) -> list[tuple[str, str]]:
     outcome = evaluate(kind, checker, item)
     if outcome.holds:
         return [("answer", "YES"), ("why", _holds_message(kind, item.spec, outcome))]
