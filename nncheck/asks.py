@@ -19,6 +19,7 @@ COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
 VALUE_KEYS = ("tolerance", "expected", "mistakes")
 MISTAKE_KEYS = ("formula", "value", "message", "points")
 MAX_ASKS = 500
+MAX_POINTS = 1_000_000
 _QUANTITY = re.compile(
     r"^(?:d(?P<of>[A-Za-z_][A-Za-z0-9_]*)\s*/\s*d)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*@\s*(?P<step>[0-9]+))?$")
 MAX_STEP = 10_000
@@ -170,9 +171,13 @@ def _list(doc: YamlDoc, spec: dict, path: tuple, key: str, label: str) -> list:
 
 
 def _points(doc: YamlDoc, spec: dict, path: tuple, label: str, default: float) -> float:
-    points = spec.get("points", default)
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or not np.isfinite(points) or points < 0:
-        raise NncheckError(f"{label}.points: expected a number >= 0", doc.where(*path, "points"))
+    return check_points(spec.get("points", default), doc, path, label)
+
+
+def check_points(points, doc: YamlDoc, path: tuple, label: str) -> float:
+    """Points are numbers from 0 to MAX_POINTS (so every sum of them is a finite JSON number)."""
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points <= MAX_POINTS:
+        raise NncheckError(f"{label}.points: expected a number from 0 to {MAX_POINTS:,}", doc.where(*path, "points"))
     return float(points)
 
 

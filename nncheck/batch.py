@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -161,9 +160,9 @@ class SubmissionWriter:
 
     def verified(self, verification) -> None:
         if self.output_format == "json":
-            from nncheck.formats.json import verification_json
+            from nncheck.formats.json import dumps, verification_json
 
-            sys.stdout.write(json.dumps(verification_json(verification)) + "\n")
+            sys.stdout.write(dumps(verification_json(verification)) + "\n")
         elif self.output_format == "table":
             from nncheck.formats.table import render_verification
 
@@ -171,7 +170,9 @@ class SubmissionWriter:
 
     def broken(self, path: str, error: NncheckError) -> None:
         if self.output_format == "json":
-            sys.stdout.write(json.dumps({"file": path, "error": str(error)}) + "\n")
+            from nncheck.formats.json import dumps
+
+            sys.stdout.write(dumps({"file": path, "error": str(error)}) + "\n")
 
     def finish(self, submission) -> None:
         from nncheck.formats import SUBMISSION_FORMATS, load_format

@@ -16,16 +16,17 @@ VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github")
 
 
 def _printable(text: str) -> str:
-    from nncheck.formats.text import printable
+    """Text from input on one terminal line (see formats/text.py: escaped)."""
+    from nncheck.formats.text import escaped
 
-    return printable(text)
+    return escaped(text)
 
 
 def report_error(error: NncheckError) -> None:
     """Write one line per input error to stderr as `file:line:column: error: message`."""
     for single in error.errors if isinstance(error, NncheckErrors) else [error]:
         where = f"{single.location}: " if single.location else ""
-        click.echo(_printable(f"{where}error: {single.message}"), err=True)
+        click.echo(f"{_printable(where)}error: {_printable(single.message)}", err=True)
 
 
 class NncheckGroup(click.Group):
@@ -160,11 +161,10 @@ def train(problem, steps, lr, output_format, precision):
 
     training = descend_problem(load_problem(problem), steps, lr)
     if output_format == "json":
-        import json
-
+        from nncheck.formats.json import dumps
         from nncheck.formats.training import training_json
 
-        sys.stdout.write(json.dumps(training_json(training)) + "\n")
+        sys.stdout.write(dumps(training_json(training)) + "\n")
     else:
         from nncheck.formats.training import render_training
 
@@ -301,7 +301,7 @@ def template(problem, output):
         raise NncheckError(f"{output} exists already; choose another file name or delete it first")
     with open(output, "w", encoding="utf-8") as handle:
         handle.write(text)
-    click.echo(f"wrote {output}")
+    click.echo(f"wrote {_printable(output)}")
 
 
 def _count(number: int, noun: str) -> str:

@@ -522,7 +522,9 @@ def selftest_paths(paths, output_format: str, stream) -> tuple[int, list[Nncheck
             stream.write(report_table(report, _colour(stream)))
     seconds = time.perf_counter() - started
     if output_format == "json":
-        stream.write(json.dumps(selftest_json(reports, errors, seconds)) + "\n")
+        from nncheck.formats.json import dumps
+
+        stream.write(dumps(selftest_json(reports, errors, seconds)) + "\n")
     else:
         stream.write(summary_line(reports, unusable, seconds) + "\n")
     return (1 if any(report.failed for report in reports) else 0), errors

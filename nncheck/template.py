@@ -31,7 +31,7 @@ def answer_template(problem: Problem, problem_path_from_answers: str) -> str:
     for item_id, comment, prompt in _items(problem, solution):
         if prompt:
             lines.append(f"  # {one_line(prompt)}")
-        lines.append(f"  # {comment}")
+        lines.append(f"  # {one_line(comment)}")
         lines.append(f"  {_yaml_key(item_id)}:")
     return "\n".join(lines) + "\n"
 

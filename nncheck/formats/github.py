@@ -11,6 +11,7 @@ import re
 
 from nncheck.errors import Location, NncheckError
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text
+from nncheck.formats.markdown import markdown_text as _md
 from nncheck.formats.text import printable
 from nncheck.results import CORRECT, WRONG, ItemResult, Submission, Verification
 
@@ -95,14 +96,6 @@ def step_summary(submission: Submission) -> str:
     for broken in submission.broken:
         parts.append(f"### nncheck: cannot grade {_md(broken.path)}\n\n{_md(broken_feedback(broken.error))}")
     return "\n\n".join(parts) + "\n\n"
-
-
-def _md(text) -> str:
-    """Text safe in Markdown and in a table cell: HTML characters as entities, Markdown
-    punctuation backslash-escaped, line breaks as <br> (the only HTML written)."""
-    text = _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"([\\`*_\[\]|~])", r"\\\1", text)
-    return "<br>".join(line.strip() for line in text.strip().split("\n"))
 
 
 def _append(path: str, text: str) -> None:

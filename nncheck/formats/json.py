@@ -1,6 +1,7 @@
 """JSON for programs: `run`, `verify` and `grade` (public shapes documented in docs/).
 
-Strict JSON only: no NaN or Infinity, and -0.0 written as 0.0.
+Strict JSON only: a number that is not finite (a diverging descent) is written null, and
+-0.0 as 0.0.
 """
 
 from __future__ import annotations
@@ -79,17 +80,20 @@ def gradebook_json(gradebook) -> dict:
 
 
 def dumps(data) -> str:
-    """Strict JSON (NaN and infinities refused, -0.0 written as 0.0), one line."""
+    """Strict JSON on one line: NaN and infinities as null, -0.0 as 0.0."""
     import json
 
-    return json.dumps(_without_negative_zero(data), allow_nan=False, ensure_ascii=False)
+    return json.dumps(_strict(data), allow_nan=False)
 
 
-def _without_negative_zero(data):
+def _strict(data):
     if isinstance(data, float):
-        return 0.0 if data == 0 else data
+        return None if data != data or data in (INFINITY, -INFINITY) else 0.0 if data == 0 else data
     if isinstance(data, dict):
-        return {key: _without_negative_zero(value) for key, value in data.items()}
+        return {key: _strict(value) for key, value in data.items()}
     if isinstance(data, (list, tuple)):
-        return [_without_negative_zero(value) for value in data]
+        return [_strict(value) for value in data]
     return data
+
+
+INFINITY = float("inf")

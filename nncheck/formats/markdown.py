@@ -1,6 +1,9 @@
-"""The solution as Markdown tables, to paste into notes or a README."""
+"""The solution as Markdown tables, to paste into notes or a README; `markdown_text`, the
+one way text from input is written into Markdown."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -11,8 +14,17 @@ from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
 
 
+def markdown_text(text) -> str:
+    """Text safe in Markdown and in a table cell: HTML characters as entities, Markdown
+    punctuation backslash-escaped, line breaks as <br> (the only HTML written)."""
+    text = printable(str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    text = re.sub("[\u2028\u2029]", " ", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\\`*_\[\]|~#])", r"\\\1", text)
+    return "<br>".join(line.strip() for line in text.strip().split("\n"))
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'")
+    return markdown_text(text)
 
 
 def _matrix_cell(array: np.ndarray, precision: int, full: bool) -> str:
@@ -38,14 +50,14 @@ def solution_markdown(solution: Solution, precision: int, full: bool = False, re
         header = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
         out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for entry in section.entries:
-            cells = [entry.label] + ([f"`{_cell(entry.formula)}`"] if with_formula else [])
+            cells = [_cell(entry.label)] + ([_cell(entry.formula)] if with_formula else [])
             value = "(hidden)" if entry.hidden else _matrix_cell(entry.value, precision, full)
             cells += [describe_shape(np.shape(entry.value)), value]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     if references:
         out += ["## Reference answers", "", "| item | what | reference |", "|---|---|---|"]
-        out += [f"| {_cell(item_id)} | {_cell(one_line(label))} | {_cell(printable(text)).replace(chr(10), '<br>')} |"
+        out += [f"| {_cell(item_id)} | {_cell(label)} | {_cell(text)} |"
                 for item_id, label, text in reference_rows(references)]
         out.append("")
     return "\n".join(out)

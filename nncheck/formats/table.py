@@ -90,7 +90,7 @@ def solution_table(solution: Solution, precision: int, full: bool = False, colou
             rows.append(cells)
         out += ["", style(section.title, CYAN)] + boxed_table(headers, rows, style)
     if references:
-        rows = [[[item_id], [printable(label)], _wrapped(printable(text))]
+        rows = [[[one_line(item_id)], [one_line(label)], _wrapped(printable(text))]
                 for item_id, label, text in reference_rows(references)]
         out += ["", style("Reference answers", CYAN)] + boxed_table(["item", "what", "reference"], rows, style)
     return "\n".join(out) + "\n"
@@ -163,7 +163,7 @@ def render_verification(verification: Verification, console, precision: int) -> 
         table.add_column(column, overflow="fold", no_wrap=column in ("item", "verdict", "points"))
     for item in verification.items:
         table.add_row(
-            Text(item.id, style="bold"),
+            Text(one_line(item.id), style="bold"),
             Text(item.verdict, style=VERDICT_STYLES[item.verdict]),
             Text(f"{points_text(item.points)}/{points_text(item.max_points)}"),
             _answer_cell(item, precision),

@@ -15,3 +15,17 @@ def printable(text: str) -> str:
 
 def one_line(text: str) -> str:
     return " ".join(printable(text).split())
+
+
+def escaped(text: str) -> str:
+    """`text` on one terminal line, its control characters shown as escapes (a newline in a
+    file name reads `\\n` and can never start a line of output of its own)."""
+    out = []
+    for ch in str(text):
+        category = unicodedata.category(ch)
+        if category == "Cc" or ch in "\u2028\u2029":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}" if ord(ch) < 256
+                                                                  else f"\\u{ord(ch):04x}"))
+        elif category not in ("Cf", "Cs", "Co", "Cn"):
+            out.append(ch)
+    return "".join(out)

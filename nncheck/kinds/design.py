@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nncheck.asks import VISIBILITIES
+from nncheck.asks import VISIBILITIES, check_points
 from nncheck.batched_forward import Batched, NoBatchRule, all_finite, evaluate_batched, evaluate_nodes
 from nncheck.diagnosis import align
 from nncheck.errors import Location, NncheckError
@@ -200,9 +200,8 @@ def _group(doc: YamlDoc, path: tuple, label: str, shape: tuple, visibility: str)
     if not isinstance(name, str) or not name.strip():
         raise NncheckError(f"{label}: give the group a name:, such as name: strict", doc.where(*path))
     points = spec.get("points")
-    if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))
-                               or not np.isfinite(points) or points < 0):
-        raise NncheckError(f"{label}.points: expected a number >= 0", doc.where(*path, "points"))
+    if points is not None:
+        check_points(points, doc, path, label)
     scoring = spec.get("scoring", "all")
     if scoring not in SCORINGS:
         raise NncheckError(f"{label}.scoring: use all (all-or-nothing) or proportional", doc.where(*path, "scoring"))
