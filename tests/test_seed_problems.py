@@ -282,14 +282,27 @@ def test_identity_variant_gradient_descent_step():
                                v["W2"] - eta * solution.gradient("l_id", "W2"), rtol=RTOL)
 
 
-def test_file_names_the_seed_question():
+HOMEWORK = {"000": "TTIC 31020 Problem Set 8", "001": "HW1 (theory)",
+            "002": "Machine Learning Assignment 2 (neural networks)", "003": "CS 189/289A discussion 4",
+            "004": "Homework on MLPs"}
+
+
+def test_every_problem_names_its_homework_and_question_as_a_course_would():
     expected = {
-        "sigmoid-smoothmax-network": "seed 000", "dag-backprop": "seed 000",
-        "relu5-regression": "seed 001", "tanh-sigmoid-mse": "seed 001", "tanh-sigmoid-bce": "seed 001",
-        "two-layer-least-squares": "seed 003", "residual-mlp": "seed 004",
+        "sigmoid-smoothmax-network": "000", "dag-backprop": "000", "parity-network": "000",
+        "relu5-regression": "001", "tanh-sigmoid-mse": "001", "tanh-sigmoid-bce": "001",
+        "relu-4-samples": "002", "softmax-cross-entropy": "002", "gd-quadratic": "002",
+        "constant-init-symmetry": "003", "sigmoid-sum": "003", "two-layer-least-squares": "003",
+        "descending-order-mlp": "004", "sigmoid-tanh-equivalence": "004", "relu-sparsity": "004",
+        "residual-mlp": "004",
     }
-    for name, seed in expected.items():
-        assert load_problem(path_of(name)).source.startswith(seed), name
+    for name, document in expected.items():
+        problem = load_problem(path_of(name))
+        assert problem.source.startswith(HOMEWORK[document] + ", "), name
+        student_facing = [problem.title, problem.description, problem.source]
+        student_facing += [item.prompt for item in problem.asks]
+        student_facing += [mistake.message for item in problem.asks for mistake in item.mistakes]
+        assert not any("seed" in text.lower() for text in student_facing), name
 
 
 # --- the seeds' worked solutions: what is right, and what is not --------------------
