@@ -333,7 +333,7 @@ def test_check_evaluates_mistake_formulas(write):
     text = RELU4_TEXT + "ask:\n  - id: dL/dW1\n    mistakes:\n      - {formula: x.T @ dz, message: m}\n"
     result = CliRunner().invoke(cli, ["check", write("p.yaml", text)])
     assert result.exit_code == 2
-    assert "p.yaml:18:25: error: ask[0].mistakes[0].formula: `dz`: unknown name 'dz'" in result.output
+    assert "p.yaml:19:25: error: ask[0].mistakes[0].formula: `dz`: unknown name 'dz'" in result.output
 
 
 DESCENT_PROBLEM = """values:
