@@ -10,7 +10,7 @@ from nncheck.asks import parse_quantity
 from nncheck.errors import Location, NncheckError
 from nncheck.yamlfile import YamlDoc, read_yaml
 
-ANSWER_FILE_KEYS = ("problem", "student", "answers")
+ANSWER_FILE_KEYS = ("problem", "student", "variant", "answers")
 MAX_ANSWERS = 1000
 
 
@@ -40,6 +40,7 @@ class AnswerFile:
     student: str
     answers: dict[str, Answer] = field(default_factory=dict)
     doc: YamlDoc | None = None
+    base_variant: bool = False      # `variant: base`: the problem's own numbers, not the student's
 
 
 def normalize_id(key: str) -> str:
@@ -54,6 +55,8 @@ def load_answer_file(path: str, problem_override: str | None = None, doc: YamlDo
     data = doc.data
     if not isinstance(data, dict):
         raise NncheckError("an answer file is a mapping with problem:, student: and answers:", doc.where())
+    if not set(data) & {"problem", "answers"} and set(data) & {"graph", "layers", "values"}:
+        raise NncheckError("this is a problem file; did you mean `nncheck run`?", doc.where())
     doc.check_keys((), ANSWER_FILE_KEYS, "answer file")
     problem_path = problem_override
     if problem_path is None:
@@ -72,7 +75,13 @@ def load_answer_file(path: str, problem_override: str | None = None, doc: YamlDo
         raise NncheckError("answers: expected a mapping such as dL/dW1: [[...]]", doc.where("answers"))
     if len(section) > MAX_ANSWERS:
         raise NncheckError(f"answers: more than {MAX_ANSWERS} answers", doc.where("answers"))
-    result = AnswerFile(path, problem_path, "" if student is None else str(student), doc=doc)
+    variant = data.get("variant")
+    if variant is not None and variant != "base":
+        raise NncheckError("variant: the only value is base (the problem's own numbers, for reference answers and "
+                           "worked examples); leave it out to answer the variant of your student: id",
+                           doc.where("variant"))
+    result = AnswerFile(path, problem_path, "" if student is None else str(student), doc=doc,
+                        base_variant=variant == "base")
     for key, raw in section.items():
         item_id = normalize_id(key)
         if item_id in result.answers:

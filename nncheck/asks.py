@@ -16,7 +16,7 @@ from nncheck.yamlfile import YamlDoc
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
-VALUE_KEYS = ("tolerance", "expected", "mistakes")
+VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid")
 MISTAKE_KEYS = ("formula", "value", "message", "points")
 MAX_ASKS = 500
 MAX_POINTS = 1_000_000
@@ -76,6 +76,7 @@ class AskItem:
     kind: str = "value"
     spec: Any = None
     expected_formula: Formula | None = None
+    forbid: tuple = ()
 
     @property
     def visible(self) -> bool:
@@ -92,6 +93,8 @@ def read_asks(doc: YamlDoc, names: list[str]) -> list[AskItem]:
     errors = ErrorCollector()
     items: list[AskItem] = []
     for i in range(len(section)):
+        if errors.full:
+            break
         try:
             item = _read_item(doc, ("ask", i), doc.label(("ask", i), f"ask[{i}]"), names)
             if any(other.id == item.id for other in items):
@@ -151,14 +154,25 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
     explicit = expected is not None or expected_formula is not None
     return AskItem(item_id.strip(), None if explicit else quantity,
                    _points(doc, spec, path, label, 1.0), visibility, where,
-                   tolerance, expected, mistakes, prompt, expected_formula=expected_formula)
+                   tolerance, expected, mistakes, prompt, expected_formula=expected_formula,
+                   forbid=_forbidden(doc, spec, path, label))
+
+
+def _forbidden(doc: YamlDoc, spec: dict, path: tuple, label: str) -> tuple:
+    """Functions and names a formula answer may not use (`forbid: [sigmoid, exp]`), for items
+    that ask to write one thing in terms of another (such items take formulas only)."""
+    forbid = spec.get("forbid", [])
+    if not isinstance(forbid, list) or not all(isinstance(name, str) and name.strip() for name in forbid):
+        raise NncheckError(f"{label}.forbid: expected a list of function or value names, such as [sigmoid, exp]",
+                           doc.where(*path, "forbid"))
+    return tuple(name.strip() for name in forbid)
 
 
 def kind_module(kind, location: Location, label: str):
     """The module that reads, checks and shows asked items of this kind."""
     from nncheck.kinds import KIND_MODULES, load_kind
 
-    if kind not in KIND_MODULES:
+    if not isinstance(kind, str) or kind not in KIND_MODULES:
         raise NncheckError(f"{label}.kind: unknown kind {kind!r}; use one of {', '.join(KIND_MODULES)}", location)
     return load_kind(kind)
 

@@ -40,7 +40,7 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     files = answer_files(paths)
     submission = Submission([])
     writer = SubmissionWriter(output_format, precision, make_console)
-    checkers = Checkers(secrets)
+    checkers = Checkers(secrets, allow_base=output_format in ("table", "json"))
     if not files:
         nothing = NncheckError("no answer files found in " + ", ".join(paths))
         report_error(nothing)
@@ -77,7 +77,7 @@ def verify_file(path: str, named: bool, problem_override: str | None, checkers: 
     if not named and not looks_like_answers(doc):
         return None
     answer_file = load_answer_file(path, problem_override, doc)
-    return checkers.get(answer_file.problem_path).verify(answer_file)
+    return checkers.for_answers(answer_file).verify(answer_file)
 
 
 def _count_unreadable_files(submission, checkers: "Checkers") -> None:
@@ -107,13 +107,47 @@ def problem_of_broken(path: str, problem_override: str | None) -> str | None:
 
 
 class Checkers:
-    """One Checker per problem file, made once with the grader's secrets (or the error its
-    problem gave, raised again each time). `prepare(checker)` may refuse a problem (grade
-    refuses problems without ask:)."""
+    """One Checker per problem file and per variant (a student's own numbers, keyed by seed),
+    made once with the grader's secrets (or the error its problem gave, raised again each
+    time). `prepare(checker)` may refuse a problem (grade refuses problems without ask:).
+    `allow_base`: answer files may ask for a varying problem's own numbers with `variant: base`
+    (verify's table and json; never where grades are made, or a student could choose them)."""
 
-    def __init__(self, secrets=(), prepare=None):
-        self.secrets, self.prepare = list(secrets), prepare
+    MAX_VARIANTS = 256      # variant checkers kept (a class is graded student by student)
+
+    def __init__(self, secrets=(), prepare=None, allow_base: bool = True):
+        self.secrets, self.prepare, self.allow_base = list(secrets), prepare, allow_base
         self._made: dict[str, object] = {}
+        self._variants: dict[tuple, object] = {}
+
+    def for_answers(self, answer_file):
+        """The Checker of an answer file's problem with the numbers of its `student:`."""
+        from nncheck.variants import normalised_id, variant_problem, variant_seed
+        from nncheck.verify import Checker
+
+        checker = self.get(answer_file.problem_path)
+        problem = checker.problem
+        if problem.variation is None:
+            return checker
+        if answer_file.base_variant:
+            if not self.allow_base:
+                raise NncheckError(f"variant: base answers the numbers printed in {problem.path}, but every student "
+                                   "answers their own; remove variant: base (it is for reference answers)",
+                                   answer_file.doc.where("variant"))
+            return checker
+        student = variant_student(answer_file, problem)
+        key = (os.path.abspath(answer_file.problem_path), variant_seed(problem.variation.key, student))
+        if key not in self._variants:
+            if len(self._variants) >= self.MAX_VARIANTS:
+                self._variants.pop(next(iter(self._variants)))
+            try:
+                self._variants[key] = Checker(variant_problem(problem, normalised_id(student)), variant_of=checker)
+            except NncheckError as error:
+                self._variants[key] = error
+        checker = self._variants[key]
+        if isinstance(checker, NncheckError):
+            raise checker
+        return checker
 
     def get(self, problem_path: str):
         from nncheck.problem import load_problem
@@ -142,6 +176,22 @@ class Checkers:
             return self.get(problem_path).verify(AnswerFile(problem_path, problem_path, "")).max_score
         except NncheckError:
             return 0.0
+
+
+def variant_student(answer_file, problem) -> str:
+    """The id whose numbers an answer file to a varying problem answers: its `student:`,
+    required, and written as text (a number in YAML loses leading zeros)."""
+    doc = answer_file.doc
+    written = doc.data.get("student") if doc is not None else answer_file.student
+    where = doc.where("student") if doc is not None else None
+    if written is None or (isinstance(written, str) and not written.strip()):
+        raise NncheckError(f"{problem.path} gives every student their own numbers: add student: with your id "
+                           f"(nncheck template {problem.path} --student ID writes it), so that your answers are "
+                           "checked against your numbers", where)
+    if not isinstance(written, str):
+        raise NncheckError("student: write the id in quotes, such as student: \"0012345\", so that it is read exactly "
+                           "as written (a number loses its leading zeros, and the id chooses your numbers)", where)
+    return written
 
 
 def printable_line(text: str) -> str:

@@ -193,6 +193,17 @@ def _diag(forward: Callable, x: Batched) -> np.ndarray:
     return matrices
 
 
+def _joined(forward: Callable, *args: Batched, axis=0) -> np.ndarray:
+    """stack and concat: every input's arguments joined along the axis, the batch axis in front."""
+    count = next(len(arg.value) for arg in args if arg.batched)
+    arrays = [arg.value if arg.batched else np.broadcast_to(arg.value, (count,) + arg.shape) for arg in args]
+    return forward(*arrays, axis=axis + 1 if axis >= 0 else axis)
+
+
+def _reshape(forward: Callable, x: Batched, shape=()) -> np.ndarray:
+    return forward(x.value, shape=(len(x.value),) + tuple(shape))
+
+
 BATCH_RULES: dict[str, Callable] = {}
 
 
@@ -208,7 +219,7 @@ defbatch(_elementwise, "lt", "le", "gt", "ge", "eq", "ne", "logical_and", "logic
 # Other elementwise functions (see _rounded)
 defbatch(_rounded, "pow", "exp", "log", "tanh", "sigmoid", "dsigmoid", "dtanh")
 # Along an axis (or all axes) of each input
-defbatch(_along_axis, "sum", "mean", "max", "min", "softmax", "smoothmax", "dsmoothmax")
+defbatch(_along_axis, "sum", "mean", "max", "min", "softmax", "smoothmax", "dsmoothmax", "log_softmax", "logsumexp")
 defbatch(_norm, "norm")
 # Shapes and products
 defbatch(_matmul, "matmul")
@@ -216,3 +227,7 @@ defbatch(_transpose, "transpose")
 defbatch(_index, "index")
 defbatch(_outer, "outer")
 defbatch(_diag, "diag")
+defbatch(_joined, "stack", "concat")
+defbatch(_reshape, "reshape")
+# Indices and targets: input by input (the engine's own computation)
+defbatch(_each_input, "take", "onehot", "cross_entropy")

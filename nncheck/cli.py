@@ -44,7 +44,10 @@ class NncheckGroup(click.Group):
             ctx.exit(130)
         except Exception as error:  # noqa: BLE001 - the one place bugs become a message
             if os.environ.get("NNCHECK_DEBUG"):
-                raise
+                import traceback
+
+                traceback.print_exc()
+                ctx.exit(EXIT_INTERNAL)
             click.echo(
                 f"internal error: {type(error).__name__}: {_printable(str(error))}\n"
                 "This is a bug in nncheck; please report it with the file you used "
@@ -74,6 +77,23 @@ def secret_option(command):
                              "NNCHECK_SECRET names.")(command)
 
 
+def student_option(command):
+    return click.option("--student", metavar="ID",
+                        help="Show this student's own numbers, for a problem that varies per student "
+                             "(docs/problem-format.md); default: the problem's own numbers.")(command)
+
+
+def _for_student(problem, student: str | None):
+    """The problem with `student`'s numbers (unchanged when no id is given or nothing varies)."""
+    if student is None or problem.variation is None:
+        return problem
+    if not student.strip():
+        raise NncheckError("--student: give the id, such as --student ab1234")
+    from nncheck.variants import normalised_id, variant_problem
+
+    return variant_problem(problem, normalised_id(student))
+
+
 def _secrets(given) -> list:
     from nncheck.secret import read_secrets, secret_paths
 
@@ -98,21 +118,25 @@ def _console():
 @click.option("--of", "of_node", metavar="NODE", help="Take gradients of this scalar node instead of the loss.")
 @click.option("--show-hidden", is_flag=True,
               help="Also show the answers to asked items that are not visible to students (for graders).")
+@click.option("--only", metavar="NAMES", help="JSON: write only these values and nodes (comma-separated), "
+                                            "e.g. the gradients a question asks for on a large network.")
+@student_option
 @secret_option
-def run(problem, output_format, precision, full, of_node, show_hidden, secret_files):
+def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
     from nncheck.problem import load_problem
     from nncheck.solution import Solution
 
-    loaded = load_problem(problem, _secrets(secret_files))
+    loaded = _for_student(load_problem(problem, _secrets(secret_files)), student)
     solution = Solution(loaded, loss=of_node)
     solution.gradients()
     references = _reference_answers(loaded, show_hidden)
     hidden = _hidden_entries(loaded, solution.loss, show_hidden)
     if output_format == "json":
-        from nncheck.formats.json import dumps, solution_json
+        from nncheck.formats.json import solution_json, write_json
 
-        sys.stdout.write(dumps(solution_json(solution, references, hidden)) + "\n")
+        write_json(solution_json(solution, references, hidden, _selected(solution, only)), sys.stdout)
+        sys.stdout.write("\n")
     elif output_format == "markdown":
         from nncheck.formats.markdown import solution_markdown
 
@@ -125,6 +149,17 @@ def run(problem, output_format, precision, full, of_node, show_hidden, secret_fi
         from nncheck.formats.table import render_solution
 
         render_solution(solution, precision, full, references=references, hidden=hidden)
+
+
+def _selected(solution, only: str | None) -> set | None:
+    """The names `--only` keeps, or an error naming the ones the problem does not have."""
+    if only is None:
+        return None
+    names = {name.strip() for name in only.split(",") if name.strip()}
+    unknown = sorted(names - set(solution.vars))
+    if unknown:
+        raise NncheckError(f"--only: {', '.join(unknown)} is not a value or node of {solution.problem.path}")
+    return names
 
 
 def _reference_answers(problem, show_hidden: bool) -> list:
@@ -154,21 +189,54 @@ def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
               help="table for the terminal, json for programs.")
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits shown (json always has full precision).")
-def train(problem, steps, lr, output_format, precision):
+@click.option("--parameters", "-p", "parameter_names", metavar="NAMES",
+              help="The values to train, separated by commas (default: the problem's parameters:).")
+@click.option("--every", type=click.IntRange(1, 10_000), metavar="K",
+              help="Show every K-th step (the start and the last step always).")
+@click.option("--last", is_flag=True, help="Show only the start and the last step.")
+def train(problem, steps, lr, output_format, precision, parameter_names, every, last):
     """Run gradient descent on PROBLEM's parameters and show the loss and parameters at every step."""
     from nncheck.problem import load_problem
     from nncheck.training import train as descend_problem
 
-    training = descend_problem(load_problem(problem), steps, lr)
+    loaded = load_problem(problem)
+    if parameter_names is not None:
+        loaded.parameters = _trained_values(loaded, parameter_names)
+    training = descend_problem(loaded, steps, lr)
+    shown = _shown_steps(len(training.trajectory), every, last)
     if output_format == "json":
         from nncheck.formats.json import dumps
         from nncheck.formats.training import training_json
 
-        sys.stdout.write(dumps(training_json(training)) + "\n")
+        sys.stdout.write(dumps(training_json(training, shown)) + "\n")
     else:
         from nncheck.formats.training import render_training
 
-        render_training(training, precision)
+        render_training(training, precision, shown=shown)
+
+
+def _trained_values(problem, names: str) -> list[str]:
+    """`--parameters W1,b1`: values of the problem, each once."""
+    chosen = [name.strip() for name in names.split(",") if name.strip()]
+    if not chosen:
+        raise NncheckError("--parameters: name the values to train, separated by commas, such as W1,b1")
+    for name in chosen:
+        if name not in problem.leaves:
+            from nncheck.errors import closest
+
+            close = closest(name, problem.leaves)
+            hint = f"; did you mean {close!r}?" if close else f"; the values are {', '.join(problem.leaves)}"
+            raise NncheckError(f"--parameters: {name!r} is not a value of {problem.path}{hint}")
+    return list(dict.fromkeys(chosen))
+
+
+def _shown_steps(count: int, every: int | None, last: bool) -> list[int]:
+    """The steps `train` shows: all, every K-th, or the start and the last (always those two)."""
+    if last:
+        return sorted({0, count - 1})
+    if every:
+        return sorted(set(range(0, count, every)) | {count - 1})
+    return list(range(count))
 
 
 @cli.command()
@@ -188,12 +256,17 @@ def check(problems, secret_files):
             checker = Checker(problem)
             checker.base.gradients()
             reference_answers(checker)
+            if problem.variation is not None:
+                from nncheck.variants import check_variation
+
+                check_variation(problem)
         except NncheckError as error:
             report_error(error)
             failed = True
             continue
+        varies = f", {len(problem.variation.values)} varying per student" if problem.variation is not None else ""
         click.echo(_printable(
-            f"{path}: ok ({_count(len(problem.leaves), 'value')}, {_count(len(problem.nodes), 'node')}, "
+            f"{path}: ok ({_count(len(problem.leaves), 'value')}{varies}, {_count(len(problem.nodes), 'node')}, "
             f"loss {problem.loss})"
         ))
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
@@ -228,9 +301,11 @@ def verify(paths, problem_override, output_format, precision, show_hidden, secre
 @click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
               help="table: the class summary; json: every student's result and the summary (merge reads it).")
 @click.option("--shard", metavar="K/N", help="Grade only the K-th of N equal parts of the files (join with merge).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="Also write the class report as one self-contained HTML page to this file.")
 @click.option("--show-hidden", is_flag=True, help="Keep the messages and diagnoses of hidden items in the output.")
 @secret_option
-def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hidden, secret_files):
+def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hidden, secret_files, html_path=None):
     """Grade a class: every answer file under PATHS, in parallel, into a gradebook and summary."""
     import time
 
@@ -241,7 +316,7 @@ def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hi
                             _secrets(secret_files))
     if not gradebook.files:
         raise NncheckError("no answer files found in " + ", ".join(paths))
-    _write_gradebook(gradebook, output_format, csv_path, time.perf_counter() - started)
+    _write_gradebook(gradebook, output_format, csv_path, time.perf_counter() - started, html_path)
 
 
 @cli.command()
@@ -249,22 +324,29 @@ def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hi
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the gradebook as CSV to this file.")
 @click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
               help="table: the class summary; json: every student's result and the summary.")
-def merge(shards, csv_path, output_format):
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="Also write the class report as one self-contained HTML page to this file.")
+def merge(shards, csv_path, output_format, html_path=None):
     """Join the JSON outputs of grade --shard 1/N ... N/N into one gradebook and summary."""
     from nncheck.gradebook import merge as merge_gradebooks
     from nncheck.gradebook import read_gradebook
 
     books = [read_gradebook(path) for path in shards]
-    _write_gradebook(merge_gradebooks(books, list(shards)), output_format, csv_path, None)
+    _write_gradebook(merge_gradebooks(books, list(shards)), output_format, csv_path, None, html_path)
 
 
-def _write_gradebook(gradebook, output_format: str, csv_path: str | None, seconds: float | None) -> None:
+def _write_gradebook(gradebook, output_format: str, csv_path: str | None, seconds: float | None,
+                     html_path: str | None = None) -> None:
     for record in gradebook.broken:
         click.echo(_printable(f"{record.error}"), err=True)
     if csv_path:
         from nncheck.formats.csv import gradebook_csv
 
         write_file(csv_path, gradebook_csv(gradebook))
+    if html_path:
+        from nncheck.formats.html import gradebook_html
+
+        write_file(html_path, gradebook_html(gradebook))
     if output_format == "json":
         from nncheck.formats.json import dumps, gradebook_json
 
@@ -288,19 +370,20 @@ def write_file(path: str, text: str) -> None:
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the template to this file.")
-def template(problem, output):
+@student_option
+def template(problem, output, student):
     """Print an answer file to fill in for PROBLEM."""
     from nncheck.problem import load_problem
     from nncheck.template import answer_template, relative_problem_path
 
-    text = answer_template(load_problem(problem), relative_problem_path(problem, output))
+    text = answer_template(_for_student(load_problem(problem), student), relative_problem_path(problem, output),
+                           student)
     if output is None:
         sys.stdout.write(text)
         return
     if os.path.exists(output):
         raise NncheckError(f"{output} exists already; choose another file name or delete it first")
-    with open(output, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_file(output, text)
     click.echo(f"wrote {_printable(output)}")
 
 
@@ -324,14 +407,70 @@ def selftest(problems, output_format):
 
 
 @cli.command()
-def functions():
-    """List the functions of the formula language."""
-    from nncheck.formula import FUNCTIONS
+@click.argument("function_names", metavar="FUNCTIONS...", nargs=-1, required=True)
+@click.option("--derivative", is_flag=True, help="Also draw each function's derivative (dashed).")
+@click.option("--range", "z_range", nargs=2, type=float, default=(-5.0, 5.0), show_default=True, metavar="A B",
+              help="The interval of z shown.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The picture: FILE.png or FILE.svg.")
+def plot(function_names, derivative, z_range, output):
+    """Plot activation functions (and their derivatives) as nncheck computes them; needs nncheck[plot]."""
+    from nncheck.plots import write_plot
 
+    write_plot(list(function_names), derivative, z_range[0], z_range[1], output)
+    click.echo(f"wrote {_printable(output)}")
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(("mermaid", "dot", "svg")), default="mermaid",
+              show_default=True, help="mermaid for GitHub/GitLab Markdown, dot for Graphviz, svg (needs Graphviz's dot).")
+@click.option("--values", "with_values", is_flag=True, help="Also show each value and gradient, rounded.")
+@click.option("--neurons", is_flag=True,
+              help="For a layers network: a circle per unit and an edge per weight, instead of the graph.")
+@click.option("--precision", type=click.IntRange(1, 17), default=3, show_default=True, help="Significant digits shown.")
+@click.option("--of", "of_node", metavar="NODE", help="Take gradients of this scalar node instead of the loss.")
+@click.option("--show-hidden", is_flag=True,
+              help="Also show the answers to asked items that are not visible to students (for graders).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the picture to this file.")
+@secret_option
+def graph(problem, output_format, with_values, neurons, precision, of_node, show_hidden, output, secret_files):
+    """Draw PROBLEM's computation graph (or, with --neurons, its layers as neurons)."""
+    from nncheck.computation_graph import computation_graph, neuron_diagram
+    from nncheck.problem import load_problem
+    from nncheck.solution import Solution
+
+    loaded = load_problem(problem, _secrets(secret_files))
+    solution = Solution(loaded, loss=of_node)
+    hidden = _hidden_entries(loaded, solution.loss, show_hidden)
+    picture = (neuron_diagram(solution, precision, hidden) if neurons
+               else computation_graph(solution, with_values, precision, hidden))
+    if output_format == "mermaid":
+        from nncheck.formats.mermaid import picture_mermaid as write_picture
+    elif output_format == "dot":
+        from nncheck.formats.dot import picture_dot as write_picture
+    else:
+        from nncheck.formats.svg import picture_svg as write_picture
+    text = write_picture(picture)
+    if output:
+        write_file(output, text)
+        click.echo(f"wrote {_printable(output)}")
+    else:
+        sys.stdout.write(text)
+
+
+@cli.command()
+def functions():
+    """List the functions of the formula language, each with its gradient."""
+    from nncheck.formula import FUNCTIONS
+    from nncheck.primitives import PRIMITIVES
+
+    click.echo("Each function, then its gradient as nncheck computes it: g is the gradient arriving "
+               "from above (the same shape as the value), ans the function's value.\n")
     for name, signature in FUNCTIONS.items():
-        args = ["n"] if name == "identity" else (["z"] if signature.tensors == 1 else list("abc"[: signature.tensors]))
-        params = [f"{p}={default}" for p, default in signature.params if name != "identity"]
-        click.echo(f"{name}({', '.join(args + params)})".ljust(28) + signature.summary)
+        args = [arg for arg in signature.argument_names()] if signature.tensors else []
+        params = [p if default is None and p != "axis" else f"{p}={default}" for p, default in signature.params]
+        click.echo(f"{name}({', '.join(args + params)})".ljust(27) + " " + signature.summary)
+        click.echo(" " * 4 + f"gradient: {PRIMITIVES[name].derivative}")
 
 
 def main():

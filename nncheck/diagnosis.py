@@ -101,14 +101,22 @@ def batch_sizes(problem: Problem) -> list[int]:
     return sorted(sizes)
 
 
-def shape_diagnosis(problem: Problem, quantity: Quantity | None, item_id: str, answer: np.ndarray,
+def shape_diagnosis(solution: Solution, quantity: Quantity | None, item_id: str, answer: np.ndarray,
                     expected: np.ndarray, matches) -> Candidate | None:
-    """Why an answer of the wrong shape is wrong: transposed, or a bias gradient not summed.
+    """Why an answer of the wrong shape is wrong: transposed, a bias gradient not summed, or
+    the diagonal of a diagonal Jacobian given as a vector.
 
     `matches(answer, expected)` decides equality with the item's tolerance.
     """
     if expected.ndim == 2 and answer.shape == expected.T.shape and matches(answer.T, expected):
-        return Candidate("transposed", _transposed_message(problem, quantity, item_id, expected), expected.T)
+        return Candidate("transposed", _transposed_message(solution, quantity, item_id, expected), expected.T)
+    square = _square_jacobian(solution, quantity, expected)
+    if square is not None and _is_vector(answer) and answer.size == len(square) and not np.any(_off_diagonal(square)):
+        diagonal = np.diagonal(square)
+        if matches(answer.reshape(diagonal.shape), diagonal):
+            return Candidate("diag_vs_full",
+                             f"{item_id} is a {len(square)} x {len(square)} matrix: your answer is its diagonal as a "
+                             f"vector; write the matrix, for example diag(...)", expected)
     total = summed_over_batch(answer, expected)
     if total is not None and matches(total, expected):
         rows = answer.size // max(expected.size, 1)
@@ -119,13 +127,61 @@ def shape_diagnosis(problem: Problem, quantity: Quantity | None, item_id: str, a
     return None
 
 
-def _transposed_message(problem: Problem, quantity: Quantity | None, item_id: str, expected: np.ndarray) -> str:
+def _transposed_message(solution: Solution, quantity: Quantity | None, item_id: str, expected: np.ndarray) -> str:
+    problem = solution.problem
     shape = describe_shape(expected.shape)
+    if is_jacobian(solution, quantity):
+        return (f"{item_id} is the Jacobian transposed: row i holds the derivatives of {quantity.of}[i], so its "
+                f"rows belong to {quantity.of} and its columns to {quantity.name} (shape {shape})")
     if quantity is not None and quantity.of and quantity.name in problem.leaves:
         snippet = matmul_text(problem, quantity.name)
         where = f"with {snippet}, " if snippet else ""
         return f"{item_id} is the expected value transposed: {where}the gradient has {quantity.name}'s shape {shape}"
     return f"{item_id} is the expected value transposed: it has shape {shape}"
+
+
+def is_jacobian(solution: Solution, quantity: Quantity | None) -> bool:
+    """Whether the quantity is dA/dB with A not a scalar (its value is A's axes, then B's)."""
+    return (quantity is not None and quantity.of is not None and quantity.of in solution.vars
+            and not solution.is_scalar(quantity.of))
+
+
+def _square_jacobian(solution: Solution, quantity: Quantity | None, expected: np.ndarray) -> np.ndarray | None:
+    """A Jacobian dA/dB with as many entries in A as in B, as the square matrix (A entries, B entries)."""
+    if not is_jacobian(solution, quantity) or quantity.name not in solution.vars:
+        return None
+    size = solution.value(quantity.name).size
+    if size < 2 or expected.size != size * size:
+        return None
+    return expected.reshape(size, size)
+
+
+def _off_diagonal(square: np.ndarray) -> np.ndarray:
+    return square[~np.eye(len(square), dtype=bool)]
+
+
+def jacobian_form(solution: Solution, quantity: Quantity | None, item_id: str, answer: np.ndarray,
+                  expected: np.ndarray, matches) -> Candidate | None:
+    """A Jacobian answer (of the right shape) with the right diagonal where the off-diagonal
+    entries are wrong: full where the Jacobian is diagonal, or diagonal where it is full."""
+    square = _square_jacobian(solution, quantity, expected)
+    if square is None or answer is None or answer.shape != expected.shape:
+        return None
+    given = answer.reshape(square.shape)
+    of, name = quantity.of, quantity.name
+    if not np.any(_off_diagonal(square)):
+        if matches(np.diagonal(given), np.diagonal(square)):
+            return Candidate("diag_vs_full",
+                             f"{item_id} is diagonal: {of}[i] depends only on {name}[i], so d{of}[i]/d{name}[j] "
+                             f"is 0 for i != j; your diagonal is right, the entries off it are not 0", expected)
+        return None
+    diagonal_only = np.diag(np.diagonal(square))
+    if matches(given, diagonal_only):
+        return Candidate("diag_vs_full",
+                         f"{item_id} is not diagonal: each {of}[i] depends on every {name}[j] (as with softmax), so "
+                         f"the entries off the diagonal are not 0; your answer has only the diagonal, which is right",
+                         diagonal_only.reshape(expected.shape))
+    return None
 
 
 def summed_over_batch(answer: np.ndarray, expected: np.ndarray) -> np.ndarray | None:
@@ -144,24 +200,25 @@ def summed_over_batch(answer: np.ndarray, expected: np.ndarray) -> np.ndarray | 
 def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | None, item_id: str,
                      expected: np.ndarray) -> Iterator[Candidate]:
     """Same-shape mistakes, in order: transposed (square), one descent step off, sign,
-    constant factor, left-out or wrong derivative, convention."""
+    constant factor, left-out or wrong derivative, convention. (Jacobians: see also jacobian_form.)"""
     if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and not np.allclose(expected, expected.T):
-        yield Candidate("transposed", _transposed_message(problem, quantity, item_id, expected), expected.T)
+        yield Candidate("transposed", _transposed_message(solution, quantity, item_id, expected), expected.T)
     if quantity is not None and quantity.step:
         yield from _other_step_candidates(solution, quantity, item_id)
     if np.any(expected != 0):
         yield Candidate("sign", f"{item_id} has the right magnitude but the opposite sign", -expected)
-        for factor, why in _factors(problem):
+        for factor, why in _factors(problem, solution):
             yield Candidate("factor", f"{item_id} is {why} the expected value", factor * expected)
     if quantity is None or quantity.of is None or quantity.step:
         return
     used = functions_used(problem)
+    what = "Jacobian" if is_jacobian(solution, quantity) else "gradient"
     for function in used:
         if function in PASS_THROUGH:
             value = _regraded(solution, quantity, {function: (PASS_THROUGH[function],)})
             if value is not None:
                 yield Candidate("missing_derivative",
-                                f"{item_id} matches the gradient with the derivative of {function} left out: "
+                                f"{item_id} matches the {what} with the derivative of {function} left out: "
                                 f"multiply by {function}'(z) where the gradient passes through {function}", value)
     for function in used:
         if function not in DERIVATIVES:
@@ -173,12 +230,12 @@ def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | 
             value = _regraded(solution, quantity, {function: rule})
             if value is not None:
                 yield Candidate("wrong_derivative",
-                                f"{item_id} matches the gradient computed with the derivative of {other} "
+                                f"{item_id} matches the {what} computed with the derivative of {other} "
                                 f"where {function} was used", value)
         value = _regraded(solution, quantity, {function: (lambda g, ans, z: g * ans,)})
         if value is not None:
             yield Candidate("wrong_derivative",
-                            f"{item_id} matches the gradient with {function}(z) itself in place of its derivative "
+                            f"{item_id} matches the {what} with {function}(z) itself in place of its derivative "
                             f"{function}'(z)", value)
     yield from _convention_candidates(problem, solution, quantity, item_id)
 
@@ -198,12 +255,33 @@ def _other_step_candidates(solution: Solution, quantity: Quantity, item_id: str)
                                  f"of gradient descent, not {quantity.step}", value)
 
 
-def _factors(problem: Problem):
+def _factors(problem: Problem, solution: Solution):
     yield 2.0, "2 times"
     yield 0.5, "half"
-    for n in batch_sizes(problem):
+    sizes = batch_sizes(problem)
+    for n in sizes:
         yield float(n), f"{n} times (the batch size? sum versus mean)"
         yield 1.0 / n, f"1/{n} of (the batch size? mean versus sum)"
+    for shape in reduced_shapes(solution):
+        n = int(np.prod(shape))
+        if n <= 2 or n in sizes:
+            continue
+        sizes.append(n)
+        entries = " x ".join(str(size) for size in shape)
+        yield float(n), f"{n} times (the {entries} entries of a batch with several outputs? sum versus mean)"
+        yield 1.0 / n, f"1/{n} of (the {entries} entries of a batch with several outputs? mean versus sum)"
+
+
+def reduced_shapes(solution: Solution) -> list[tuple]:
+    """Shapes of the tensors (matrices and up) that the graph sums or averages whole: a mean over
+    N samples with K outputs divides by N*K."""
+    shapes: list[tuple] = []
+    for var in solution.tape.vars:
+        if var.primitive is not None and var.primitive.name in ("sum", "mean") and var.params.get("axis") is None:
+            shape = var.parents[0].value.shape
+            if len(shape) >= 2 and shape not in shapes:
+                shapes.append(shape)
+    return shapes
 
 
 def _regraded(solution: Solution, quantity: Quantity, rules: dict) -> np.ndarray | None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_REPORTED_ERRORS = 20  # independent errors reported at once; reading stops there
+HINT_SHORTLIST = 50  # "did you mean": candidates compared in full, the closest by a quick count
+
 
 @dataclass(eq=False)
 class Location:
@@ -58,8 +61,21 @@ class NncheckErrors(NncheckError):
 def closest(word: str, candidates) -> str | None:
     """The candidate closest to a misspelt `word`, for a "did you mean" hint; None if none is close."""
     import difflib
+    import heapq
 
-    matches = difflib.get_close_matches(str(word), list(candidates), n=1)
+    candidates = [str(candidate) for candidate in candidates]
+    same_but_case = [candidate for candidate in candidates if candidate.lower() == str(word).lower()]
+    if same_but_case:
+        return same_but_case[0]
+    if len(candidates) > HINT_SHORTLIST:  # a full comparison with thousands of names takes long
+        matcher = difflib.SequenceMatcher(b=str(word))
+
+        def overlap(candidate: str) -> float:
+            matcher.set_seq1(candidate)
+            return matcher.quick_ratio()
+
+        candidates = heapq.nlargest(HINT_SHORTLIST, candidates, key=overlap)
+    matches = difflib.get_close_matches(str(word), candidates, n=1)
     return matches[0] if matches else None
 
 
@@ -69,6 +85,11 @@ class ErrorCollector:
     def __init__(self):
         self.errors: list[NncheckError] = []
 
+    @property
+    def full(self) -> bool:
+        """Whether MAX_REPORTED_ERRORS are collected: the caller stops looking for more."""
+        return len(self.errors) >= MAX_REPORTED_ERRORS
+
     def add(self, error: NncheckError) -> None:
         if isinstance(error, NncheckErrors):
             self.errors.extend(error.errors)
@@ -76,7 +97,12 @@ class ErrorCollector:
             self.errors.append(error)
 
     def raise_if_any(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise NncheckErrors(self.errors)
+        errors = self.errors[:MAX_REPORTED_ERRORS]
+        if self.full:
+            last = errors[-1].location
+            errors.append(NncheckError(f"stopped after {MAX_REPORTED_ERRORS} errors (the limit); fix these first",
+                                       Location(last.file) if last else None))
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise NncheckErrors(errors)

@@ -7,13 +7,19 @@ the functions listed in FUNCTIONS exist; everything else is refused with its col
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
-from nncheck.errors import Location, NncheckError
+from nncheck.errors import Location, NncheckError, closest
 
 MAX_FORMULA_LENGTH = 2000
 MAX_FORMULA_DEPTH = 64
 MAX_IDENTITY_SIZE = 4096
+MAX_CLASSES = 100_000
+MAX_SHAPE_AXES = 8
+SIZE_EXAMPLES = {"identity": "3", "onehot": "t, 3", "reshape": "x, (2, 3)"}
+MAX_WHOLE_NUMBER = 2**63  # indices, axes and sizes beyond this are refused before numpy sees them
+_NOT_FORMULA_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(eq=False)
@@ -23,6 +29,13 @@ class Signature:
     tensors: int
     params: tuple[tuple[str, object], ...] = ()
     summary: str = ""
+    arguments: str = ""        # names of the tensor arguments as `nncheck functions` shows them
+    variadic: bool = False     # any number (at least `tensors`) of tensor arguments; params by keyword
+
+    def argument_names(self) -> list[str]:
+        if self.arguments:
+            return self.arguments.split(", ")
+        return ["z"] if self.tensors == 1 else list("abc"[: self.tensors])
 
 
 AXIS = (("axis", None),)
@@ -34,20 +47,34 @@ FUNCTIONS: dict[str, Signature] = {
     "smoothmax": Signature(1, (("axis", -1),), "sum(z * exp(z)) / sum(exp(z)) along the last axis (or `axis`)"),
     "step": Signature(1, (("at_zero", 1.0),), "1 where z > 0, 0 where z < 0, at_zero where z == 0"),
     "sign": Signature(1, summary="-1, 0 or 1"),
-    "exp": Signature(1), "log": Signature(1, summary="natural logarithm"),
-    "sqrt": Signature(1), "abs": Signature(1),
+    "log_softmax": Signature(1, (("axis", -1),), "log(softmax(z)), computed stably: finite for logits of any size"),
+    "logsumexp": Signature(1, (("axis", -1),), "log(sum(exp(z))) along the last axis (or `axis`), computed stably"),
+    "cross_entropy": Signature(2, (("axis", -1),), "mean over examples of -log_softmax(z) at the true class; t: "
+                               "class indices (z's shape without `axis`) or one-hot rows (z's shape)", "z, t"),
+    "exp": Signature(1, summary="e**z, elementwise"), "log": Signature(1, summary="natural logarithm"),
+    "sqrt": Signature(1, summary="square root, elementwise"),
+    "abs": Signature(1, summary="absolute value |z|, elementwise"),
     "sum": Signature(1, AXIS, "sum of all entries, or along `axis`"),
     "mean": Signature(1, AXIS, "mean of all entries, or along `axis`"),
     "max": Signature(1, AXIS, "largest entry, or along `axis`"),
     "min": Signature(1, AXIS, "smallest entry, or along `axis`"),
-    "norm": Signature(1, summary="Euclidean norm sqrt(sum(x**2)) of all entries"),
+    "norm": Signature(1, summary="Euclidean norm sqrt(sum(z**2)) of all entries"),
     "maximum": Signature(2, summary="elementwise larger of a and b"),
     "minimum": Signature(2, summary="elementwise smaller of a and b"),
-    "where": Signature(3, summary="a where condition is nonzero, else b"),
+    "where": Signature(3, summary="a where c is nonzero, else b (elementwise, broadcast)", arguments="c, a, b"),
     "outer": Signature(2, summary="outer product of two vectors"),
     "diag": Signature(1, summary="vector -> diagonal matrix; matrix -> its diagonal"),
     "identity": Signature(0, (("n", None),), "the n x n identity matrix"),
     "transpose": Signature(1, summary="reverse the axes (same as .T)"),
+    "stack": Signature(1, (("axis", 0),), "arrays of one shape stacked along a new axis (axis= by keyword)",
+                       "a, b, ...", variadic=True),
+    "concat": Signature(1, (("axis", 0),), "arrays joined along an existing axis (axis= by keyword)",
+                        "a, b, ...", variadic=True),
+    "reshape": Signature(1, (("shape", None),), "the same entries in the shape written out, such as (2, 3) "
+                         "or (-1, 1)"),
+    "take": Signature(2, (("axis", 0),), "the entries at whole-number indices i along `axis`: take(W, i) = "
+                      "W[i] row by row (like numpy.take)", "x, i"),
+    "onehot": Signature(1, (("k", None),), "class indices t as one-hot rows of length k", "t"),
     "drelu": Signature(1, summary="relu'(z): 1 where z > 0 else 0"),
     "dsigmoid": Signature(1, summary="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z))"),
     "dtanh": Signature(1, summary="tanh'(z) = 1 - tanh(z)**2"),
@@ -111,6 +138,7 @@ class Formula:
     label: str
     start: Location | None
     names: list[str] = field(default_factory=list)
+    size: int = 0  # its parts: operations, names and numbers (what evaluating it costs)
 
     def error(self, part: Expr, reason: str) -> NncheckError:
         """An error about `part` of this formula, located at its column."""
@@ -125,6 +153,10 @@ def parse_formula(text: str, label: str, start: Location | None = None) -> Formu
         raise NncheckError(f"{label}: formula is longer than {MAX_FORMULA_LENGTH} characters", start)
     if "\n" in text.strip():
         raise NncheckError(f"{label}: a formula must fit on one line", start)
+    bad = _NOT_FORMULA_TEXT.search(text)
+    if bad:
+        raise _error(text, label, start, bad.start(), bad.start() + 1,
+                     f"character U+{ord(bad.group()):04X} cannot be part of a formula; remove it")
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     try:
@@ -133,11 +165,13 @@ def parse_formula(text: str, label: str, start: Location | None = None) -> Formu
         column = max((error.offset or 1) - 1, 0)
         reason = (error.msg or "invalid syntax").replace("Perhaps you forgot a comma?", "").strip()
         raise _error(text, label, start, lead + column, lead + column + 1, f"syntax error: {reason}") from None
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError):
         raise NncheckError(f"{label}: formula is nested too deeply", start) from None
+    except ValueError as error:  # such as a number literal with more digits than Python converts
+        raise NncheckError(f"{label}: {error}", start) from None
     reader = _Reader(stripped, label, start, lead)
     expr = reader.read(tree.body, 0)
-    return Formula(text, expr, label, start, reader.names)
+    return Formula(text, expr, label, start, reader.names, reader.size)
 
 
 def _error(text, label, start, begin, end, reason) -> NncheckError:
@@ -152,6 +186,7 @@ class _Reader:
     def __init__(self, text: str, label: str, start: Location | None, lead: int):
         self.text, self.label, self.start, self.lead = text, label, start, lead
         self.names: list[str] = []
+        self.size = 0
 
     def fail(self, node, reason: str) -> NncheckError:
         begin = self.lead + getattr(node, "col_offset", 0)
@@ -167,13 +202,33 @@ class _Reader:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise self.fail(node, f"{_describe(node)} is not part of the formula language")
+        self.size += 1
         return method(node, depth + 1)
 
     def _Constant(self, node, depth):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(node, "only numbers can appear as constants")
-        return Number(*self.span(node), float(value))
+        return Number(*self.span(node), self.float_of(node, value))
+
+    def float_of(self, node, value) -> float:
+        try:
+            return float(value)
+        except OverflowError:
+            raise self.fail(node, "the number is too large: numbers must be within float64's range "
+                                  "(about 1.8e308)") from None
+
+    def whole(self, node, value):
+        """`value` if it is a whole number that numpy can use (as an index, axis or size)."""
+        if isinstance(value, int) and not -MAX_WHOLE_NUMBER < value < MAX_WHOLE_NUMBER:
+            raise self.fail(node, "the number is too large")
+        return value
+
+    def chained(self, node, depth: int, count: int) -> None:
+        """A chain such as `a < b < c` or `a and b and c` nests one level per link."""
+        if depth + count > MAX_FORMULA_DEPTH:
+            raise self.fail(node, f"a chain of {count} comparisons, and or or nests more than "
+                                  f"{MAX_FORMULA_DEPTH} levels deep; split it into nodes")
 
     def _Name(self, node, depth):
         if node.id in FUNCTIONS:
@@ -202,6 +257,7 @@ class _Reader:
         raise self.fail(node, "the operator ~ is not part of the formula language; use not")
 
     def _Compare(self, node, depth):
+        self.chained(node, depth, len(node.ops))
         operands = [self.read(node.left, depth)] + [self.read(c, depth) for c in node.comparators]
         parts = []
         for op, left, right in zip(node.ops, operands, operands[1:]):
@@ -216,6 +272,7 @@ class _Reader:
 
     def _BoolOp(self, node, depth):
         function = "logical_and" if isinstance(node.op, ast.And) else "logical_or"
+        self.chained(node, depth, len(node.values) - 1)
         values = [self.read(v, depth) for v in node.values]
         result = values[0]
         for value in values[1:]:
@@ -233,11 +290,14 @@ class _Reader:
         name = node.func.id
         signature = FUNCTIONS.get(name)
         if signature is None:
-            raise self.fail(node.func, f"unknown function {name}(); see `nncheck functions` for the list")
+            close = closest(name, FUNCTIONS)
+            hint = f"did you mean {close}()? " if close else ""
+            raise self.fail(node.func, f"unknown function {name}(); {hint}see `nncheck functions` for the list")
         if len(node.args) < signature.tensors:
-            raise self.fail(node, f"{name}() takes {signature.tensors} argument(s)")
-        tensor_nodes = node.args[: signature.tensors]
-        extra = node.args[signature.tensors:]
+            at_least = "at least " if signature.variadic else ""
+            raise self.fail(node, f"{name}() takes {at_least}{signature.tensors} argument(s)")
+        split = len(node.args) if signature.variadic else signature.tensors
+        tensor_nodes, extra = node.args[:split], node.args[split:]
         if len(extra) > len(signature.params):
             raise self.fail(node, f"{name}() has too many arguments")
         params = dict(signature.params)
@@ -248,14 +308,15 @@ class _Reader:
             if keyword.arg not in params:
                 raise self.fail(node, f"{name}() has no parameter {keyword.arg!r}")
             params[keyword.arg] = self.static(keyword.value, name, keyword.arg)
-        if name == "identity" and params["n"] is None:
-            raise self.fail(node, "identity(n) needs the size n")
+        for needed in ("n", "k", "shape"):
+            if params.get(needed, 0) is None:
+                raise self.fail(node, f"{name}() needs {needed}, such as {name}({SIZE_EXAMPLES[name]})")
         args = tuple(self.read(arg, depth) for arg in tensor_nodes)
         return Call(*self.span(node), name, args, tuple(params.items()))
 
     def static(self, node, function: str, param: str):
         """A number parameter: must be a literal, checked for its kind."""
-        value = _literal_number(node)
+        value = self.whole(node, _literal_number(node))
         if param == "axis":
             if value is None and isinstance(node, ast.Constant) and node.value is None:
                 return None
@@ -266,9 +327,25 @@ class _Reader:
             if not isinstance(value, int) or not 1 <= value <= MAX_IDENTITY_SIZE:
                 raise self.fail(node, f"identity(n): n must be a whole number from 1 to {MAX_IDENTITY_SIZE}")
             return value
+        if param == "k":
+            if not isinstance(value, int) or not 1 <= value <= MAX_CLASSES:
+                raise self.fail(node, f"onehot(t, k): k must be a whole number from 1 to {MAX_CLASSES}")
+            return value
+        if param == "shape":
+            return self.shape(node, function)
         if value is None:
             raise self.fail(node, f"{function}(): {param} must be a number written out, such as 0.5")
-        return float(value)
+        return self.float_of(node, value)
+
+    def shape(self, node, function: str) -> tuple[int, ...]:
+        """A shape written out: (2, 3), [2, 3] or 6; one entry may be -1 (whatever fits)."""
+        parts = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node]
+        sizes = tuple(self.whole(part, _literal_number(part)) for part in parts)
+        if (not 1 <= len(sizes) <= MAX_SHAPE_AXES or sizes.count(-1) > 1
+                or not all(isinstance(n, int) and (n >= 1 or n == -1) for n in sizes)):
+            raise self.fail(node, f"{function}(): shape must be up to {MAX_SHAPE_AXES} positive whole numbers "
+                                  "written out, such as (2, 3); one of them may be -1")
+        return sizes
 
     def _Subscript(self, node, depth):
         target = self.read(node.value, depth)
@@ -286,7 +363,7 @@ class _Reader:
             if bounds[2] == 0:
                 raise self.fail(node, "a slice step cannot be 0")
             return slice(*bounds)
-        value = _literal_number(node)
+        value = self.whole(node, _literal_number(node))
         if isinstance(value, int):
             return value
         raise self.fail(node, "indices must be whole numbers, slices such as 1:3, or None")
@@ -294,7 +371,7 @@ class _Reader:
     def index_bound(self, node):
         if node is None:
             return None
-        value = _literal_number(node)
+        value = self.whole(node, _literal_number(node))
         if not isinstance(value, int):
             raise self.fail(node, "slice bounds must be whole numbers")
         return value

@@ -50,6 +50,7 @@ class GradedFile:
     max_score: float
     items: list[GradedItem]
     error: str | None
+    seed: int | None = None         # the seed of the student's variant (None: the problem's own numbers)
 
 
 @dataclass(eq=False)
@@ -59,6 +60,7 @@ class ProblemInfo:
     max_score: float
     items: list[tuple[str, float, str]]
     error: str | None = None
+    varies: bool = False            # each student has their own numbers (`vary:`)
 
 
 @dataclass(eq=False)

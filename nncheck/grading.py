@@ -64,7 +64,7 @@ def grade_paths(paths, problem_override: str | None, jobs: int, shard: Shard | N
         with context.Pool(jobs, initializer=_start_worker, initargs=settings) as pool:
             records = list(pool.imap(grade_file, files, chunksize=chunk))
     graded = [record for record in records if record is not None]
-    return Gradebook(problems=_problem_infos(graded, Checkers(secrets, require_asks)), files=graded,
+    return Gradebook(problems=_problem_infos(graded, Checkers(secrets, require_asks, allow_base=False)), files=graded,
                      skipped=[path for (path, _), record in zip(files, records) if record is None],
                      shard=shard)
 
@@ -75,7 +75,7 @@ _worker: dict = {}
 def _start_worker(problem_override: str | None, show_hidden: bool, secrets: list) -> None:
     _worker.clear()
     _worker.update(problem_override=problem_override, show_hidden=show_hidden,
-                   checkers=Checkers(secrets, require_asks))
+                   checkers=Checkers(secrets, require_asks, allow_base=False))
 
 
 def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
@@ -90,9 +90,10 @@ def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
     if verification is None:
         return None
     items = [_graded_item(item, _worker["show_hidden"]) for item in verification.items]
+    variant = verification.problem.variant
     return GradedFile(file=path, student=verification.student, problem=verification.problem.path,
                       status="graded", score=verification.score, max_score=verification.max_score,
-                      items=items, error=None)
+                      items=items, error=None, seed=variant.seed if variant is not None else None)
 
 
 def _graded_item(item, show_hidden: bool) -> GradedItem:
@@ -125,7 +126,8 @@ def _problem_infos(records: list[GradedFile], checkers: Checkers) -> list[Proble
             continue
         blank = checker.verify(AnswerFile(path, path, ""))
         infos.append(ProblemInfo(path=path, title=checker.problem.title, max_score=blank.max_score,
-                                 items=[(item.id, item.max_points, item.visibility) for item in blank.items]))
+                                 items=[(item.id, item.max_points, item.visibility) for item in blank.items],
+                                 varies=checker.problem.variation is not None))
     known = {info.path: info for info in infos}
     for record in records:
         if record.problem is None and len(known) == 1:

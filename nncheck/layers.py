@@ -1,19 +1,22 @@
 """The `layers` shorthand: a plain MLP written as a list of layers, expanded into graph nodes.
 
-convention `rows`    (seed 002): z = h @ W + b, weights shaped (inputs, outputs)
-convention `columns` (seed 004): z = W @ h + b, weights shaped (outputs, inputs)
+convention `rows`    (Machine Learning Assignment 2): z = h @ W + b, weights shaped (inputs, outputs)
+convention `columns` (the homework on MLPs): z = W @ h + b, weights shaped (outputs, inputs)
+`weight_layout: out_in` (PyTorch's nn.Linear.weight) or `in_out` overrides the shape of the
+weights; a weight in the other layout than its convention's is used transposed (h @ W.T + b).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nncheck.errors import Location, NncheckError
-from nncheck.tensors import RandomSpec, name_seed
+from nncheck.tensors import RandomSpec, check_size, name_seed
 from nncheck.yamlfile import YamlDoc
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "step", "sign", "exp")
-LAYER_KEYS = ("convention", "input", "activations", "weights", "biases", "sizes", "output")
+LAYER_KEYS = ("convention", "input", "activations", "weights", "biases", "sizes", "output", "weight_layout")
+NATURAL_LAYOUT = {"rows": "in_out", "columns": "out_in"}
 
 
 @dataclass(eq=False)
@@ -27,9 +30,22 @@ class NodeText:
 
 
 @dataclass(eq=False)
+class Layer:
+    """One layer, for the neuron diagram: weight and bias names, activation, and whether the
+    weight is stored (inputs, outputs)."""
+
+    weight: str
+    bias: str | None
+    activation: str
+    inputs_first: bool
+
+
+@dataclass(eq=False)
 class LayerStack:
     nodes: list[NodeText]
     drawn: dict[str, RandomSpec]
+    layers: list[Layer] = field(default_factory=list)
+    input: str = ""
 
 
 def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
@@ -42,6 +58,10 @@ def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
     convention = spec.get("convention")
     if convention not in ("rows", "columns"):
         raise NncheckError("layers.convention: write rows (x @ W + b) or columns (W @ x + b)", doc.where("layers", "convention"))
+    layout = spec.get("weight_layout", NATURAL_LAYOUT[convention])
+    if layout not in ("in_out", "out_in"):
+        raise NncheckError("layers.weight_layout: write in_out (W is (inputs, outputs)) or out_in (W is "
+                           "(outputs, inputs), as PyTorch's nn.Linear.weight)", doc.where("layers", "weight_layout"))
     activations = _name_list(doc, spec, "activations", None)
     for i, activation in enumerate(activations):
         if activation not in ACTIVATIONS:
@@ -59,13 +79,14 @@ def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
     if not isinstance(source, str) or source not in leaf_shapes:
         raise NncheckError("layers.input: name the input, one of the values", doc.where("layers", "input"))
     output = spec.get("output", "y")
-    drawn = _drawn_parameters(doc, spec, convention, weights, biases, leaf_shapes, source)
+    drawn = _drawn_parameters(doc, spec, convention, layout, weights, biases, leaf_shapes, source)
+    transposed = ".T" if layout != NATURAL_LAYOUT[convention] else ""
     along_columns = convention == "columns" and len(leaf_shapes[source]) > 1
     nodes = []
     current = source
     for k, (activation, weight, bias) in enumerate(zip(activations, weights, biases), start=1):
         last = k == count
-        linear = f"{current} @ {weight}" if convention == "rows" else f"{weight} @ {current}"
+        linear = f"{current} @ {weight}{transposed}" if convention == "rows" else f"{weight}{transposed} @ {current}"
         if bias is not None:
             linear += f" + {bias}"
         if last and activation == "linear":
@@ -74,7 +95,9 @@ def expand_layers(doc: YamlDoc, leaf_shapes: dict[str, tuple]) -> LayerStack:
         nodes.append(NodeText(f"z{k}", linear, where))
         current = output if last else f"h{k}"
         nodes.append(NodeText(current, _activation_formula(activation, f"z{k}", along_columns), where))
-    return LayerStack(nodes, drawn)
+    layers = [Layer(weight, bias, activation, layout == "in_out")
+              for weight, bias, activation in zip(weights, biases, activations)]
+    return LayerStack(nodes, drawn, layers, source)
 
 
 def _activation_formula(activation: str, pre: str, along_columns: bool) -> str:
@@ -96,7 +119,7 @@ def _name_list(doc: YamlDoc, spec: dict, key: str, default, allow_null: bool = F
     return names
 
 
-def _drawn_parameters(doc, spec, convention, weights, biases, leaf_shapes, source) -> dict[str, RandomSpec]:
+def _drawn_parameters(doc, spec, convention, layout, weights, biases, leaf_shapes, source) -> dict[str, RandomSpec]:
     """Weights and biases missing from `values`, drawn when `sizes` gives the widths."""
     sizes = spec.get("sizes")
     missing = [n for n in weights + biases if n is not None and n not in leaf_shapes]
@@ -120,9 +143,11 @@ def _drawn_parameters(doc, spec, convention, weights, biases, leaf_shapes, sourc
         fan_in, fan_out = sizes[k], sizes[k + 1]
         scale = {"mean": 0.0, "std": fan_in ** -0.5}
         if weight not in leaf_shapes:
-            shape = (fan_in, fan_out) if convention == "rows" else (fan_out, fan_in)
+            shape = (fan_in, fan_out) if layout == "in_out" else (fan_out, fan_in)
+            check_size(shape, f"layers.sizes: {weight}", doc.where("layers", "sizes"))
             drawn[weight] = RandomSpec(shape, "normal", scale, name_seed(weight))
         if bias is not None and bias not in leaf_shapes:
             shape = (fan_out, 1) if convention == "columns" and batched else (fan_out,)
+            check_size(shape, f"layers.sizes: {bias}", doc.where("layers", "sizes"))
             drawn[bias] = RandomSpec(shape, "normal", scale, name_seed(bias))
     return drawn

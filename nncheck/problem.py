@@ -14,11 +14,13 @@ from nncheck.tensors import RandomSpec, name_seed, read_random_spec, read_tensor
 from nncheck.yamlfile import YamlDoc, read_yaml
 
 TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss", "parameters", "train",
-                  "ask", "tolerance")
+                  "ask", "tolerance", "vary")
 TRAIN_KEYS = ("lr", "steps", "loss")
 MAX_STEPS = 10_000
 TEXT_KEYS = ("title", "description", "source")
 MAX_NAMES = 2000
+MAX_GRAPH_SIZE = 5000  # operations, names and numbers in all the graph's formulas together
+MAX_TOTAL_ENTRIES = 1 << 16  # entries of all values and nodes together: what `run` prints
 REDRAW_SEED_STEP = 1_000_003
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_NAMES = set(FUNCTIONS) | {"T", "None", "True", "False", "and", "or", "not", "in", "is", "if", "else"}
@@ -46,7 +48,7 @@ class Leaf:
             return self.spec.draw(seed_offset=REDRAW_SEED_STEP * draw)
         rng = np.random.default_rng(name_seed(self.name) + REDRAW_SEED_STEP * draw)
         low, high = float(self.value.min()), float(self.value.max())
-        if np.all(self.value == np.round(self.value)) and low < high:
+        if np.all(self.value == np.round(self.value)) and low < high and max(-low, high) <= 2.0**53:
             return rng.integers(int(low), int(high), self.value.shape, endpoint=True).astype(float)
         scale = max(1.0, float(np.max(np.abs(self.value))))
         return rng.normal(0.0, scale, self.value.shape)
@@ -86,6 +88,8 @@ class Problem:
     doc: YamlDoc = field(repr=False, default=None)
     parameters: list[str] = field(default_factory=list)
     train: TrainSettings = field(default_factory=TrainSettings)
+    variation: object = None    # what varies per student (nncheck/variants.py), or None
+    variant: object = None      # whose numbers these are: a Variant, or None for the problem's own
 
     @property
     def names(self) -> list[str]:
@@ -100,7 +104,9 @@ class Problem:
         return Tolerance()
 
     def leaf_values(self) -> dict[str, np.ndarray]:
-        return {name: leaf.initial_value() for name, leaf in self.leaves.items()}
+        """The values as written or drawn, with a student's varying values in a variant."""
+        values = {name: leaf.initial_value() for name, leaf in self.leaves.items()}
+        return values | self.variant.values if self.variant is not None else values
 
     def redrawn_values(self, draw: int) -> dict[str, np.ndarray]:
         return {name: leaf.redrawn_value(draw) for name, leaf in self.leaves.items()}
@@ -120,18 +126,32 @@ def load_problem(path: str, secrets=()) -> Problem:
 def problem_from_doc(doc: YamlDoc) -> Problem:
     if not isinstance(doc.data, dict):
         raise NncheckError("a problem file is a mapping with values, graph (or layers) and loss", doc.where())
+    if set(doc.data) & {"problem", "answers"} and not set(doc.data) & {"graph", "layers", "values"}:
+        raise NncheckError("this is an answer file; did you mean `nncheck verify`?", doc.where())
     doc.check_keys((), TOP_LEVEL_KEYS, "problem file")
     texts = {key: _text(doc, key) for key in TEXT_KEYS}
     leaves = _read_leaves(doc)
     node_texts, drawn = _node_texts(doc, leaves)
     for name, spec in drawn.items():
         leaves[name] = Leaf(name, doc.where("layers"), spec=spec)
+    if drawn:
+        _check_total_entries(doc, leaves.values(), doc.where("layers"))
     nodes = _parse_nodes(doc, node_texts, leaves)
     loss, loss_location = _loss_name(doc, nodes)
     asks, tolerance = _asks_and_tolerance(doc, list(leaves) + [node.name for node in nodes])
     return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
                    leaves, nodes, loss, loss_location, asks, tolerance, doc,
-                   _parameters(doc, leaves), _train_settings(doc, leaves, [node.name for node in nodes]))
+                   _parameters(doc, leaves), _train_settings(doc, leaves, [node.name for node in nodes]),
+                   _variation(doc, leaves, [node.name for node in nodes], asks, texts["title"]))
+
+
+def _variation(doc: YamlDoc, leaves: dict[str, Leaf], nodes: list[str], asks: list, title: str | None):
+    """What varies per student (read only when something may: keeps `nncheck run` quick)."""
+    if "vary" not in doc.data and not any(leaf.spec is not None and leaf.spec.vary for leaf in leaves.values()):
+        return None
+    from nncheck.variants import read_variation
+
+    return read_variation(doc, leaves, list(leaves) + nodes, asks, title or "")
 
 
 def _asks_and_tolerance(doc: YamlDoc, names: list[str]) -> tuple[list, object]:
@@ -215,6 +235,8 @@ def _read_leaves(doc: YamlDoc) -> dict[str, Leaf]:
     errors = ErrorCollector()
     leaves: dict[str, Leaf] = {}
     for name, data in section.items():
+        if errors.full:
+            break
         path = ("values", name)
         label = f"values.{name}"
         try:
@@ -227,7 +249,16 @@ def _read_leaves(doc: YamlDoc) -> dict[str, Leaf]:
         except NncheckError as error:
             errors.add(error)
     errors.raise_if_any()
+    _check_total_entries(doc, leaves.values(), doc.where("values"))
     return leaves
+
+
+def _check_total_entries(doc: YamlDoc, leaves, where: Location) -> None:
+    """Values hold at most MAX_TOTAL_ENTRIES entries together (nodes are counted as they are computed)."""
+    total = sum(int(np.prod(leaf.shape)) for leaf in leaves)
+    if total > MAX_TOTAL_ENTRIES:
+        raise NncheckError(f"the values hold {total:,} entries together; the limit for all values and nodes "
+                           f"is {MAX_TOTAL_ENTRIES:,}", where)
 
 
 def _node_texts(doc: YamlDoc, leaves: dict[str, Leaf]) -> tuple[list[NodeText], dict]:
@@ -238,8 +269,9 @@ def _node_texts(doc: YamlDoc, leaves: dict[str, Leaf]) -> tuple[list[NodeText], 
         texts.extend(stack.nodes)
         drawn = stack.drawn
     graph = doc.data.get("graph")
-    if graph is None and not texts:
-        raise NncheckError("a problem needs a graph: (or layers:) section with at least one node", doc.where())
+    if not graph and not texts:
+        raise NncheckError("a problem needs a graph: (or layers:) section with at least one node",
+                           doc.where("graph") if "graph" in doc.data else doc.where())
     if graph is not None and not isinstance(graph, dict):
         raise NncheckError("graph: expected a mapping of node names to formulas, such as z: x @ W + b", doc.where("graph"))
     for name, formula in (graph or {}).items():
@@ -259,8 +291,10 @@ def _parse_nodes(doc: YamlDoc, texts: list[NodeText], leaves: dict[str, Leaf]) -
     errors = ErrorCollector()
     defined = {name: leaf.location for name, leaf in leaves.items()}
     later = {t.name: t.location for t in texts}
-    nodes = []
+    nodes, size = [], 0
     for text in texts:
+        if errors.full:
+            break
         label = f"graph.{text.name}"
         try:
             if text.name in defined:
@@ -270,6 +304,11 @@ def _parse_nodes(doc: YamlDoc, texts: list[NodeText], leaves: dict[str, Leaf]) -
                     text.location,
                 )
             formula = parse_formula(text.formula, label, text.text_start or text.location)
+            size += formula.size
+            if size > MAX_GRAPH_SIZE:
+                errors.add(NncheckError(f"{label}: the graph's formulas have more than {MAX_GRAPH_SIZE:,} "
+                                        "operations, names and numbers together (the limit)", text.location))
+                break
             _check_references(formula, text.name, defined, later)
             nodes.append(Node(text.name, formula, text.location))
         except NncheckError as error:

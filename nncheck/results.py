@@ -34,6 +34,7 @@ class Verification:
     ignored: list[str] = field(default_factory=list)
     withheld_checks: int = 0
     withheld_points: float = 0.0
+    did_you_mean: dict[str, str] = field(default_factory=dict)  # ignored key -> the asked key it resembles
 
     @property
     def score(self) -> float:

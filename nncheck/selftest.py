@@ -24,7 +24,7 @@ from nncheck.asks import AskItem, Quantity, parse_quantity
 from nncheck.diagnosis import align
 from nncheck.errors import Location, NncheckError, NncheckErrors
 from nncheck.formats.numbers import format_number
-from nncheck.formula import Call, Index, Name, parse_formula
+from nncheck.formula import Call, Index, Name
 from nncheck.kinds import load_kind
 from nncheck.problem import Problem, load_problem
 from nncheck.results import CORRECT, INVALID, WRONG, ItemResult
@@ -37,7 +37,6 @@ ENTRY_OFF = 0.25            # one entry moved by a quarter of the largest entry 
 MARGINS = (1e-3, 1e-9)      # the margin variants of a threshold design
 THRESHOLDS = ("step", "sign")
 CONSTANT_SETTINGS = (1.0, -1.0)
-MAX_JACOBIAN_ENTRIES = 100_000
 
 
 @dataclass(eq=False)
@@ -73,6 +72,8 @@ def selftest_problem(path: str) -> ProblemReport:
     for item in problem.asks:
         ITEM_CHECKS[item.kind](run, item)
     run.reference_file()
+    if problem.variation is not None:
+        run.variants()
     return ProblemReport(path, problem.title, run.checks, time.perf_counter() - started)
 
 
@@ -90,16 +91,15 @@ class SelfTest:
 
     def verify(self, item: AskItem, answers: dict, label: str) -> list[ItemResult]:
         """The item's results for a made-up answer file (one result, or one per case group)."""
-        name = f"<selftest: {item.id}: {label}>"
-        text = "answers:\n" + "".join(f"  {json.dumps(key)}: {json.dumps(_plain(value))}\n"
-                                      for key, value in answers.items())
-        verification = self.checker.verify(load_answer_file(name, self.problem.path, parse_yaml(text, name)))
+        verification = self.verify_all(self.checker, answers, f"{item.id}: {label}")
         ids = {f"{item.id}: {group.name}" for group in item.spec.groups} if item.kind == "design" else {item.id}
         return [result for result in verification.items if result.id in ids]
 
     # --- value items -----------------------------------------------------------------
 
     def value_item(self, item: AskItem) -> None:
+        if item.forbid:
+            return self.formula_only_item(item)
         engine, given = self.engine_value(item), self.given_value(item)
         self.value_reference(item, given if engine is None else engine, engine is not None, given is not None)
         for number, mistake in enumerate(item.mistakes, 1):
@@ -112,6 +112,25 @@ class SelfTest:
                 self.perturbation(item, check, key, value, expected)
         self.invalid(item, {}, item.id)
 
+    def formula_only_item(self, item: AskItem) -> None:
+        """An item with `forbid:` takes formulas only: numbers and the forbidden names are
+        refused, and its mistakes trigger as formulas; the right formula is checked through
+        the problem's reference answer file."""
+        expected = self.checker.item_expected(self.base, item)
+        self.expect_invalid(item, "numbers refused", expected)
+        if item.expected_formula is not None:
+            self.expect_invalid(item, "forbidden names refused", item.expected_formula.text)
+        for number, mistake in enumerate(item.mistakes, 1):
+            self.mistake(item, number, mistake)
+        self.add(item.id, "perturbations", SKIP, "formulas only: the right formula is checked with the reference "
+                                                 "answer file", item.location)
+
+    def expect_invalid(self, item: AskItem, check: str, answer) -> None:
+        [result] = self.verify(item, {item.id: answer}, check)
+        outcome = PASS if result.verdict == INVALID else FAIL
+        shown = _shortened(answer, 60) if isinstance(answer, str) else _short(answer)
+        self.add(item.id, check, outcome, f"{shown} is marked {_outcome(result)}", item.location)
+
     def tolerance(self, item: AskItem):
         return item.tolerance or self.problem.default_tolerance()
 
@@ -122,9 +141,7 @@ class SelfTest:
         if quantity is None or any(name not in self.base.vars for name in filter(None, (quantity.name, quantity.of))):
             return None
         try:
-            if quantity.of is None or self.base.value(quantity.of).size == 1:
-                return self.checker.expected(self.base, quantity)
-            return None if quantity.step else jacobian(self.problem, quantity.of, quantity.name)
+            return self.checker.expected(self.base, quantity)
         except NncheckError:
             return None
 
@@ -161,7 +178,8 @@ class SelfTest:
     def mistake(self, item: AskItem, number: int, mistake) -> None:
         """The mistake's value (and its formula, when it has one) must get its message and points."""
         value = mistake.value if mistake.value is not None else evaluate_answer(mistake.formula, self.base)
-        answers = [("value", value)] + ([("formula", mistake.formula.text)] if mistake.formula is not None else [])
+        answers = [] if item.forbid else [("value", value)]
+        answers += [("formula", mistake.formula.text)] if mistake.formula is not None else []
         points = min(mistake.points, item.points)
         for how, answer in answers:
             [result] = self.verify(item, {item.id: answer}, f"mistake {number} as a {how}")
@@ -379,6 +397,49 @@ class SelfTest:
                                                f"{_points(verification.max_score)} points")
 
 
+    # --- per-student variants --------------------------------------------------------------
+
+    def variants(self) -> None:
+        """The problem's own numbers meet vary.condition; for sample students, the variant's own
+        reference answers score full marks and the printed numbers' answers lose points."""
+        from nncheck.variants import SAMPLE_STUDENTS, check_variation, variant_problem
+
+        try:
+            check_variation(self.problem)
+        except NncheckError as error:
+            self.add("vary", "variants", FAIL, error.message, error.location)
+            return
+        items = [item for item in self.problem.asks if item.kind == "value"]
+        printed = {item.id: self.checker.item_expected(self.base, item) for item in items}
+        for student in SAMPLE_STUDENTS[:2]:
+            checker = Checker(variant_problem(self.problem, student))
+            own = {item.id: checker.item_expected(checker.base, item) for item in items}
+            check = f"variant of {student} (seed {checker.problem.variant.seed})"
+            right = self.verify_all(checker, own, check)
+            differ = [item.id for item in items if not _matches(printed[item.id], own[item.id], self.tolerance(item))]
+            lost = [result.id for result in self.verify_all(checker, printed, check).items
+                    if result.id in differ and result.verdict != CORRECT]
+            if not right.all_correct:
+                wrong = next(result for result in right.items if result.verdict != CORRECT)
+                self.add("vary", check, FAIL, f"its own reference answers do not score full marks: {wrong.id}: "
+                                              f"{_outcome(wrong)}", self.problem.variation.location)
+            elif not differ or len(lost) < len(differ):
+                self.add("vary", check, FAIL, "the printed numbers' answers are accepted here: "
+                         + (", ".join(sorted(set(differ) - set(lost))) if differ else "no asked item changes"),
+                         self.problem.variation.location)
+            else:
+                self.add("vary", check, PASS, f"its reference answers score {_points(right.score)} of "
+                                              f"{_points(right.max_score)}; the printed numbers' answers lose "
+                                              f"points on {len(lost)} of {len(items)} items")
+
+    def verify_all(self, checker: Checker, answers: dict, label: str):
+        """A made-up answer file verified with `checker` (as verify reads it)."""
+        name = f"<selftest: {label}>"
+        text = "answers:\n" + "".join(f"  {json.dumps(key)}: {json.dumps(_plain(value))}\n"
+                                      for key, value in answers.items())
+        return checker.verify(load_answer_file(name, self.problem.path, parse_yaml(text, name)))
+
+
 ITEM_CHECKS = {"value": SelfTest.value_item, "zero": SelfTest.yes_no_item, "identical": SelfTest.yes_no_item,
                "interval": SelfTest.interval_item, "design": SelfTest.design_item}
 
@@ -409,24 +470,6 @@ def one_entry_off(expected: np.ndarray, tolerance) -> np.ndarray:
     moved = expected.copy()
     moved[index] += step
     return moved
-
-
-def jacobian(problem: Problem, of: str, wrt: str) -> np.ndarray:
-    """d(of)/d(wrt) for a node `of` that is not a scalar: one backward pass per entry of `of`,
-    shape of.shape + wrt.shape (dz2/dz1 of z2 = tanh(z1) is diag(1 - tanh(z1)**2))."""
-    from nncheck.engine import backward, evaluate_formula
-    from nncheck.solution import Solution
-
-    solution = Solution(problem)
-    output, target = solution.vars[of], solution.vars[wrt]
-    if output.value.size * target.value.size > MAX_JACOBIAN_ENTRIES:
-        raise NncheckError(f"the Jacobian d{of}/d{wrt} is too large to compute")
-    rows = []
-    for index in np.ndindex(output.value.shape):
-        entry = parse_formula(f"{of}[{', '.join(str(i) for i in index)}]", "jacobian")
-        grad = backward(solution.tape, evaluate_formula(solution.tape, entry, solution.vars), wanted=[target])
-        rows.append(np.zeros_like(target.value) if grad[target.index] is None else grad[target.index])
-    return np.array(rows).reshape(output.value.shape + target.value.shape)
 
 
 def threshold_biases(problem: Problem, parameters) -> dict[str, float]:

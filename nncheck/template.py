@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 
 import numpy as np
 
 from nncheck.asks import Quantity
+from nncheck.errors import NncheckError
 from nncheck.problem import Problem
 from nncheck.formats.numbers import format_number
 from nncheck.formats.text import one_line
@@ -18,14 +20,17 @@ from nncheck.tensors import describe_shape
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_/ ]*$")
 
 
-def answer_template(problem: Problem, problem_path_from_answers: str) -> str:
+def answer_template(problem: Problem, problem_path_from_answers: str, student: str | None = None) -> str:
+    """With `student`, `student:` is filled in; for a problem that varies, a comment says whose
+    numbers the answers are checked against (the student's variant and its seed)."""
     solution = Solution(problem)
     lines = [
         f"# Answers for: {one_line(problem.title) or one_line(problem.path)}",
         "# Write each answer as a number, a list (a matrix as a list of rows), or a formula in",
         '# quotes over the problem\'s names, such as "x.T @ (h - t)". Leave blank what you skip.',
+        *_variant_comments(problem),
         f"problem: {_yaml_text(problem_path_from_answers)}",
-        'student: ""',
+        f"student: {json.dumps(student or '')}",
         "answers:",
     ]
     for item_id, comment, prompt in _items(problem, solution):
@@ -34,6 +39,18 @@ def answer_template(problem: Problem, problem_path_from_answers: str) -> str:
         lines.append(f"  # {one_line(comment)}")
         lines.append(f"  {_yaml_key(item_id)}:")
     return "\n".join(lines) + "\n"
+
+
+def _variant_comments(problem: Problem) -> list[str]:
+    if problem.variant is not None:
+        variant = problem.variant
+        command = f"nncheck run {shlex.quote(problem.path)} --student {shlex.quote(variant.student)}"
+        return [f"# Your own numbers: variant of student {one_line(variant.student)} (seed {variant.seed}); "
+                f"see them with: {one_line(command)}"]
+    if problem.variation is not None:
+        return ["# Every student has their own numbers: write your id as student: and see your numbers with",
+                f"# nncheck run {one_line(shlex.quote(problem.path))} --student ID (or make this file with --student ID)."]
+    return []
 
 
 def _worth(points) -> str:
@@ -62,7 +79,10 @@ def _items(problem: Problem, solution: Solution):
         elif item.quantity.step:
             shape = solution.value(item.quantity.name).shape
         else:
-            shape = _value(solution, item.quantity).shape
+            try:
+                shape = _value(solution, item.quantity).shape
+            except NncheckError as error:  # located at the item, as `nncheck check` reports it
+                raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
         yield item.id, f"{item.id}: shape {describe_shape(shape)}{_worth(item.points)}", item.prompt
 
 

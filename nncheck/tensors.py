@@ -11,15 +11,17 @@ import numpy as np
 from nncheck.errors import NncheckError
 from nncheck.yamlfile import YamlDoc
 
-MAX_ELEMENTS = 1 << 22
+MAX_ELEMENTS = 1 << 15  # entries of one tensor: a value, a node or a part of a formula
 MAX_NDIM = 8
+MAX_DRAW_PARAMETER = 1e15  # mean, std, low, high, value: integers up to it are exact in float64
+MAX_DECIMALS = 15
 DISTRIBUTIONS = {
     "normal": {"mean": 0.0, "std": 1.0},
     "uniform": {"low": -1.0, "high": 1.0},
     "integers": {"low": -3, "high": 3},
     "constant": {"value": None},
 }
-SPEC_KEYS = {"shape", "dist", "seed", "decimals"}
+SPEC_KEYS = {"shape", "dist", "seed", "decimals", "vary"}
 
 
 @dataclass(eq=False)
@@ -31,6 +33,7 @@ class RandomSpec:
     params: dict
     seed: int
     decimals: int | None = None
+    vary: bool = False          # drawn again for each student (nncheck/variants.py)
 
     def draw(self, seed_offset: int = 0) -> np.ndarray:
         """The tensor; with a seed offset, another draw of the same kind (a constant
@@ -61,12 +64,18 @@ def read_tensor(doc: YamlDoc, path: tuple, label: str) -> np.ndarray:
     """The number, or rectangular nested list of numbers, at `path` as a float64 array."""
     data = _lookup(doc.data, path)
     shape = _shape_of(doc, data, path, label, 0)
-    size = int(np.prod(shape, dtype=np.float64))
-    if size > MAX_ELEMENTS:
-        raise NncheckError(f"{label}: {size} entries is more than the limit of {MAX_ELEMENTS}", doc.where(*path))
+    check_size(shape, label, doc.where(*path))
     flat: list[float] = []
     _flatten(doc, data, path, label, flat)
     return np.array(flat, dtype=np.float64).reshape(shape)
+
+
+def check_size(shape: tuple, label: str, where) -> None:
+    """Refuse a tensor of more than MAX_NDIM axes or MAX_ELEMENTS entries, before it is made."""
+    size = int(np.prod(shape, dtype=np.float64))
+    if len(shape) > MAX_NDIM or size > MAX_ELEMENTS:
+        raise NncheckError(f"{label}: shape {describe_shape(tuple(shape))} is too large ({size:,} entries; the limit "
+                           f"is {MAX_ELEMENTS:,} entries and {MAX_NDIM} axes)", where)
 
 
 def _lookup(data: Any, path: tuple) -> Any:
@@ -111,7 +120,7 @@ def read_random_spec(doc: YamlDoc, path: tuple, label: str, name: str) -> Random
     spec = _lookup(doc.data, path)
     where = doc.where(*path)
     dist = spec.get("dist", "normal")
-    if dist not in DISTRIBUTIONS:
+    if not isinstance(dist, str) or dist not in DISTRIBUTIONS:
         raise NncheckError(
             f"{label}: unknown dist {dist!r}; use one of {', '.join(DISTRIBUTIONS)}", doc.where(*path, "dist")
         )
@@ -119,25 +128,51 @@ def read_random_spec(doc: YamlDoc, path: tuple, label: str, name: str) -> Random
     shape = spec.get("shape")
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape):
         raise NncheckError(f"{label}: shape must be a list of positive whole numbers, such as [4, 5]", where)
-    if len(shape) > MAX_NDIM or np.prod(shape, dtype=np.float64) > MAX_ELEMENTS:
-        raise NncheckError(f"{label}: shape {shape} is too large (limit {MAX_ELEMENTS} entries)", where)
+    check_size(shape, label, where)
+    params = read_draw_parameters(doc, path, label, dist)
+    seed = spec.get("seed", name_seed(name))
+    decimals = read_decimals(doc, path, label)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise NncheckError(f"{label}: seed must be a whole number >= 0", doc.where(*path, "seed"))
+    vary = spec.get("vary", False)
+    if not isinstance(vary, bool):
+        raise NncheckError(f"{label}: vary must be true or false", doc.where(*path, "vary"))
+    return RandomSpec(tuple(shape), dist, params, seed, decimals, vary)
+
+
+def read_draw_parameters(doc: YamlDoc, path: tuple, label: str, dist: str) -> dict:
+    """The parameters of a draw (`mean`, `std`, `low`, `high`, `value`), checked so that every
+    draw is finite and numpy can make it: numbers within MAX_DRAW_PARAMETER, std >= 0,
+    low <= high, and whole bounds for integers."""
+    spec = _lookup(doc.data, path)
     params = dict(DISTRIBUTIONS[dist])
     for key in params:
-        if key in spec:
-            value = spec[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-                raise NncheckError(f"{label}: {key} must be a number", doc.where(*path, key))
-            params[key] = value
+        if key not in spec:
+            continue
+        value = spec[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= MAX_DRAW_PARAMETER:
+            raise NncheckError(f"{label}: {key} must be a number from {-MAX_DRAW_PARAMETER:g} to "
+                               f"{MAX_DRAW_PARAMETER:g}", doc.where(*path, key))
+        if dist == "integers" and value != int(value):
+            raise NncheckError(f"{label}: {key} must be a whole number", doc.where(*path, key))
+        if key == "std" and value < 0:
+            raise NncheckError(f"{label}: std must be a number >= 0", doc.where(*path, key))
+        params[key] = value
     if dist == "constant" and params["value"] is None:
-        raise NncheckError(f"{label}: dist constant needs a value, such as value: 0.5", where)
+        raise NncheckError(f"{label}: dist constant needs a value, such as value: 0.5", doc.where(*path))
     if dist in ("uniform", "integers") and params["low"] > params["high"]:
-        raise NncheckError(f"{label}: low must not exceed high", where)
-    seed = spec.get("seed", name_seed(name))
-    decimals = spec.get("decimals")
-    for key, value in (("seed", seed), ("decimals", decimals)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise NncheckError(f"{label}: {key} must be a whole number >= 0", doc.where(*path, key))
-    return RandomSpec(tuple(shape), dist, params, seed, decimals)
+        raise NncheckError(f"{label}: low must not exceed high", doc.where(*path))
+    return params
+
+
+def read_decimals(doc: YamlDoc, path: tuple, label: str) -> int | None:
+    """`decimals:` of a draw: a whole number from 0 to MAX_DECIMALS, or None."""
+    decimals = _lookup(doc.data, path).get("decimals")
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)
+                                 or not 0 <= decimals <= MAX_DECIMALS):
+        raise NncheckError(f"{label}: decimals must be a whole number from 0 to {MAX_DECIMALS}",
+                           doc.where(*path, "decimals"))
+    return decimals
 
 
 def describe_shape(shape: tuple) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nncheck.engine import repeat_problem
 from nncheck.errors import NncheckError
 from nncheck.problem import Problem
 from nncheck.solution import Solution
@@ -43,6 +44,11 @@ def descend(start: Solution, steps: int, lr: float | None = None) -> list[Soluti
     problem = start.problem
     descended = descended_node(problem)
     require_parameters(problem)
+    too_much = repeat_problem(steps, start.tape.work, steps + 1, start.tape.entries)
+    if too_much:
+        raise NncheckError(f"{steps:,} steps of gradient descent are too many for this problem: {too_much}; "
+                           "take fewer steps or use smaller tensors",
+                           problem.doc.where("train", "steps") if problem.doc else None)
     rate = learning_rate(start, lr)
     start.gradients(descended)
     states = [start]
@@ -103,13 +109,16 @@ class Descent:
     problem: Problem
     objective: str
     fixed: dict[str, np.ndarray]
+    pass_work: int = 0  # of one solution (engine.MAX_PASS_WORK): solve() stops at MAX_WORK in all
+    passes: int = 0
+    over_limit: str | None = None
 
     @classmethod
     def from_solution(cls, start: Solution, objective: str) -> "Descent":
         require_parameters(start.problem)
         start.require_scalar(objective, "objective")
         fixed = {name: start.value(name) for name in start.problem.leaves}
-        return cls(start.problem, objective, fixed)
+        return cls(start.problem, objective, fixed, start.tape.work)
 
     def theta(self, values: dict[str, np.ndarray]) -> np.ndarray:
         return np.concatenate([np.ravel(values[name]) for name in self.problem.parameters])
@@ -124,6 +133,13 @@ class Descent:
         return values
 
     def solve(self, theta: np.ndarray) -> Solution:
+        """The solution at `theta`; past MAX_WORK in all, an error, kept in over_limit (the
+        searches below treat an error as "diverged", so they check over_limit at the end)."""
+        self.passes += 1
+        too_much = repeat_problem(self.passes, self.pass_work)
+        if too_much:
+            self.over_limit = f"the search for the step sizes needs more passes: {too_much}"
+            raise NncheckError(self.over_limit)
         return Solution(self.problem, self.values(theta), loss=self.objective)
 
     def usable(self, theta: np.ndarray) -> bool:
@@ -175,11 +191,16 @@ def convergent_step_sizes(start: Solution, objective: str, redraws: list[dict], 
     descent = Descent.from_solution(start, objective)
     theta = descent.theta(descent.fixed)
     others = [other for other in (descent.theta(values) for values in redraws) if descent.usable(other)]
-    if theta.size <= MAX_HESSIAN_SIZE and others:
-        found = _analytic(descent, theta, others[0], rate)
-        if found is not None:
-            return found
-    return _bisection(descent, [theta] + others)
+    try:
+        found = _analytic(descent, theta, others[0], rate) if theta.size <= MAX_HESSIAN_SIZE and others else None
+        if found is None:
+            found = _bisection(descent, [theta] + others)
+    except NncheckError:
+        if descent.over_limit is None:
+            raise
+    if descent.over_limit is not None:
+        raise NncheckError(descent.over_limit)
+    return found
 
 
 def _hessian(descent: Descent, theta: np.ndarray) -> np.ndarray:

@@ -7,30 +7,36 @@ import numpy as np
 
 from nncheck.answers import AnswerFile
 from nncheck.asks import AskItem, Quantity, parse_quantity
-from nncheck.engine import Tape, evaluate_formula
-from nncheck.errors import Location, NncheckError
+from nncheck.engine import MAX_WORK, Tape, evaluate_formula, repeat_problem, work_done
+from nncheck.errors import Location, NncheckError, closest
 from nncheck.formats.numbers import format_number
 from nncheck.formula import Formula
 from nncheck.kinds import load_kind
 from nncheck.problem import Problem
-from nncheck.results import Verification
+from nncheck.results import MISSING, Verification
 from nncheck.solution import Solution
 from nncheck.training import descend
 
 MIN_DRAWS = 5
 MAX_DRAW_ATTEMPTS = 25
+MAX_HINTED_KEYS = 20
 
 
 class Checker:
     """Verifies answer files against one problem; solutions and redraws are computed once."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, variant_of: "Checker | None" = None):
+        """`variant_of`: the checker of the problem's own numbers, when `problem` is a student's
+        variant; what does not depend on the numbers (the redraws) is then shared with it."""
         self.problem = problem
         self.base = Solution(problem)
-        self._draws: list[Solution] | None = None
+        self.shared: dict = variant_of.shared if variant_of is not None else {}
         self._trajectories: dict[int, list[Solution]] = {}
         self.kind_cache: dict[str, object] = {}
+        self._check_planned_work()
+        started = work_done()
         for item in problem.asks:
+            self._check_work_since(started, item.location)
             if item.quantity is not None:
                 try:
                     self.expected(self.base, item.quantity)
@@ -38,22 +44,51 @@ class Checker:
                     raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
             if item.expected_formula is not None:
                 evaluate_answer(item.expected_formula, self.base)
+            if variant_of is not None:
+                continue    # mistakes were checked at the problem's own numbers; one failing here is skipped
             for mistake in item.mistakes:
                 if mistake.formula is not None:
+                    self._check_work_since(started, mistake.location)
                     evaluate_answer(mistake.formula, self.base)
+
+    @staticmethod
+    def _check_work_since(started: int, where: Location) -> None:
+        """The asked items' values and formulas, evaluated one by one, stay within engine.MAX_WORK."""
+        if work_done() - started > MAX_WORK:
+            raise NncheckError(f"the expected values and mistake formulas of the asked items up to here need "
+                               f"more than {MAX_WORK:,} units of work together (the limit); use fewer or simpler "
+                               "formulas, or smaller tensors", where)
+
+    def _check_planned_work(self) -> None:
+        """The passes the asked items repeat (draws, steps, design cases), all items together,
+        fit engine.MAX_WORK: checked before any of them starts."""
+        planned: dict = {}
+        for item in self.problem.asks:
+            share, passes = planned_passes(item)
+            planned[share or id(item)] = max(planned.get(share or id(item), 0), passes)
+        passes = sum(planned.values())
+        too_much = repeat_problem(passes, self.base.tape.work)
+        if too_much:
+            where = self.problem.doc.where("ask") if self.problem.doc else Location(self.problem.path)
+            raise NncheckError(f"the asked items together repeat this problem's pass too often: {too_much}; "
+                               "ask fewer draws, steps or design cases, or use smaller tensors", where)
 
     def draws(self) -> list[Solution]:
         """At least MIN_DRAWS solutions at other leaf values (same shapes, fixed seeds)."""
-        if self._draws is None:
-            self._draws = []
+        if "draws" not in self.shared:
+            too_much = repeat_problem(MAX_DRAW_ATTEMPTS, self.base.tape.work, MIN_DRAWS, self.base.tape.entries)
+            if too_much:
+                raise NncheckError(f"formulas are checked at {MIN_DRAWS} other draws of the values, too many "
+                                   f"for this problem: {too_much}", Location(self.problem.path))
+            draws = self.shared["draws"] = []
             for draw in range(1, MAX_DRAW_ATTEMPTS + 1):
                 try:
-                    self._draws.append(Solution(self.problem, self.problem.redrawn_values(draw)))
+                    draws.append(Solution(self.problem, self.problem.redrawn_values(draw)))
                 except NncheckError:
                     continue
-                if len(self._draws) == MIN_DRAWS:
+                if len(draws) == MIN_DRAWS:
                     break
-        return self._draws
+        return self.shared["draws"]
 
     def expected(self, solution: Solution, quantity: Quantity) -> np.ndarray:
         """The quantity's value in `solution`, after quantity.step steps of gradient descent if given."""
@@ -64,7 +99,14 @@ class Checker:
         return solution.gradient(quantity.of, quantity.name)
 
     def after_steps(self, solution: Solution, steps: int) -> Solution:
-        """`solution` after `steps` steps of gradient descent (trajectories are kept)."""
+        """`solution` after `steps` steps of gradient descent (trajectories are kept). The steps
+        are checked against MAX_WORK as if taken from the problem's values and each redraw, so
+        what an answer file may ask does not depend on what others asked before it."""
+        too_much = repeat_problem(steps * (1 + MIN_DRAWS), solution.tape.work,
+                                  steps * (1 + MIN_DRAWS), solution.tape.entries)
+        if too_much:
+            raise NncheckError(f"{steps:,} steps of gradient descent, from the problem's values and {MIN_DRAWS} "
+                               f"redraws, are too many for this problem: {too_much}", Location(self.problem.path))
         trajectory = self._trajectories.setdefault(id(solution), [solution])
         if len(trajectory) <= steps:
             more = descend(trajectory[-1], steps + 1 - len(trajectory))
@@ -92,14 +134,52 @@ class Checker:
 
     def verify(self, answer_file: AnswerFile) -> Verification:
         items, ignored = self.items_for(answer_file)
+        hints = self.key_hints(answer_file, ignored)
+        meant = {key: written for written, key in hints.items()}
         results = []
         for item in items:
             found = load_kind(item.kind).check(item.kind, self, item, answer_file)
-            where = answer_location(answer_file, load_kind(item.kind).answer_keys(item.kind, item, self.problem))
+            keys = load_kind(item.kind).answer_keys(item.kind, item, self.problem)
+            where = answer_location(answer_file, keys)
             for result in found:
                 result.location = result.location or where
+                written = next((meant[key] for key in keys if key in meant), None)
+                if result.verdict == MISSING and written is not None:
+                    result.message += f" (your answers have {written}, which is not asked: did you mean {hints[written]}?)"
             results.extend(found)
-        return Verification(answer_file.path, self.problem, answer_file.student, results, ignored)
+        return Verification(answer_file.path, self.problem, answer_file.student, results, ignored, did_you_mean=hints)
+
+    def key_hints(self, answer_file: AnswerFile, ignored: list[str]) -> dict[str, str]:
+        """For answer keys that match no asked item, the unanswered visible asked key each most
+        likely means (`dL/dw1` for `dL/dW1`); only the first MAX_HINTED_KEYS keys, to stay fast.
+        Hidden items are never suggested: that would name them."""
+        if not ignored:
+            return {}
+        unanswered = [key for item in self.problem.asks if item.visibility == "visible"
+                      for key in load_kind(item.kind).answer_keys(item.kind, item, self.problem)
+                      if key not in answer_file.answers]
+        hints = {}
+        for key in ignored[:MAX_HINTED_KEYS]:
+            close = closest(key, unanswered) if unanswered else None
+            if close is not None and close not in hints.values():
+                hints[key] = close
+        return hints
+
+def planned_passes(item: AskItem) -> tuple[object, int]:
+    """How many passes of the problem an asked item repeats: its draws (and their gradient-descent
+    steps), its design cases, or its @k steps (at the problem's values and at the redraws); with
+    what items that share them have in common (None if nothing)."""
+    spec = item.spec
+    if item.kind in ("zero", "identical"):
+        steps = spec.steps + ((spec.quantity.step or 0) if spec.quantity is not None else 0)
+        condition = spec.condition.text if spec.condition is not None else None
+        return ("draws", spec.hold, condition, spec.draws), spec.draws * (1 + steps)
+    if item.kind == "design":
+        return None, sum(len(group.inputs) for group in spec.groups)
+    if item.quantity is not None and item.quantity.step:
+        return "steps", item.quantity.step * (1 + MIN_DRAWS)
+    return None, 0
+
 
 def answer_location(answer_file: AnswerFile, keys) -> Location:
     """Where the first of `keys` is answered, else the answers: section, else the file."""

@@ -13,7 +13,9 @@ text again, and it names every error.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +23,9 @@ import yaml
 
 from nncheck.errors import Location, NncheckError, closest
 
-MAX_FILE_BYTES = 2_000_000
+MAX_FILE_BYTES = 256_000
 MAX_DEPTH = 40
+MAX_NODES = 10_000  # values, lists and mappings in one file: PyYAML's Python parser reads ~30k a second
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _TRUE = re.compile(r"^(?:true|True|TRUE)$")
@@ -40,8 +43,11 @@ _STANDARD_TAGS = {
 }
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as PyYAML's reader counts lines
 _BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no path or text can hold them
+_FLOAT_DIGITS = 309  # an integer of more digits is past float64's largest number, about 1.8e308
 _NO_ANCHORS = "anchors and aliases (& and *) are not supported; write the value out"
 _TOO_DEEP = f"YAML is nested too deeply (limit {MAX_DEPTH} levels)"
+_TOO_MANY = f"the file has more than {MAX_NODES:,} values, lists and mappings (the limit); write smaller tensors"
 
 
 class _PlainLoader(yaml.SafeLoader):
@@ -50,6 +56,7 @@ class _PlainLoader(yaml.SafeLoader):
 
     yaml_implicit_resolvers: dict = {}
     depth = 0
+    nodes = 0
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -58,6 +65,9 @@ class _PlainLoader(yaml.SafeLoader):
             raise NncheckError(_NO_ANCHORS, Location(self.name, mark.line + 1, mark.column + 1))
         if self.depth > MAX_DEPTH:
             raise NncheckError(_TOO_DEEP, Location(self.name, mark.line + 1, mark.column + 1))
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise NncheckError(_TOO_MANY, Location(self.name, mark.line + 1, mark.column + 1))
         self.depth += 1
         node = super().compose_node(parent, index)
         self.depth -= 1
@@ -71,16 +81,18 @@ class _Unsure(Exception):
 if yaml.__with_libyaml__:
     class _LibyamlLoader(yaml.CSafeLoader):
         """libyaml's parser and composer. The composer is C code that calls back only these
-        resolver hooks, so they stop deep nesting and the nodes libyaml places or reads
-        differently: empty plain scalars (a value left out), and plain scalars with `?`
+        resolver hooks, so they stop deep nesting, too many nodes, and the nodes libyaml places
+        or reads differently: empty plain scalars (a value left out), and plain scalars with `?`
         inside [...] or {...} (PyYAML ends a scalar there)."""
 
         yaml_implicit_resolvers: dict = {}
         depth = 0
+        nodes = 0
         in_flow = False
 
         def descend_resolver(self, parent, index):
-            if self.depth > MAX_DEPTH:
+            self.nodes += 1
+            if self.depth > MAX_DEPTH or self.nodes > MAX_NODES:
                 raise _Unsure
             self.depth += 1
             self.in_flow = parent is not None and parent.flow_style
@@ -155,14 +167,13 @@ def read_yaml(path: str, display_name: str | None = None) -> YamlDoc:
     """Read a YAML file into a YamlDoc, or raise NncheckError naming what to fix."""
     name = display_name or path
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        reason = error.strerror or str(error)
+        raw = _read_regular_file(path)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
         raise NncheckError(f"cannot read file: {reason}", Location(name)) from None
     if len(raw) > MAX_FILE_BYTES:
         raise NncheckError(
-            f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; nncheck reads smaller files only",
+            f"file is larger than {MAX_FILE_BYTES // 1000} kB (the limit); nncheck reads smaller files only",
             Location(name),
         )
     try:
@@ -172,6 +183,19 @@ def read_yaml(path: str, display_name: str | None = None) -> YamlDoc:
             f"file is not UTF-8 text (bad byte at offset {error.start})", Location(name)
         ) from None
     return parse_yaml(text, name)
+
+
+def _read_regular_file(path: str) -> bytes:
+    """Up to MAX_FILE_BYTES + 1 bytes of a regular file. Opened without blocking, so that a
+    FIFO, a device or a directory is refused instead of waiting forever or reading endlessly."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise ValueError("it is a directory")
+        if not stat.S_ISREG(mode):
+            raise ValueError("not a regular file (a pipe, device or socket); give a file")
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def parse_yaml(text: str, name: str, *, libyaml: bool = True) -> YamlDoc:
@@ -280,6 +304,7 @@ def _build_mapping(node, path: tuple, doc: YamlDoc, depth: int) -> dict:
         if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.value == "<<" and not key_node.style):
             raise NncheckError("merge keys (<<) are not supported; write the entries out", key_location)
         key = key_node.value
+        _check_escapes(key_node, key_location)
         if key in result:
             first = doc.key_where(*path, key)
             raise NncheckError(
@@ -291,8 +316,31 @@ def _build_mapping(node, path: tuple, doc: YamlDoc, depth: int) -> dict:
     return result
 
 
+def _check_escapes(node, location: Location) -> None:
+    """Refuse in a double-quoted scalar the escapes of what no file name or UTF-8 text can
+    hold: NUL ("\\0") and lone surrogates ("\\ud800"). (Other control characters are kept,
+    and removed wherever text is shown: formats/text.py.)"""
+    if node.style == '"':
+        bad = _NOT_TEXT.search(node.value)
+        if bad:
+            raise NncheckError(f"character U+{ord(bad.group()):04X} is not allowed in YAML text; remove its escape",
+                               location)
+
+
+def _integer(text: str, location: Location) -> int | float:
+    """A whole number; one past the int64 range becomes a float (nncheck computes in float64),
+    and one past float64's range is refused (before Python converts its digits)."""
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > _FLOAT_DIGITS or (len(digits) == _FLOAT_DIGITS and abs(float(text)) == float("inf")):
+        raise NncheckError(f"the number {text[:12]}... ({len(digits)} digits) is too large: numbers must be "
+                           "within float64's range (about 1.8e308)", location)
+    value = int(text[0] + digits if text[0] in "+-" else digits or "0")
+    return value if -2**63 <= value < 2**63 else float(value)
+
+
 def _scalar(node, location: Location) -> Any:
     text = node.value
+    _check_escapes(node, location)
     if node.tag == "tag:yaml.org,2002:str" and node.style:  # quoted or block (plain: None or "")
         return text
     explicit = node.tag != "tag:yaml.org,2002:str"
@@ -303,7 +351,7 @@ def _scalar(node, location: Location) -> Any:
     if _FALSE.match(text):
         return False
     if _INT.match(text):
-        return int(text)
+        return _integer(text, location)
     if _FLOAT.match(text):
         return float(text)
     if text.lower() in _SPECIAL_FLOAT:

@@ -59,6 +59,12 @@ FORMULAS = [
     "smoothmax(A)", "smoothmax(A, axis=0)", "dsmoothmax(x)", "dsmoothmax(A, axis=-2)", "sum(T * x, axis=1)",
     # building matrices
     "outer(x, v)", "outer(v, A)", "outer(A, x)", "diag(x)", "diag(A)", "diag(A @ A.T)",
+    # log-probabilities, cross-entropy, joining, reshaping and taking by index
+    "log_softmax(x)", "log_softmax(A, axis=0)", "logsumexp(A)", "logsumexp(x, axis=None)", "logsumexp(A, axis=0)",
+    "cross_entropy(A, 2 * identity(3)[0])", "cross_entropy(A, softmax(M))", "cross_entropy(A, onehot(x[:3] > 0, 5))",
+    "stack(x, v)", "stack(x, x * v, axis=-1)", "stack(A, M, axis=1)", "concat(A, M)", "concat(A, A[:, :2], axis=1)",
+    "reshape(A, (5, -1))", "reshape(x, (5, 1)) * v", "reshape(A.T, 15)", "take(A, identity(3)[1])",
+    "take(x, 4 * identity(5)[0])", "take(A, x[:2] > 0, axis=0)", "take(v, x > 0)", "onehot(x > 0, 2)",
     # a small network, and things that do not depend on the input at all
     "sigmoid(W @ tanh(M.T @ A[:, 1] + x) - 1)", "sum(W) * c", "identity(3)",
 ]

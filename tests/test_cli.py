@@ -46,7 +46,8 @@ def test_run_markdown_and_latex():
     assert "| dL/dW1 | (2, 3) |" in markdown.output
     latex = invoke("run", RELU4, "--format", "latex")
     assert latex.exit_code == 0
-    assert r"\frac{\partial L}{\partial W_{1}} &= \begin{bmatrix} 0.0122 & 0 & 0.061 \\ -0.0268 & 0 & -0.134 \end{bmatrix}" in latex.output
+    assert (r"\frac{\partial L}{\partial W_{1}} &= x^{\top} \frac{\partial L}{\partial z} \\" "\n"
+            r"&= \begin{bmatrix} 0.0122 & 0 & 0.061 \\ -0.0268 & 0 & -0.134 \end{bmatrix}") in latex.output
 
 
 def test_precision_rounds_the_table():

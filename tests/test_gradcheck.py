@@ -205,6 +205,29 @@ PRIMITIVE_CASES = [
     case("x[1:, None] * x[:-1]", "index-overlapping", x=normal(4, 3)),
     case("v[-1] * v[0:2]", "index-vector", v=normal(4)),
     case("x[3:0:-1, -2:]", "index-reversed-range", x=normal(5, 3)),
+    # stable log-probabilities and cross-entropy
+    case("log_softmax(z)", "log_softmax-matrix", z=normal(3, 5)),
+    case("log_softmax(z)", "log_softmax-large-logits", z=300 * normal(2, 4)),
+    case("log_softmax(z, axis=0)", "log_softmax-axis0", z=normal(3, 4)),
+    case("log_softmax(z)", "log_softmax-vector", z=normal(4)),
+    case("logsumexp(z)", "logsumexp-matrix", z=normal(3, 5)),
+    case("logsumexp(z, axis=0)", "logsumexp-axis0", z=normal(3, 4)),
+    case("logsumexp(z, axis=None)", "logsumexp-all", z=normal(2, 3)),
+    case("logsumexp(z)", "logsumexp-large-logits", z=400 * normal(4)),
+    case("cross_entropy(z, Y)", "cross_entropy-one-hot", z=normal(4, 3), Y=np.eye(3)[[0, 2, 1, 2]]),
+    case("cross_entropy(z, P)", "cross_entropy-probabilities", z=normal(3, 4), P=RNG.dirichlet(np.ones(4), 3)),
+    case("cross_entropy(z, P, axis=0)", "cross_entropy-columns", z=normal(3, 5), P=RNG.dirichlet(np.ones(3), 5).T),
+    case("cross_entropy(z, 2 * identity(4)[0])", "cross_entropy-class-indices", z=normal(4, 3)),
+    # joining, reshaping, taking by index (indices built from constants: they take no perturbation)
+    case("stack(a, b, c)", "stack-axis0", a=normal(2, 3), b=normal(2, 3), c=normal(2, 3)),
+    case("stack(a, b, axis=-1)", "stack-last-axis", a=normal(3), b=normal(3)),
+    case("stack(a, a * b, axis=1)", "stack-same-leaf-twice", a=normal(2, 2), b=normal(2, 2)),
+    case("concat(a, b)", "concat-rows", a=normal(2, 3), b=normal(1, 3)),
+    case("concat(a, b, c, axis=1)", "concat-columns", a=normal(2, 1), b=normal(2, 3), c=normal(2, 2)),
+    case("reshape(x, (2, -1))", "reshape", x=normal(3, 4)),
+    case("reshape(x, 6)", "reshape-to-vector", x=normal(2, 3)),
+    case("take(x, 2 - 2 * identity(4)[1])", "take-rows-repeated", x=normal(3, 2)),
+    case("take(x, 3 * identity(3)[2], axis=1)", "take-columns", x=normal(2, 4)),
 ]
 
 

@@ -168,6 +168,7 @@ def least_squares_by_hand(v):
     grads = {
         "l": 1.0, "e": e, "phi": dphi, "z": dz, "l_id": 0.0, "e_id": np.zeros(3),
         "W2": np.outer(e, phi), "W1": np.outer(dz, x), "b": dz, "x": W1.T @ dz, "y": -e,
+        "eta": 0.0,  # the step size: no part of l
     }
     return forward, grads
 
@@ -180,7 +181,7 @@ def least_squares_identity_by_hand(v):
     dz = W2.T @ e_id
     return {
         "l_id": 1.0, "e_id": e_id, "z": dz, "l": 0.0, "e": np.zeros(3), "phi": np.zeros(3),
-        "W2": np.outer(e_id, z), "W1": np.outer(dz, x), "b": dz, "x": W1.T @ dz, "y": -e_id,
+        "W2": np.outer(e_id, z), "W1": np.outer(dz, x), "b": dz, "x": W1.T @ dz, "y": -e_id, "eta": 0.0,
     }
 
 

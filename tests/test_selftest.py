@@ -81,7 +81,7 @@ def test_the_descending_order_detector_fails_a_margin_of_1e_9_and_ties_that_do_n
     checks = {check["check"]: check for check in data["problems"][0]["checks"]}
     assert code == 0
     assert checks["margin +1e-09"]["detail"].startswith("b1 + 1e-09, b2 + 1e-09: 0 points on 1 of 8 groups")
-    assert "first near ties, descending" in checks["margin +1e-09"]["detail"]
+    assert "first near ties, no two entries equal" in checks["margin +1e-09"]["detail"]
     assert "first ties, small integers" in checks["margin -1e-09"]["detail"]
 
 
@@ -96,7 +96,8 @@ def test_margins_apply_only_to_threshold_designs():
 
 def test_an_expected_value_the_engine_contradicts_fails_the_reference(tmp_path):
     """relu5: dz2/dz1 = diag(5 relu'(z1)); the second unit is off, so its diagonal entry is 0."""
-    path = copy(tmp_path, "relu5-regression", "[[5, 0, 0, 0], [0, 0, 0, 0]", "[[5, 0, 0, 0], [0, 5, 0, 0]")
+    path = copy(tmp_path, "relu5-regression", "  - id: dz2/dz1\n",
+                "  - id: dz2/dz1\n    expected: [[5, 0, 0, 0], [0, 5, 0, 0], [0, 0, 5, 0], [0, 0, 0, 5]]\n")
     code, data = report(path)
     assert code == 1 and not data["passed"]
     [(check_id, check)] = failures(data).items()

@@ -21,6 +21,7 @@ from nncheck.yamlfile import parse_yaml  # noqa: E402
 
 RTOL, ATOL = 1e-9, 1e-12
 F64 = torch.float64
+F = torch.nn.functional
 
 
 # --- problems and their torch twins ---------------------------------------------------
@@ -199,6 +200,33 @@ CASES = [
     ref("x[..., 0]", lambda x: x[..., 0], "index-ellipsis", x=normal(2, 3, 4)),
     ref("x[0, ..., None]", lambda x: x[0, ..., None], "index-int-ellipsis-none", x=normal(2, 3, 4)),
     ref("x[1:, None] * x[:-1]", lambda x: x[1:, None] * x[:-1], "index-overlapping", x=normal(4, 3)),
+    # log-probabilities and cross-entropy, with logits of several hundred
+    ref("log_softmax(z)", lambda z: torch.log_softmax(z, dim=-1), "log_softmax", z=normal(3, 5)),
+    ref("log_softmax(z)", lambda z: torch.log_softmax(z, dim=-1), "log_softmax-large", z=300 * normal(4, 3)),
+    ref("log_softmax(z, axis=0)", lambda z: torch.log_softmax(z, dim=0), "log_softmax-axis0", z=normal(3, 4)),
+    ref("logsumexp(z)", lambda z: torch.logsumexp(z, dim=-1), "logsumexp", z=normal(3, 5)),
+    ref("logsumexp(z)", lambda z: torch.logsumexp(z, dim=-1), "logsumexp-large", z=500 * normal(2, 4)),
+    ref("logsumexp(z, axis=None)", lambda z: torch.logsumexp(z.flatten(), dim=0), "logsumexp-all", z=normal(2, 3)),
+    ref("cross_entropy(z, t)", lambda z, t: F.cross_entropy(z, t.detach().long()), "cross_entropy-indices",
+        z=200 * normal(5, 3), t=np.array([0.0, 2.0, 1.0, 2.0, 0.0])),
+    ref("cross_entropy(z, Y)", F.cross_entropy, "cross_entropy-one-hot", z=normal(5, 3), Y=np.eye(3)[[0, 2, 1, 2, 0]]),
+    ref("cross_entropy(z, P)", F.cross_entropy, "cross_entropy-probabilities",
+        z=normal(4, 3), P=RNG.dirichlet(np.ones(3), 4)),
+    ref("cross_entropy(z, t)", lambda z, t: F.cross_entropy(z, t.detach().long()), "cross_entropy-one-example",
+        z=normal(4), t=np.array(3.0)),
+    ref("cross_entropy(z, t, axis=0)", lambda z, t: F.cross_entropy(z.T, t.detach().long()), "cross_entropy-columns",
+        z=normal(3, 4), t=np.array([1.0, 0.0, 2.0, 2.0])),
+    # joining, reshaping, taking by index
+    ref("stack(a, b, c)", lambda a, b, c: torch.stack([a, b, c]), "stack", a=normal(2, 3), b=normal(2, 3), c=normal(2, 3)),
+    ref("stack(a, b, axis=-1)", lambda a, b: torch.stack([a, b], dim=-1), "stack-last", a=normal(3, 2), b=normal(3, 2)),
+    ref("concat(a, b, axis=1)", lambda a, b: torch.cat([a, b], dim=1), "concat", a=normal(2, 1), b=normal(2, 3)),
+    ref("reshape(x, (-1, 2))", lambda x: x.reshape(-1, 2), "reshape", x=normal(3, 4)),
+    ref("take(x, i)", lambda x, i: x[i.detach().long()], "take-rows-repeated", x=normal(4, 3),
+        i=np.array([[3.0, 0.0], [3.0, 3.0]])),
+    ref("take(x, i, axis=1)", lambda x, i: torch.index_select(x, 1, i.detach().long()), "take-columns",
+        x=normal(2, 4), i=np.array([1.0, 1.0, 0.0])),
+    ref("onehot(t, 4) * s", lambda t, s: F.one_hot(t.detach().long(), 4).to(F64) * s, "onehot",
+        t=np.array([3.0, 0.0, 3.0]), s=np.array(1.5)),
 ]
 
 

@@ -164,12 +164,12 @@ def test_a_numeric_update_that_forgot_a_step_size_name(write):
 
 def test_seed_003_2f_step_with_phi_the_identity(write):
     code, items = verify(write, at(LEAST_SQUARES), {
-        "W1@1": "W1 - 0.1 * W2.T @ (W2 @ (W1 @ x + b) - y)[:, None] * x",
-        "W2@1": "W2 - 0.1 * outer(W2 @ (W1 @ x + b) - y, x)",
+        "W1@1": "W1 - eta * W2.T @ (W2 @ (W1 @ x + b) - y)[:, None] * x",
+        "W2@1": "W2 - eta * outer(W2 @ (W1 @ x + b) - y, x)",
     })
     assert items["W1@1"]["verdict"] == "correct"
     assert (items["W2@1"]["verdict"], items["W2@1"]["diagnosis"], items["W2@1"]["points"]) == ("wrong", "authored", 1.0)
-    code, items = verify(write, at(LEAST_SQUARES), {"W1@1": "W1 - 0.1 * outer(dtanh(z) * (W2.T @ e), x)"})
+    code, items = verify(write, at(LEAST_SQUARES), {"W1@1": "W1 - eta * outer(dtanh(z) * (W2.T @ e), x)"})
     assert items["W1@1"]["message"].startswith("That is the step for Phi = tanh")
 
 
@@ -220,3 +220,31 @@ def test_every_authored_mistake_is_caught(write, path, item_id, formula, points)
     code, items = verify(write, at(path), {item_id: formula})
     assert (items[item_id]["verdict"], items[item_id]["diagnosis"], items[item_id]["points"]) == (
         "wrong", "authored", points)
+
+
+def test_train_shows_every_kth_step_or_the_last_and_takes_parameters_from_the_command_line():
+    result = CliRunner().invoke(cli, ["train", "problems/relu-4-samples.yaml", "-p", "W2,b2", "--lr", "0.1",
+                                      "--steps", "20", "--every", "5", "--format", "json"])
+    data = json.loads(result.output)
+    assert [step["step"] for step in data["steps"]] == [0, 5, 10, 15, 20]
+    assert data["parameters"] == ["W2", "b2"] and list(data["steps"][0]["parameters"]) == ["W2", "b2"]
+    assert data["loss"] == {"name": "L", "value": data["steps"][-1]["loss"]} and data["loss_name"] == "L"
+    assert data["steps"][0]["loss"] == pytest.approx(2.38554, rel=1e-5)
+    last = json.loads(CliRunner().invoke(cli, ["train", "problems/relu-4-samples.yaml", "-p", "b2", "--lr", "0.1",
+                                               "--steps", "7", "--last", "--format", "json"]).output)
+    assert [step["step"] for step in last["steps"]] == [0, 7]
+    table = CliRunner().invoke(cli, ["train", "problems/relu-4-samples.yaml", "-p", "b2", "--lr", "0.1",
+                                     "--steps", "7", "--every", "3"]).output
+    assert [line.split("│")[1].strip() for line in table.splitlines() if line.startswith("│")] == ["0", "3", "6", "7"]
+
+
+def test_train_parameters_must_be_values_of_the_problem():
+    result = CliRunner().invoke(cli, ["train", "problems/relu-4-samples.yaml", "-p", "w2"])
+    assert result.exit_code == 2 and "'w2' is not a value of problems/relu-4-samples.yaml; did you mean 'W2'?" in result.output
+
+
+def test_run_and_train_name_the_loss_the_same_way():
+    run = json.loads(CliRunner().invoke(cli, ["run", "problems/gd-quadratic.yaml", "--format", "json"]).output)
+    train = json.loads(CliRunner().invoke(cli, ["train", "problems/gd-quadratic.yaml", "--steps", "0",
+                                                "--format", "json"]).output)
+    assert run["loss"] == train["loss"] == {"name": "f", "value": 5.0}

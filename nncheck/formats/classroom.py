@@ -28,12 +28,21 @@ def result_json(submission: Submission) -> dict:
         tests += [_item_test(item, prefix, verification.answers_path) for item in verification.items]
     tests += [_broken_test(broken.path, broken.error) for broken in submission.broken]
     all_correct = all(verification.all_correct for verification in submission.verifications)
-    return {
+    result = {
         "version": 1,
         "status": "error" if submission.broken else "pass" if all_correct else "fail",
         "max_score": _number(submission.max_score),
         "tests": tests,
     }
+    variants = [_variant(verification) for verification in submission.verifications
+                if verification.problem.variant is not None]
+    return result | ({"variants": variants} if variants else {})
+
+
+def _variant(verification) -> dict:
+    """Whose numbers an answer file was checked against (the reporter ignores this key)."""
+    variant = verification.problem.variant
+    return {"file": _text(verification.answers_path), "student": _text(variant.student), "seed": variant.seed}
 
 
 def _item_test(item: ItemResult, prefix: str, answers_path: str) -> dict:

@@ -16,17 +16,21 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def gradebook_csv(gradebook) -> str:
+    """With a problem that varies per student, a `seed` column after `student` names each
+    student's variant (empty for a broken file or a problem that does not vary)."""
     columns = item_columns(gradebook.problems)
+    seeds = any(problem.varies for problem in gradebook.problems)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", "file", "problem", "status"] + [title for title, _, _ in columns]
-                    + ["total", "max", "error"])
+    writer.writerow(["student"] + (["seed"] if seeds else []) + ["file", "problem", "status"]
+                    + [title for title, _, _ in columns] + ["total", "max", "error"])
     for record in gradebook.files:
         points = {(record.problem, item.id): item.points for item in record.items}
         cells = [number(points[(path, item_id)]) if (path, item_id) in points
                  else ("0" if record.status == "broken" and path == record.problem else "")
                  for _, path, item_id in columns]
-        writer.writerow([cell(record.student), cell(record.file), cell(record.problem or ""), record.status]
+        seed = ([str(record.seed) if record.seed is not None else ""] if seeds else [])
+        writer.writerow([cell(record.student)] + seed + [cell(record.file), cell(record.problem or ""), record.status]
                         + cells + [number(record.score), number(record.max_score), cell(record.error or "")])
     return out.getvalue()
 

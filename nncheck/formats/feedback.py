@@ -31,6 +31,16 @@ def item_label(submission: Submission, verification: Verification) -> str:
     return title if title and titles.count(title) == 1 else verification.answers_path
 
 
+def variant_note(verification: Verification) -> str:
+    """Whose numbers an answer file was checked against, for a problem that varies per student
+    (`Variant of student ab1234 (seed 123...)`); "" for a problem that does not vary."""
+    if verification.problem.variation is None:
+        return ""
+    from nncheck.variants import variant_line
+
+    return printable(variant_line(verification.problem))
+
+
 def broken_feedback(error) -> str:
     """What to fix in an answer file that could not be graded (each error as file:line:column)."""
     return f"{printable(str(error)).strip()}\nFix this and submit again."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from nncheck.errors import Location, NncheckError
-from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text
+from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
 from nncheck.formats.markdown import markdown_text as _md
 from nncheck.formats.text import printable
 from nncheck.results import CORRECT, WRONG, ItemResult, Submission, Verification
@@ -29,7 +29,8 @@ def workflow_commands(submission: Submission) -> list[str]:
     for verification in submission.verifications:
         lines += [_item_command(item, verification) for item in verification.items if item.verdict != CORRECT]
         title = verification.problem.title
-        lines.append(_command("notice", _score_text(verification) + (f" ({title})" if title else ""),
+        variant = f"; {variant_note(verification)}" if variant_note(verification) else ""
+        lines.append(_command("notice", _score_text(verification) + (f" ({title})" if title else "") + variant,
                               file=verification.answers_path, title="nncheck score"))
     for broken in submission.broken:
         path, error = broken.path, broken.error
@@ -91,7 +92,8 @@ def step_summary(submission: Submission) -> str:
                 f"{points_text(item.points)}/{points_text(item.max_points)} | {_md(feedback(item))} |"
                 for item in verification.items]
         parts.append("\n".join([f"### nncheck: {_md(item_label(submission, verification))}", "",
-                                f"{_md(verification.answers_path)}: **{_md(_score_text(verification))}**", "",
+                                f"{_md(verification.answers_path)}: **{_md(_score_text(verification))}**"
+                                + (f" ({_md(variant_note(verification))})" if variant_note(verification) else ""), "",
                                 "| item | verdict | points | message |", "| --- | --- | --- | --- |", *rows]))
     for broken in submission.broken:
         parts.append(f"### nncheck: cannot grade {_md(broken.path)}\n\n{_md(broken_feedback(broken.error))}")

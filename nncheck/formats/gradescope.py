@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text
+from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
 from nncheck.formats.text import printable
 from nncheck.results import CORRECT, ItemResult, Submission
 
@@ -72,6 +72,9 @@ def overall_output(submission: Submission) -> str:
     if len(items) > len(visible):
         hidden = len(items) - len(visible)
         lines.append(f"{hidden} more item{' is' if hidden == 1 else 's are'} graded but not shown here.")
+    for verification in submission.verifications:
+        if variant_note(verification):
+            lines.append(f"{verification.answers_path}: {variant_note(verification)}.")
     for broken in submission.broken:
         lines.append(f"Cannot grade {broken.path}: {broken_feedback(broken.error)}")
     return _text("\n".join(lines))

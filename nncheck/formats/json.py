@@ -13,18 +13,24 @@ from nncheck.results import ItemResult, Verification
 from nncheck.solution import Solution
 
 
-def solution_json(solution: Solution, references=(), hidden=frozenset()) -> dict:
-    """The public JSON shape of `nncheck run --format json`; entries in `hidden` are null."""
+def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None) -> dict:
+    """The public JSON shape of `nncheck run --format json`; entries in `hidden` are null.
+
+    Tensors stay numpy arrays, which `dumps` and `write_json` write as nested lists; `only`,
+    when given, keeps just those names in `values` and `gradients`."""
     extra = {}
     if references:
         extra["answers"] = [{"id": item.id, "kind": item.kind, "reference": dict(lines)} for item, lines in references]
     loss = solution.loss
+    wanted = (lambda name: True) if only is None else (lambda name: name in only)
     return extra | {
         "title": solution.problem.title,
+        "variant": variant_json(solution.problem),
         "loss": {"name": loss, "value": float(np.ravel(solution.value(loss))[0])},
-        "values": {name: None if name in hidden else value.tolist() for name, value in solution.values.items()},
-        "gradients": {name: None if f"d{loss}/d{name}" in hidden else grad.tolist()
-                      for name, grad in solution.gradients().items()},
+        "values": {name: None if name in hidden else value for name, value in solution.values.items()
+                   if wanted(name)},
+        "gradients": {name: None if f"d{loss}/d{name}" in hidden else grad
+                      for name, grad in solution.gradients().items() if wanted(name)},
     }
 
 
@@ -35,13 +41,20 @@ def verification_json(verification: Verification) -> dict:
         "problem": verification.problem.path,
         "title": verification.problem.title,
         "student": verification.student,
+        "variant": variant_json(verification.problem),
         "score": verification.score,
         "max_score": verification.max_score,
         "items": [_item_json(item) for item in verification.items],
         "ignored": verification.ignored,
+        "did_you_mean": verification.did_you_mean,
         "hidden_checks": verification.withheld_checks,
         "hidden_points": verification.withheld_points,
     }
+
+
+def variant_json(problem) -> dict | None:
+    """`{"student": ..., "seed": ...}` for a student's variant; null for the problem's own numbers."""
+    return problem.variant.json() if problem.variant is not None else None
 
 
 def _item_json(item: ItemResult) -> dict:
@@ -81,9 +94,68 @@ def gradebook_json(gradebook) -> dict:
 
 def dumps(data) -> str:
     """Strict JSON on one line: NaN and infinities as null, -0.0 as 0.0."""
+    import io
+
+    buffer = io.StringIO()
+    write_json(data, buffer)
+    return buffer.getvalue()
+
+
+def write_json(data, stream) -> None:
+    """`dumps(data)` written to `stream` piece by piece: large numpy arrays are written a block
+    of rows at a time, so memory stays bounded and numbers go through json's C encoder."""
     import json
 
-    return json.dumps(_strict(data), allow_nan=False)
+    if isinstance(data, np.ndarray):
+        _write_array(data, stream)
+    elif isinstance(data, dict):
+        stream.write("{")
+        for k, (key, value) in enumerate(data.items()):
+            stream.write((", " if k else "") + json.dumps(str(key)) + ": ")
+            write_json(value, stream)
+        stream.write("}")
+    elif isinstance(data, (list, tuple)) and any(isinstance(value, (np.ndarray, dict)) for value in data):
+        stream.write("[")
+        for k, value in enumerate(data):
+            stream.write(", " if k else "")
+            write_json(value, stream)
+        stream.write("]")
+    else:
+        stream.write(json.dumps(_strict(data), allow_nan=False))
+
+
+BLOCK_ENTRIES = 1 << 16
+
+
+def _write_array(array: np.ndarray, stream) -> None:
+    """A float array as nested lists, BLOCK_ENTRIES numbers at a time."""
+    if array.size <= BLOCK_ENTRIES or array.ndim == 0:
+        stream.write(_block_text(array))
+        return
+    row_size = array.size // len(array)
+    if row_size > BLOCK_ENTRIES:
+        stream.write("[")
+        for k, row in enumerate(array):
+            stream.write(", " if k else "")
+            _write_array(row, stream)
+        stream.write("]")
+        return
+    rows = max(1, BLOCK_ENTRIES // max(row_size, 1))
+    stream.write("[")
+    for start in range(0, len(array), rows):
+        stream.write((", " if start else "") + _block_text(array[start:start + rows])[1:-1])
+    stream.write("]")
+
+
+def _block_text(block: np.ndarray) -> str:
+    """A block of numbers as JSON: -0.0 becomes 0.0 (adding 0.0 does it), non-finite null."""
+    import json
+
+    if block.dtype.kind == "f":
+        block = block + 0.0
+        if not np.isfinite(block).all():
+            return json.dumps(_strict(block.tolist()), allow_nan=False)
+    return json.dumps(block.tolist(), allow_nan=False)
 
 
 def _strict(data):
@@ -93,6 +165,8 @@ def _strict(data):
         return {key: _strict(value) for key, value in data.items()}
     if isinstance(data, (list, tuple)):
         return [_strict(value) for value in data]
+    if isinstance(data, np.ndarray):
+        return _strict(data.tolist())
     return data
 
 

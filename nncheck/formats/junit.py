@@ -35,8 +35,10 @@ def junit_tree(submission: Submission) -> ET.Element:
 def _verification_suite(submission: Submission, verification: Verification) -> ET.Element:
     classname = item_label(submission, verification)
     suite = _element("testsuite", name=verification.answers_path)
+    variant = verification.problem.variant
     _properties(suite, score=_number(verification.score), max_score=_number(verification.max_score),
-                problem=verification.problem.path, student=verification.student)
+                problem=verification.problem.path, student=verification.student,
+                seed=str(variant.seed) if variant is not None else None)
     for item in verification.items:
         suite.append(_item_case(item, classname, verification.answers_path))
     suite.attrib.update(_counts([suite]))
@@ -71,7 +73,8 @@ def _broken_suite(path: str, error) -> ET.Element:
 def _properties(parent: ET.Element, **values) -> None:
     properties = ET.SubElement(parent, "properties")
     for name, value in values.items():
-        properties.append(_element("property", name=name, value=value))
+        if value is not None:
+            properties.append(_element("property", name=name, value=value))
 
 
 def _counts(suites: list[ET.Element]) -> dict:

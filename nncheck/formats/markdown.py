@@ -1,5 +1,6 @@
-"""The solution as Markdown tables, to paste into notes or a README; `markdown_text`, the
-one way text from input is written into Markdown."""
+"""The solution as a worked solution in Markdown, to paste into notes or a README: the
+computation graph (Mermaid), then tables with each formula and chain-rule step (GitHub/GitLab
+math) and its value; `markdown_text`, the one way text from input is written into Markdown."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import re
 
 import numpy as np
 
+from nncheck.chain_rule import chain_rule
+from nncheck.formats.math_notation import delta_latex, formula_latex, latex_name
 from nncheck.formats.numbers import aligned_rows, entry_grid, format_number, matrix_slices
 from nncheck.formats.sections import reference_rows, solution_sections
 from nncheck.formats.text import one_line, printable
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
+
+MAX_GRAPH_BOXES = 60
 
 
 def markdown_text(text) -> str:
@@ -36,23 +41,53 @@ def _matrix_cell(array: np.ndarray, precision: int, full: bool) -> str:
     return "<br>".join(lines)
 
 
+def _graph_section(solution: Solution) -> list[str]:
+    """The computation graph as a Mermaid block (GitHub and GitLab draw it), for graphs small
+    enough to read."""
+    from nncheck.computation_graph import computation_graph
+    from nncheck.formats.mermaid import picture_mermaid
+
+    if len(solution.vars) > MAX_GRAPH_BOXES:
+        return []
+    return ["## Computation graph", "", "```mermaid", picture_mermaid(computation_graph(solution)).rstrip("\n"),
+            "```", ""]
+
+
+def _worked_formula(entry, solution: Solution, steps) -> str:
+    """`z = x W_{1} + b_{1}` for a node; `\\frac{\\partial L}{\\partial z} = ...` for a delta or gradient.
+    (GitHub and GitLab read $`...`$ as math without Markdown escapes; the text is generated.)"""
+    if entry.label == entry.name:
+        node = next(node for node in solution.problem.nodes if node.name == entry.name)
+        return f"{latex_name(entry.name)} = {formula_latex(node.formula.expr, steps.scalars)}"
+    step = steps.steps.get(entry.name)
+    return f"{delta_latex(solution.loss, entry.name)} = {'1' if step is None else formula_latex(step, steps.scalars)}"
+
+
 def solution_markdown(solution: Solution, precision: int, full: bool = False, references=(),
                       hidden=frozenset()) -> str:
     problem = solution.problem
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out = [f"# {_cell(one_line(problem.title) or one_line(problem.path))}", ""]
+    if problem.variation is not None:
+        from nncheck.variants import variant_line
+
+        out += [f"*{_cell(variant_line(problem))}*", ""]
     if problem.description:
         out += [_cell(one_line(problem.description)), ""]
-    out += [f"**Loss** {solution.loss} = {loss_value}", ""]
+    out += [f"**Loss** {_cell(solution.loss)} = {loss_value}", ""]
+    out += _graph_section(solution)
+    steps = chain_rule(solution)
     for section in solution_sections(solution, hidden):
-        with_formula = any(entry.formula for entry in section.entries)
+        worked = section.title != "Values"
         out += [f"## {section.title}", ""]
-        header = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
+        header = ["name", "shape"] + (["formula" if section.title == "Forward pass" else "chain rule"] if worked
+                                      else []) + ["value"]
         out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for entry in section.entries:
-            cells = [_cell(entry.label)] + ([_cell(entry.formula)] if with_formula else [])
-            value = "(hidden)" if entry.hidden else _matrix_cell(entry.value, precision, full)
-            cells += [describe_shape(np.shape(entry.value)), value]
+            cells = [_cell(entry.label), describe_shape(np.shape(entry.value))]
+            if worked:
+                cells.append(f"$`{_worked_formula(entry, solution, steps)}`$")
+            cells.append("(hidden)" if entry.hidden else _matrix_cell(entry.value, precision, full))
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     if references:

@@ -27,26 +27,30 @@ SUMMARY_EDGE = 4
 ELLIPSIS = "…"
 
 
-def entry_grid(array: np.ndarray, precision: int, full: bool = True) -> list[list[str]]:
+def entry_grid(array: np.ndarray, precision: int, full: bool = True, column_edge: int = SUMMARY_EDGE
+               ) -> list[list[str]]:
     """A 0-, 1- or 2-D array as rows of formatted entries (a vector is one row).
 
-    Unless `full`, long axes keep their first and last few entries around an ellipsis.
+    Unless `full`, long axes keep their first and last few entries around an ellipsis
+    (`column_edge` of them along rows, fewer when a row must fit a narrow screen).
     """
     array = tidy(array)
     if array.ndim == 0:
         return [[format_number(array, precision)]]
     rows = array[None, :] if array.ndim == 1 else array
-    grid = [[format_number(v, precision) for v in row] for row in rows]
-    if not full:
-        grid = [_shorten(row, ELLIPSIS) for row in grid]
-        grid = _shorten(grid, [ELLIPSIS] * len(grid[0]))
-    return grid
+    if not full:  # format only the entries shown: a large tensor costs no more than a small one
+        rows = _shorten(list(rows), None)
+        rows = [row if row is None else _shorten(list(row), ELLIPSIS, column_edge) for row in rows]
+        width = max(len(row) for row in rows if row is not None)
+        return [[ELLIPSIS] * width if row is None else
+                [v if isinstance(v, str) else format_number(v, precision) for v in row] for row in rows]
+    return [[format_number(v, precision) for v in row] for row in rows]
 
 
-def _shorten(items: list, filler) -> list:
-    if len(items) <= 2 * SUMMARY_EDGE + 1:
+def _shorten(items: list, filler, edge: int = SUMMARY_EDGE) -> list:
+    if len(items) <= 2 * edge + 1:
         return items
-    return items[:SUMMARY_EDGE] + [filler] + items[-SUMMARY_EDGE:]
+    return items[:edge] + [filler] + items[-edge:]
 
 
 def matrix_slices(array: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -60,22 +64,55 @@ def matrix_slices(array: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return slices
 
 
-def matrix_lines(array: np.ndarray, precision: int, full: bool = True) -> list[str]:
-    """A tensor as bracketed, column-aligned lines: scalar, row vector, matrix or 2-D slices."""
+def matrix_lines(array: np.ndarray, precision: int, full: bool = True, width: int | None = None) -> list[str]:
+    """A tensor as bracketed, column-aligned lines: scalar, row vector, matrix or 2-D slices.
+
+    With a `width`, lines fit it: unless `full`, rows show fewer entries on each side of the
+    ellipsis; with `full`, the columns are shown in blocks (`columns 1-6`, ...). A number is
+    never split."""
     lines = []
     for label, block in matrix_slices(np.asarray(array)):
-        rows = aligned_rows(entry_grid(block, precision, full))
         if label:
             lines.append(label)
-        if block.ndim == 0:
-            lines.append(rows[0])
-        elif len(rows) == 1:
-            lines.append(f"[ {rows[0]} ]")
-        else:
-            last = len(rows) - 1
-            for i, row in enumerate(rows):
-                left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == last else ("⎢", "⎥")
-                lines.append(f"{left} {row} {right}")
+        lines += _fitted_lines(block, precision, full, width)
+    return lines
+
+
+def _fitted_lines(block: np.ndarray, precision: int, full: bool, width: int | None) -> list[str]:
+    grid = entry_grid(block, precision, full)
+    lines = bracketed(grid, block.ndim)
+    if width is None or block.ndim == 0 or max(len(line) for line in lines) <= width:
+        return lines
+    if not full:
+        for edge in range(SUMMARY_EDGE, 0, -1):
+            lines = bracketed(entry_grid(block, precision, False, edge), block.ndim)
+            if max(len(line) for line in lines) <= width:
+                break
+        return lines
+    columns = len(grid[0])
+    out, start = [], 0
+    while start < columns:
+        stop = start + 1
+        while stop < columns and max(len(line) for line in bracketed([row[start:stop + 1] for row in grid], 2)) <= width:
+            stop += 1
+        out += [f"columns {start + 1}-{stop}" if stop - start > 1 else f"column {start + 1}"]
+        out += bracketed([row[start:stop] for row in grid], block.ndim)
+        start = stop
+    return out
+
+
+def bracketed(grid: list[list[str]], ndim: int) -> list[str]:
+    """Aligned rows in brackets: a scalar bare, a vector in [ ], a matrix in tall brackets."""
+    rows = aligned_rows(grid)
+    if ndim == 0:
+        return [rows[0]]
+    if len(rows) == 1:
+        return [f"[ {rows[0]} ]"]
+    last = len(rows) - 1
+    lines = []
+    for i, row in enumerate(rows):
+        left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == last else ("⎢", "⎥")
+        lines.append(f"{left} {row} {right}")
     return lines
 
 

@@ -71,27 +71,47 @@ def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler) 
 
 
 def solution_table(solution: Solution, precision: int, full: bool = False, colour: bool = False,
-                   references=(), hidden=frozenset()) -> str:
+                   references=(), hidden=frozenset(), width: int | None = None) -> str:
+    """`run`'s tables; with a `width`, every line fits it (see matrix_lines: tensors are elided
+    or, with `full`, split into column blocks, never wrapped inside a number)."""
     style = Styler(colour)
     problem = solution.problem
     out = [style(one_line(problem.title) or one_line(problem.path), BOLD)]
+    if _variant_line(problem):
+        out.append(style(one_line(_variant_line(problem)), BOLD))
     if problem.description:
-        out.append(style(printable(problem.description).strip(), DIM))
+        description = printable(problem.description).strip()
+        out.append(style("\n".join(_wrapped(description, width)) if width else description, DIM))
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out.append(f"{style('Loss', BOLD)} {solution.loss} = {loss_value}")
     for section in solution_sections(solution, hidden):
         with_formula = any(entry.formula for entry in section.entries)
         headers = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
+        formulas = {id(entry): [printable(entry.formula)] for entry in section.entries}
+        if width and with_formula:  # formulas wrap only when the values would not fit beside them
+            def room_beside(value_width: int) -> int:
+                return width - _label_widths(section.entries) - value_width - 3 * 4 - 1
+
+            values = [entry.value for entry in section.entries]
+            natural = room_beside(max(len(line) for value in values for line in matrix_lines(value, precision, full)))
+            narrowest = room_beside(max(len(line) for value in values for line in matrix_lines(value, precision, full, 1)))
+            cap = natural if natural >= 16 else max(8, min(max(16, width // 4), narrowest))
+            formulas = {key: _wrapped(lines[0], cap) for key, lines in formulas.items()}
+        room = _value_room(section.entries, formulas if with_formula else None, width)
         rows = []
         for entry in section.entries:
-            cells = [[entry.label]] + ([[printable(entry.formula)]] if with_formula else [])
-            value = [HIDDEN_VALUE] if entry.hidden else matrix_lines(entry.value, precision, full)
+            cells = [[entry.label]] + ([formulas[id(entry)]] if with_formula else [])
+            value = [HIDDEN_VALUE] if entry.hidden else matrix_lines(entry.value, precision, full, room)
             cells += [[describe_shape(np.shape(entry.value))], value]
             rows.append(cells)
         out += ["", style(section.title, CYAN)] + boxed_table(headers, rows, style)
     if references:
-        rows = [[[one_line(item_id)], [one_line(label)], _wrapped(printable(text))]
-                for item_id, label, text in reference_rows(references)]
+        references = reference_rows(references)
+        used = max(len(one_line(item_id)) for item_id, _, _ in references) + \
+            max(len(one_line(label)) for _, label, _ in references)
+        text_width = 88 if width is None else max(20, min(88, width - used - 10))
+        rows = [[[one_line(item_id)], [one_line(label)], _wrapped(printable(text), text_width)]
+                for item_id, label, text in references]
         out += ["", style("Reference answers", CYAN)] + boxed_table(["item", "what", "reference"], rows, style)
     return "\n".join(out) + "\n"
 
@@ -103,10 +123,42 @@ def _wrapped(text: str, width: int = 88) -> list[str]:
     return [part for line in text.splitlines() for part in (textwrap.wrap(line, width) or [""])] or [""]
 
 
+def _value_room(entries, formulas: dict | None, width: int | None) -> int | None:
+    """Characters left for the value column once name, formula and shape are laid out
+    (a table of 3 or 4 columns spends 3 per column and 1 on its borders)."""
+    if width is None:
+        return None
+    used = _label_widths(entries)
+    if formulas is not None:
+        used += max(len("formula"), *(len(line) for lines in formulas.values() for line in lines))
+    columns = 4 if formulas is not None else 3
+    return max(12, width - used - 3 * columns - 1)
+
+
+def _label_widths(entries) -> int:
+    """Widths of the name and shape columns."""
+    return (max(len("name"), *(len(entry.label) for entry in entries))
+            + max(len("shape"), *(len(describe_shape(np.shape(entry.value))) for entry in entries)))
+
+
+def terminal_width(stream) -> int:
+    """The width tables are laid out for: COLUMNS when set, else the terminal's, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        pass
+    return 80
+
+
 def render_solution(solution: Solution, precision: int, full: bool = False, stream=None, references=(),
                     hidden=frozenset()) -> None:
     stream = stream or sys.stdout
-    stream.write(solution_table(solution, precision, full, use_colour(stream), references, hidden))
+    stream.write(solution_table(solution, precision, full, use_colour(stream), references, hidden,
+                                terminal_width(stream)))
 
 
 def matrix_text(array, precision: int):
@@ -149,6 +201,15 @@ def _diagnosis_cell(item: ItemResult):
     return text
 
 
+def _variant_line(problem) -> str | None:
+    """Whose numbers these are, when the problem varies per student (nncheck/variants.py)."""
+    if problem.variation is None:
+        return None
+    from nncheck.variants import variant_line
+
+    return variant_line(problem)
+
+
 def render_verification(verification: Verification, console, precision: int) -> None:
     """One answer file's verdicts as a rich table on `console`."""
     from rich.table import Table
@@ -158,6 +219,8 @@ def render_verification(verification: Verification, console, precision: int) -> 
     heading = one_line(problem.title) or one_line(problem.path)
     who = f" — {one_line(verification.student)}" if verification.student else ""
     console.print(Text(f"{one_line(verification.answers_path)}: {heading}{who}", style="bold"))
+    if _variant_line(problem):
+        console.print(Text(one_line(_variant_line(problem))))
     table = Table(show_lines=True, expand=False)
     for column in ("item", "verdict", "points", "your answer", "expected", "diagnosis"):
         table.add_column(column, overflow="fold", no_wrap=column in ("item", "verdict", "points"))
@@ -172,7 +235,9 @@ def render_verification(verification: Verification, console, precision: int) -> 
         )
     console.print(table)
     for key in verification.ignored:
-        console.print(Text(f"note: {one_line(key)} is not asked by this problem; ignored", style="dim"))
+        meant = verification.did_you_mean.get(key)
+        hint = f" (did you mean {one_line(meant)}?)" if meant else ""
+        console.print(Text(f"note: {one_line(key)} is not asked by this problem; ignored{hint}", style="dim"))
     if verification.withheld_checks:
         from nncheck.hidden import withheld_note
 
@@ -217,7 +282,8 @@ def gradebook_table(gradebook, seconds: float | None = None, colour: bool = Fals
 def _problem_summary(summary, style: Styler) -> list[str]:
     problem = summary.problem
     title = one_line(problem.title) or one_line(problem.path)
-    out = [style(f"{title} ({one_line(problem.path)}), {points_text(problem.max_score)} points", CYAN)]
+    variants = ", a variant per student" if problem.varies else ""
+    out = [style(f"{title} ({one_line(problem.path)}), {points_text(problem.max_score)} points{variants}", CYAN)]
     if problem.error:
         return out + [f"  {one_line(problem.error)}"]
     figures = [f"{summary.graded} graded"] + ([f"{summary.broken} not graded"] if summary.broken else [])

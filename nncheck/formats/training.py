@@ -20,21 +20,26 @@ def _loss(state: Solution, name: str) -> float:
     return float(np.ravel(state.value(name))[0])
 
 
-def training_json(training: Training) -> dict:
-    """The public JSON shape of `nncheck train --format json`."""
-    problem, descended = training.trajectory[0].problem, training.descended
+def training_json(training: Training, shown=None) -> dict:
+    """The public JSON shape of `nncheck train --format json`: `loss` as in `run` (its name,
+    and its value after the last step); `steps` those shown (all by default)."""
+    trajectory = training.trajectory
+    problem, descended = trajectory[0].problem, training.descended
+    shown = range(len(trajectory)) if shown is None else shown
     return {
         "title": problem.title,
         "lr": training.rate,
+        "loss": {"name": descended, "value": _loss(trajectory[-1], descended)},
         "loss_name": descended,
-        "steps": [{"step": step, "loss": _loss(state, descended),
-                   "parameters": {name: state.value(name).tolist() for name in problem.parameters}}
-                  for step, state in enumerate(training.trajectory)],
+        "parameters": list(problem.parameters),
+        "steps": [{"step": step, "loss": _loss(trajectory[step], descended),
+                   "parameters": {name: trajectory[step].value(name).tolist() for name in problem.parameters}}
+                  for step in shown],
         "notes": training.notes,
     }
 
 
-def training_table(training: Training, precision: int, colour: bool = False) -> str:
+def training_table(training: Training, precision: int, colour: bool = False, shown=None) -> str:
     style = Styler(colour)
     trajectory, descended = training.trajectory, training.descended
     problem = trajectory[0].problem
@@ -45,14 +50,15 @@ def training_table(training: Training, precision: int, colour: bool = False) -> 
     out.append(f"{style('Gradient descent', BOLD)} on {', '.join(problem.parameters)}: lr {format_number(training.rate, precision)}, "
                f"{steps} step{'s' if steps != 1 else ''}, descending {descended}")
     headers = ["step", descended] + list(problem.parameters)
-    rows = [[[str(step)], [format_number(_loss(state, descended), precision)]]
-            + [matrix_lines(state.value(name), precision, full=False) for name in problem.parameters]
-            for step, state in enumerate(trajectory)]
+    shown = range(len(trajectory)) if shown is None else shown
+    rows = [[[str(step)], [format_number(_loss(trajectory[step], descended), precision)]]
+            + [matrix_lines(trajectory[step].value(name), precision, full=False) for name in problem.parameters]
+            for step in shown]
     out += [""] + boxed_table(headers, rows, style)
     out += [style(f"note: {note}", CYAN) for note in training.notes]
     return "\n".join(out) + "\n"
 
 
-def render_training(training: Training, precision: int, stream=None) -> None:
+def render_training(training: Training, precision: int, stream=None, shown=None) -> None:
     stream = stream or sys.stdout
-    stream.write(training_table(training, precision, use_colour(stream)))
+    stream.write(training_table(training, precision, use_colour(stream), shown))

@@ -20,7 +20,7 @@ from nncheck.formats.text import one_line
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.solution import Solution
 from nncheck.tensors import (DISTRIBUTIONS, MAX_ELEMENTS, RandomSpec, describe_shape, name_seed,
-                             read_random_spec, read_tensor)
+                             read_decimals, read_draw_parameters, read_random_spec, read_tensor)
 from nncheck.tolerance import Tolerance, read_tolerance
 from nncheck.yamlfile import YamlDoc
 
@@ -253,21 +253,12 @@ def _drawn_inputs(doc: YamlDoc, path: tuple, label: str, shape: tuple, group: st
     if dist not in DRAWS:
         raise NncheckError(f"{label}.dist: use one of {', '.join(DRAWS)}", doc.where(*path, "dist"))
     doc.check_keys(path, DRAW_KEYS + tuple(DISTRIBUTIONS[dist]), f"{label} (dist {dist})")
-    count, seed, decimals = spec.get("count", DEFAULT_COUNT), spec.get("seed", name_seed(group)), spec.get("decimals")
-    for key, value, low in (("count", count, 1), ("seed", seed, 0), ("decimals", decimals, 0)):
-        if value is not None and not _whole(value, low):
+    count, seed = spec.get("count", DEFAULT_COUNT), spec.get("seed", name_seed(group))
+    for key, value, low in (("count", count, 1), ("seed", seed, 0)):
+        if not _whole(value, low):
             raise NncheckError(f"{label}.{key}: expected a whole number >= {low}", doc.where(*path, key))
     _check_size(doc, path, label, count, shape)
-    params = dict(DISTRIBUTIONS[dist]) | {key: spec[key] for key in DISTRIBUTIONS[dist] if key in spec}
-    for key, value in params.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-            raise NncheckError(f"{label}.{key}: expected a number", doc.where(*path, key))
-        if dist == "integers" and value != int(value):
-            raise NncheckError(f"{label}.{key}: expected a whole number", doc.where(*path, key))
-    if dist == "normal" and params["std"] < 0:
-        raise NncheckError(f"{label}.std: expected a number >= 0", doc.where(*path, "std"))
-    if dist != "normal" and params["low"] > params["high"]:
-        raise NncheckError(f"{label}: low must not exceed high", doc.where(*path))
+    params, decimals = read_draw_parameters(doc, path, label, dist), read_decimals(doc, path, label)
     inputs = RandomSpec((count,) + shape, dist, params, seed, decimals).draw()
     return _sorted(doc, path, label, inputs, spec.get("sort"))
 
@@ -606,11 +597,11 @@ def answer_keys(kind: str, item, problem) -> list[str]:
 
 
 def template(kind: str, item, problem) -> list[tuple[str, str]]:
-    """One line per parameter with its shape (parameters of an earlier design item are not repeated)."""
+    """One line per parameter with its shape (parameters an earlier item already asks for, as a
+    design parameter or as a value item of its own, are not repeated)."""
     earlier = set()
     for other in problem.asks[: problem.asks.index(item)]:
-        if other.kind == "design":
-            earlier.update(other.spec.parameters)
+        earlier.update(other.spec.parameters if other.kind == "design" else [other.id])
     names = [name for name in item.spec.parameters if name not in earlier]
     lines = [(name, f"{name}: shape {describe_shape(problem.leaves[name].shape)}") for name in names]
     if lines:

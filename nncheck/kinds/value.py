@@ -9,8 +9,8 @@ import numpy as np
 
 from nncheck.answers import Answer, AnswerFile
 from nncheck.asks import AskItem
-from nncheck.diagnosis import Candidate, align, shape_diagnosis, value_candidates
-from nncheck.errors import NncheckError
+from nncheck.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
+from nncheck.errors import NncheckError, closest
 from nncheck.formats.numbers import format_number
 from nncheck.formula import Formula, parse_formula
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
@@ -29,6 +29,26 @@ def check(kind: str, checker, item: AskItem, answer_file: AnswerFile) -> list[It
 
 def answer_keys(kind: str, item: AskItem, problem) -> list[str]:
     return [item.id]
+
+
+def _forbidden_parts(expr, forbid: tuple) -> str:
+    """The first function or name of `forbid` the formula uses, or ""."""
+    if not forbid:
+        return ""
+    from nncheck.formula import Call, Index, Name
+
+    stack = [expr]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, Name) and part.id in forbid:
+            return part.id
+        if isinstance(part, Call):
+            if part.function in forbid:
+                return part.function
+            stack.extend(part.args)
+        elif isinstance(part, Index):
+            stack.append(part.target)
+    return ""
 
 
 def formula_tolerance(expected: np.ndarray) -> Tolerance:
@@ -60,6 +80,9 @@ class ValueCheck:
             result.expected = self._expected_for(item)
         except NncheckError as error:
             return self._invalid(result, error.message)
+        if item.forbid and not answer.is_formula:
+            return self._invalid(result, f"write {item.id} as a formula in quotes: the question asks for the "
+                                         "relation, not its numbers")
         if answer.is_formula:
             return self._check_formula(item, answer, result)
         try:
@@ -76,7 +99,9 @@ class ValueCheck:
             raise NncheckError(f"{item.id!r} is not a value, node or gradient dA/dB of this problem")
         for name in filter(None, (item.quantity.name, item.quantity.of)):
             if name not in self.base.vars:
-                raise NncheckError(f"{name!r} is not a value or node of this problem")
+                close = closest(name, self.base.vars)
+                hint = f"; did you mean {close!r}?" if close else ""
+                raise NncheckError(f"{name!r} is not a value or node of this problem{hint}")
         return self.expected(self.base, item.quantity)
 
     @staticmethod
@@ -98,11 +123,12 @@ class ValueCheck:
         if mistake is not None:
             return mistake_result(result, mistake)
         if aligned is None:
-            found = shape_diagnosis(self.problem, item.quantity, item.id, value, expected, tolerance.accepts)
+            found = shape_diagnosis(self.base, item.quantity, item.id, value, expected, tolerance.accepts)
             message = (f"{item.id} has shape {describe_shape(expected.shape)}; "
                        f"your answer has shape {describe_shape(value.shape)}")
             return self._wrong(result, item, found, message)
-        found = self._first_candidate(item, expected, aligned, tolerance.accepts)
+        found = (self._first_candidate(item, expected, aligned, tolerance.accepts)
+                 or jacobian_form(self.base, item.quantity, item.id, aligned, expected, tolerance.accepts))
         return self._wrong(result, item, found, self._miss_message(item, aligned, expected, tolerance))
 
     def _authored_number(self, item: AskItem, value: np.ndarray):
@@ -168,6 +194,9 @@ class ValueCheck:
         except NncheckError as error:
             where = f" (at {error.location})" if error.location else ""
             return self._invalid(result, strip_label(error.message, label) + where)
+        used = _forbidden_parts(formula.expr, item.forbid)
+        if used:
+            return self._invalid(result, f"write {item.id} without {used}: the question asks for it in other terms")
         if not formula.names:
             return self._check_number(item, value, result)
         return FormulaCheck(self, item, formula, result).run(value)
@@ -196,8 +225,12 @@ class FormulaCheck:
         if mistake is not None:
             return mistake_result(result, mistake)
         found = self._candidate(value)
+        if found is None and align(value, result.expected) is not None:
+            found = self._everywhere(value, lambda solution, answer, expected: jacobian_form(
+                solution, item.quantity, item.id, align(answer, expected), expected, _same))
         if found is None and align(value, result.expected) is None:
-            found = shape_diagnosis(checker.problem, item.quantity, item.id, value, result.expected, _same)
+            found = self._everywhere(value, lambda solution, answer, expected: shape_diagnosis(
+                solution, item.quantity, item.id, answer, expected, _same))
             if found is None:
                 return checker._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
                                                 f"but {item.id} has shape {describe_shape(result.expected.shape)}")
@@ -205,8 +238,14 @@ class FormulaCheck:
         return checker._wrong(result, item, found, fallback)
 
     def redraws(self):
-        """(solution, formula value, expected value) at each redraw of the leaves, computed once."""
+        """(solution, formula value, expected value) at each redraw of the leaves, computed once
+        for all variants of the problem (redraws do not depend on a student's numbers)."""
         if self._redraw_list is None:
+            shared = self.checker.checker.shared.setdefault("formula redraws", {})
+            key = (self.item.id, self.formula.text)
+            if key in shared:
+                self._redraw_list = shared[key]
+                return self._redraw_list
             self._redraw_list = []
             redrawable = self.item.quantity is not None or self.item.expected_formula is not None
             for solution in (self.checker.checker.draws() if redrawable else []):
@@ -216,7 +255,19 @@ class FormulaCheck:
                 except NncheckError:
                     answer = None
                 self._redraw_list.append((solution, answer, expected))
+            if len(shared) < MAX_REMEMBERED_FORMULAS:
+                shared[key] = self._redraw_list
         return self._redraw_list
+
+    def _everywhere(self, value: np.ndarray, diagnose) -> Candidate | None:
+        """`diagnose(solution, answer, expected)` at the problem's values, if it gives the same
+        diagnosis at every redraw too."""
+        found = diagnose(self.checker.base, value, self.result.expected)
+        for solution, answer, expected in (self.redraws() if found is not None else []):
+            again = None if answer is None else diagnose(solution, answer, expected)
+            if again is None or again.key != found.key:
+                return None
+        return found
 
     def _coincidence(self, solution: Solution, answer, expected) -> ItemResult:
         self.result.verdict, self.result.diagnosis = WRONG, "coincidence"

@@ -13,6 +13,7 @@ import numpy as np
 
 from nncheck.answers import normalize_id
 from nncheck.asks import Quantity, parse_quantity
+from nncheck.engine import MAX_WORK, PASS_WORK, repeat_problem
 from nncheck.errors import Location, NncheckError
 from nncheck.formula import Formula, name_parts, parse_formula
 from nncheck.formats.text import one_line
@@ -285,10 +286,22 @@ class Sample:
     def solutions(self) -> list[tuple[int, object]]:
         """(draw number, solution): the problem's values first, then accepted redraws."""
         spec = self.spec
+        self._check_size()
         key = (spec.hold, spec.condition.text if spec.condition is not None else None, spec.draws)
         if key not in self.store.draws:
             self.store.draws[key] = self._draw()
         return self.store.draws[key]
+
+    def _check_size(self) -> None:
+        """The draws, and the steps of gradient descent from each, fit MAX_WORK and MAX_KEPT_ENTRIES."""
+        quantity, base = self.spec.quantity, self.checker.base
+        steps = self.spec.steps + ((quantity.step or 0) if quantity is not None else 0)
+        solutions = self.spec.draws * (1 + steps)
+        too_much = repeat_problem(solutions, base.tape.work, solutions, base.tape.entries)
+        if too_much:
+            each = f" with {steps} gradient-descent steps each" if steps else ""
+            raise self.error(f"{self.spec.draws} draws{each} are too many for this problem: {too_much}; "
+                             "ask fewer draws: or use smaller tensors", None)
 
     def _draw(self) -> list[tuple[int, object]]:
         for name in self.spec.hold:
@@ -297,7 +310,8 @@ class Sample:
         if not self._condition_holds(self.checker.base, 0):
             raise self.error("the problem's own values do not satisfy the condition", self.spec.condition_location)
         accepted = [(0, self.checker.base)]
-        attempts = self.spec.draws * ATTEMPTS_PER_DRAW
+        affordable = MAX_WORK // (self.checker.base.tape.work + PASS_WORK) // 4  # draws missing the condition
+        attempts = min(self.spec.draws * ATTEMPTS_PER_DRAW, max(self.spec.draws, affordable))
         for draw in range(1, attempts):
             if len(accepted) == self.spec.draws:
                 return accepted

@@ -1,0 +1,36 @@
+"""Pictures (nncheck/computation_graph.py) as Mermaid flowcharts, which GitHub and GitLab
+draw inside Markdown; `mermaid_text`, the one way text is written into a Mermaid label."""
+
+from __future__ import annotations
+
+import re
+
+from nncheck.formats.text import one_line
+
+SAFE = re.compile(r"[A-Za-z0-9 .,:+\-*/=()_']")
+# Class names of our own: Mermaid already styles every shape with the CSS class `node`.
+STYLES = {"value": ("givenValue", "fill:#e8eef8,stroke:#4a6fa5"), "node": ("graphNode", "fill:#fdf6e3,stroke:#b58900"),
+          "loss": ("lossNode", "fill:#fde2e1,stroke:#c0392b,stroke-width:2px"),
+          "unit": ("neuron", "fill:#eef6ee,stroke:#3c763d")}
+
+
+def mermaid_text(text: str) -> str:
+    """Text inside a quoted Mermaid label: every character that Mermaid or the HTML it
+    produces could read as syntax (quotes, brackets, <, #, ...) as a #code; entity."""
+    return "".join(ch if SAFE.fullmatch(ch) else f"#{ord(ch)};" for ch in one_line(text))
+
+
+def picture_mermaid(picture) -> str:
+    """A `flowchart LR` with one node per box, one edge per arrow, a class per kind."""
+    out = ["flowchart LR", f"    %% {mermaid_text(picture.title)}"]
+    for box in picture.boxes:
+        label = "<br>".join([f"<b>{mermaid_text(box.name)}</b>"] + [mermaid_text(line) for line in box.lines])
+        left, right = ("((", "))") if box.kind == "unit" else ("[", "]")
+        out.append(f'    {box.key}{left}"{label}"{right}')
+    for arrow in picture.arrows:
+        out.append(f'    {arrow.source} -->|"{mermaid_text(arrow.label)}"| {arrow.target}')
+    for kind, (name, style) in STYLES.items():
+        keys = [box.key for box in picture.boxes if box.kind == kind]
+        if keys:
+            out += [f"    classDef {name} {style}", f"    class {','.join(keys)} {name}"]
+    return "\n".join(out) + "\n"
