@@ -10,7 +10,7 @@ over broadcast axes), so every part of every formula is sized once, by the engin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +31,7 @@ class ChainRule:
     loss: str
     steps: dict[str, Expr | None]
     scalars: frozenset
+    parts: list = field(default_factory=list, repr=False)  # keeps every id in `scalars` in use
 
 
 def chain_rule(solution) -> ChainRule:
@@ -51,7 +52,7 @@ def chain_rule(solution) -> ChainRule:
     steps = {}
     for name in solution.values:
         steps[name] = None if name == loss else writer.total(terms[name], solution.value(name).shape)
-    return ChainRule(loss, steps, frozenset(writer.scalar_ids()))
+    return ChainRule(loss, steps, frozenset(writer.scalar_ids()), writer.keep)
 
 
 def _reaching(problem, loss: str) -> set[str]:
@@ -107,7 +108,9 @@ class _Steps:
         visit(formula.expr)
 
     # Smart constructors: numbers folded, ones and double negation dropped.
-    def product(self, factors: list[Expr], shape) -> Expr:
+    def product(self, factors: list[Expr], shape, drop_ones: bool = False) -> Expr:
+        """The product of `factors`; a tensor of ones is left out beside a full-size factor
+        (or with `drop_ones`, when what it multiplies is divided by a full-size tensor)."""
         flat, coefficient = [], 1.0
         for factor in factors:
             for part in self._factors(factor):
@@ -118,7 +121,7 @@ class _Steps:
                     flat.extend(self._factors(part.args[0]))
                 else:
                     flat.append(part)
-        if any(not isinstance(p, Ones) and int(np.prod(self.shape(p))) > 1 for p in flat):
+        if drop_ones or any(not isinstance(p, Ones) and int(np.prod(self.shape(p))) > 1 for p in flat):
             flat = [p for p in flat if not isinstance(p, Ones)]
         if coefficient == 0:
             return Number(0, 0, 0.0)
@@ -126,8 +129,11 @@ class _Steps:
             return Number(0, 0, coefficient)
         result = flat[0]
         for part in flat[1:]:
-            result = self._mine(Call(0, 0, "mul", (result, part)), np.broadcast_shapes(self.shape(result),
-                                                                                       self.shape(part)))
+            try:
+                partial = np.broadcast_shapes(self.shape(result), self.shape(part))
+            except ValueError:
+                partial = shape
+            result = self._mine(Call(0, 0, "mul", (result, part)), partial)
         if coefficient == -1:
             return self._mine(Call(0, 0, "neg", (result,)), self.shape(result))
         if coefficient != 1:
@@ -151,6 +157,19 @@ class _Steps:
         if isinstance(expr, Call) and expr.function == "mul" and id(expr) in self.products:
             return self.product([Number(0, 0, -1.0), expr], shape)
         return self._mine(Call(0, 0, "neg", (expr,)), shape)
+
+    def divide(self, numerator: Expr, denominator: Expr, shape) -> Expr:
+        """numerator / denominator, with a minus sign of the numerator put in front."""
+        full = int(np.prod(self.shape(denominator))) > 1
+        numerator = self.product([numerator], shape, drop_ones=full)
+        mine = id(numerator) in self.products
+        if mine and isinstance(numerator, Call) and numerator.function == "neg":
+            return self.negative(self.call("div", (numerator.args[0], denominator), shape), shape)
+        if (mine and isinstance(numerator, Call) and numerator.function == "mul"
+                and isinstance(numerator.args[0], Number) and numerator.args[0].value < 0):
+            positive = self.product([Number(0, 0, -1.0), numerator], shape)
+            return self.negative(self.call("div", (positive, denominator), shape), shape)
+        return self.call("div", (numerator, denominator), shape)
 
     def call(self, function: str, args: tuple, shape, params=()) -> Expr:
         return self._mine(Call(0, 0, function, args, params), shape)
@@ -203,7 +222,7 @@ class _Steps:
             yield b, self.unbroadcast(self.product([g, a], self.shape(expr)), b)
         elif f == "div":
             b = args[1]
-            yield a, self.unbroadcast(self.call("div", (g, b), self.shape(expr)), a)
+            yield a, self.unbroadcast(self.divide(g, b, self.shape(expr)), a)
             square = self.call("pow", (b, Number(0, 0, 2.0)), self.shape(b))
             over = self.call("div", (self.product([g, a], self.shape(expr)), square), self.shape(expr))
             yield b, self.unbroadcast(self.negative(over, self.shape(expr)), b)
@@ -224,15 +243,13 @@ class _Steps:
         elif f == "exp":
             yield a, self.product([g, expr], shape_a)
         elif f == "log":
-            yield a, self.call("div", (g, a), shape_a)
+            yield a, self.divide(g, a, shape_a)
         elif f == "sqrt":
-            yield a, self.call("div", (g, self.product([Number(0, 0, 2.0), expr], shape_a)), shape_a)
+            yield a, self.divide(g, self.product([Number(0, 0, 2.0), expr], shape_a), shape_a)
         elif f == "abs":
             yield a, self.product([g, self.call("sign", (a,), shape_a)], shape_a)
         elif f in ("sum", "mean"):
-            count = int(np.prod(shape_a)) // max(1, int(np.prod(self.shape(expr))))
-            share = Number(0, 0, 1.0 if f == "sum" else 1.0 / count)
-            yield a, self.product([g, share, self.sized(Ones(0, 0), shape_a)], shape_a)
+            yield a, self.spread(expr, g, shape_a)
         elif f == "norm":
             yield a, self.product([g, self.call("div", (a, expr), shape_a)], shape_a)
         elif f == "outer":
@@ -242,13 +259,31 @@ class _Steps:
         elif f == "where":
             condition, b = args[0], args[2]
             zero = Number(0, 0, 0.0)
-            chosen = self.call("ne", (condition, zero), self.shape(condition))
-            other = self.call("eq", (condition, zero), self.shape(condition))
+            if isinstance(condition, Call) and condition.function in ("lt", "le", "gt", "ge", "eq", "ne"):
+                chosen, other = condition, self.call("logical_not", (condition,), self.shape(condition))
+            else:
+                chosen = self.call("ne", (condition, zero), self.shape(condition))
+                other = self.call("eq", (condition, zero), self.shape(condition))
             yield args[1], self.unbroadcast(self.product([g, chosen], self.shape(expr)), args[1])
             yield b, self.unbroadcast(self.product([g, other], self.shape(expr)), b)
         else:
             for position, arg in enumerate(args):
                 yield arg, self.sized(JacobianProduct(0, 0, expr, position, g), self.shape(arg))
+
+    def spread(self, expr: Call, g: Expr, shape: tuple) -> Expr:
+        """The delta of a sum (or mean) spread over the summed entries: g 1 for a sum of all,
+        1 g^T for a matrix summed down its columns (axis 0), g 1^T along its rows (axis 1)."""
+        count = int(np.prod(shape)) // max(1, int(np.prod(self.shape(expr))))
+        share = Number(0, 0, 1.0 if expr.function == "sum" else 1.0 / count)
+        axis = dict(expr.params).get("axis")
+        if axis is None or len(shape) == 1:
+            return self.product([g, share, self.sized(Ones(0, 0, shape), shape)], shape)
+        if len(shape) == 2 and axis in (0, -2, 1, -1):
+            down = axis in (0, -2)
+            ones = self.sized(Ones(0, 0, (shape[0] if down else shape[1],)), (shape[0] if down else shape[1],))
+            pair = (ones, g) if down else (g, ones)
+            return self.product([share, self.call("outer", pair, shape)], shape)
+        return self.sized(JacobianProduct(0, 0, expr, 0, g), shape)
 
     def power(self, expr: Call, g: Expr):
         a, b = expr.args

@@ -7,6 +7,7 @@ topological order that follows the problem file; backward walks it in reverse.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import Iterable
 
 import numpy as np
@@ -346,6 +347,18 @@ def work_done() -> int:
     """The work of all tapes so far (see MAX_PASS_WORK): the difference of two readings is
     the work done in between, such as that of many formulas evaluated one by one."""
     return Tape.done
+
+
+@contextmanager
+def uncounted():
+    """Work done inside does not count in work_done(): results computed once for a problem and
+    kept (redraws, YES/NO draws, ...), so that what an answer file is charged does not depend on
+    whether an answer file before it had them computed."""
+    before = Tape.done
+    try:
+        yield
+    finally:
+        Tape.done = before
 
 
 def repeat_problem(passes: int, work: int, kept: int = 0, entries: int = 0) -> str | None:

@@ -157,7 +157,7 @@ def read_draw_parameters(doc: YamlDoc, path: tuple, label: str, dist: str) -> di
             raise NncheckError(f"{label}: {key} must be a whole number", doc.where(*path, key))
         if key == "std" and value < 0:
             raise NncheckError(f"{label}: std must be a number >= 0", doc.where(*path, key))
-        params[key] = value
+        params[key] = abs(value) if key == "std" else value  # numpy refuses -0.0 as a scale
     if dist == "constant" and params["value"] is None:
         raise NncheckError(f"{label}: dist constant needs a value, such as value: 0.5", doc.where(*path))
     if dist in ("uniform", "integers") and params["low"] > params["high"]:

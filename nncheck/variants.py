@@ -122,14 +122,20 @@ def read_variation(doc, leaves: dict, names: list[str], asks: list, title: str) 
     if not varying:
         raise NncheckError("vary: no value varies; name some under values:, or mark a draw with vary: true",
                            doc.where("vary"))
+    _refuse_fixed_answers(doc, asks)
+    return Variation(_key(doc, section, title), varying, _conditions(doc, section, names),
+                     _attempts(doc, section), doc.where("vary"))
+
+
+def _key(doc, section: dict, title: str) -> str:
+    """`key:`, or the title: what the seeds are made from, so it must never change."""
     key = section.get("key", title)
     if isinstance(key, (int, float)) and not isinstance(key, bool):
         key = str(key)
     if not isinstance(key, str) or not key.strip():
         raise NncheckError("vary.key: name this homework question, such as \"homework 3, question 1\" (the "
                            "default is the title, and this problem has none)", doc.where("vary", "key"))
-    _refuse_fixed_answers(doc, asks)
-    return Variation(key.strip(), varying, _conditions(doc, names), _attempts(doc), doc.where("vary"))
+    return key.strip()
 
 
 def _from_draw(leaf) -> VaryingValue:
@@ -185,9 +191,9 @@ def _checked(value: VaryingValue) -> VaryingValue:
     return value
 
 
-def _conditions(doc, names: list[str]) -> list[Formula]:
+def _conditions(doc, section: dict, names: list[str]) -> list[Formula]:
     """`condition:` one formula or a list of them, over the problem's values and nodes."""
-    given = doc.data["vary"].get("condition") if isinstance(doc.data.get("vary"), dict) else None
+    given = section.get("condition")
     if given is None:
         return []
     texts = given if isinstance(given, list) else [given]
@@ -205,9 +211,8 @@ def _conditions(doc, names: list[str]) -> list[Formula]:
     return formulas
 
 
-def _attempts(doc) -> int:
-    attempts = doc.data["vary"].get("attempts", DEFAULT_ATTEMPTS) if isinstance(doc.data.get("vary"), dict) \
-        else DEFAULT_ATTEMPTS
+def _attempts(doc, section: dict) -> int:
+    attempts = section.get("attempts", DEFAULT_ATTEMPTS)
     if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= MAX_ATTEMPTS:
         raise NncheckError(f"vary.attempts: expected a whole number from 1 to {MAX_ATTEMPTS}",
                            doc.where("vary", "attempts"))

@@ -7,7 +7,7 @@ import numpy as np
 
 from nncheck.answers import AnswerFile
 from nncheck.asks import AskItem, Quantity, parse_quantity
-from nncheck.engine import MAX_WORK, Tape, evaluate_formula, repeat_problem, work_done
+from nncheck.engine import MAX_WORK, Tape, evaluate_formula, repeat_problem, uncounted, work_done
 from nncheck.errors import Location, NncheckError, closest
 from nncheck.formats.numbers import format_number
 from nncheck.formula import Formula
@@ -24,6 +24,8 @@ MAX_HINTED_KEYS = 20
 
 class Checker:
     """Verifies answer files against one problem; solutions and redraws are computed once."""
+
+    answer_started: int | None = None  # work_done() when the answer file being verified was started
 
     def __init__(self, problem: Problem, variant_of: "Checker | None" = None):
         """`variant_of`: the checker of the problem's own numbers, when `problem` is a student's
@@ -50,6 +52,13 @@ class Checker:
                 if mistake.formula is not None:
                     self._check_work_since(started, mistake.location)
                     evaluate_answer(mistake.formula, self.base)
+
+    def check_answer_work(self, where: Location) -> None:
+        """What one answer file makes nncheck compute (its formulas, its design) stays within
+        engine.MAX_WORK; what is computed once for the problem and kept is not counted."""
+        if self.answer_started is not None and work_done() - self.answer_started > MAX_WORK:
+            raise NncheckError(f"checking this answer file needs more than {MAX_WORK:,} units of work (the limit "
+                               "per answer file); write simpler formulas", where)
 
     @staticmethod
     def _check_work_since(started: int, where: Location) -> None:
@@ -83,7 +92,8 @@ class Checker:
             draws = self.shared["draws"] = []
             for draw in range(1, MAX_DRAW_ATTEMPTS + 1):
                 try:
-                    draws.append(Solution(self.problem, self.problem.redrawn_values(draw)))
+                    with uncounted():  # computed once for the problem, not for an answer file
+                        draws.append(Solution(self.problem, self.problem.redrawn_values(draw)))
                 except NncheckError:
                     continue
                 if len(draws) == MIN_DRAWS:
@@ -109,7 +119,8 @@ class Checker:
                                f"redraws, are too many for this problem: {too_much}", Location(self.problem.path))
         trajectory = self._trajectories.setdefault(id(solution), [solution])
         if len(trajectory) <= steps:
-            more = descend(trajectory[-1], steps + 1 - len(trajectory))
+            with uncounted():  # kept for the problem, not for an answer file
+                more = descend(trajectory[-1], steps + 1 - len(trajectory))
             trajectory.extend(more[1:])
         return trajectory[steps]
 
@@ -137,7 +148,9 @@ class Checker:
         hints = self.key_hints(answer_file, ignored)
         meant = {key: written for written, key in hints.items()}
         results = []
+        self.answer_started = work_done()
         for item in items:
+            self.check_answer_work(Location(answer_file.path))
             found = load_kind(item.kind).check(item.kind, self, item, answer_file)
             keys = load_kind(item.kind).answer_keys(item.kind, item, self.problem)
             where = answer_location(answer_file, keys)

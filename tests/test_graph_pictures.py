@@ -255,3 +255,19 @@ def test_weights_of_a_drawn_layer_match_the_problem():
             i, j = int(boxes[source][0][2]), int(boxes[target][0][3])
             assert float(label) == pytest.approx(w1[i, j])
     assert np.shape(w1) == (2, 3)
+
+
+def test_the_mermaid_example_in_the_docs_is_what_graph_writes():
+    with open("docs/pictures-and-worked-solutions.md", encoding="utf-8") as handle:
+        docs = handle.read()
+    example = docs.split("```mermaid\n")[1].split("```")[0]
+    assert example == invoke("graph", RELU4).stdout
+
+
+@needs_dot
+def test_svg_titles_are_well_formed_xml(write):
+    title = 'Tags <svg onload="x"> & "quotes" \\ ]]> done'
+    path = write("p.yaml", "title: '" + title + "'\nvalues: {x: [1.0, 2.0]}\ngraph: {L: sum(x)}\n")
+    root = ET.fromstring(invoke("graph", path, "--format", "svg").stdout)
+    assert next(root.iter(f"{SVG}text")).text == title
+    assert not [element for element in root.iter() if element.tag.endswith("}svg") and element is not root]

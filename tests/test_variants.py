@@ -243,6 +243,9 @@ def test_every_record_names_its_students_variant(varied_class, tmp_path):
         assert json.loads(verified.stdout)["variant"]["seed"] == record["seed"]
         assert json.loads(verified.stdout)["score"] == record["score"]
     assert "a variant per student" in invoke("grade", varied_class, "--jobs", "1").stdout
+    invoke("grade", varied_class, "--jobs", "1", "--html", tmp_path / "class.html")
+    page = (tmp_path / "class.html").read_text()
+    assert "<th>seed</th>" in page and f"<td>{book['files'][1]['seed']}</td>" in page
 
 
 # --- the seed in every output ---------------------------------------------------------------------

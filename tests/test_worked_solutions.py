@@ -87,6 +87,13 @@ def test_a_delta_through_two_paths_adds_both():
 def evaluate(expr, solution, grads, generated: bool = True):
     """A chain-rule step computed with numpy, reading vectors as the notation does (a
     generated product of two vectors is an outer product); None where it has no formula."""
+    if isinstance(expr, JacobianProduct) and isinstance(expr.call, Index):
+        target, cotangent = evaluate(expr.call.target, solution, grads), evaluate(expr.cotangent, solution, grads)
+        if target is None or cotangent is None:
+            return None
+        scattered = np.zeros_like(target)
+        scattered[expr.call.items] += cotangent
+        return scattered
     if isinstance(expr, JacobianProduct):
         return None
     if isinstance(expr, Number):
@@ -96,7 +103,7 @@ def evaluate(expr, solution, grads, generated: bool = True):
     if isinstance(expr, Delta):
         return grads[expr.name]
     if isinstance(expr, Ones):
-        return np.float64(1.0)
+        return np.ones(expr.shape)
     if isinstance(expr, Index):
         target = evaluate(expr.target, solution, grads)
         return None if target is None else target[expr.items]
@@ -136,6 +143,35 @@ def test_every_chain_rule_step_agrees_with_the_engine(path):
         assert np.allclose(np.broadcast_to(value, grads[name].shape), grads[name], atol=1e-12), (name, path)
         checked += 1
     assert checked >= len(steps.steps) - 2
+
+
+MANY_FUNCTIONS = """
+values:
+  x: [0.5, -1.2, 2.0]
+  W: [[0.3, -0.2, 0.5], [0.1, 0.4, -0.6]]
+  v: [1.5, 0.7]
+  p: 1.7
+graph:
+  a: W @ x / (1 + x @ x)
+  b: sqrt(a * a + 1) + abs(a) - exp(-a) + log(1 + a * a)
+  c: where(b > 2, b, 0.5 * b) + norm(W) * tanh(v) ** p
+  d: outer(c, x) + W.T.T
+  e: mean(d, axis=0) + sum(d * d, axis=1)[0] + sigmoid(v)[1]
+  L: mean(e ** 2) + 3 / sum(exp(c))
+"""
+
+
+def test_chain_rule_steps_of_many_functions_agree_with_the_engine(tmp_path):
+    problem = tmp_path / "many.yaml"
+    problem.write_text(MANY_FUNCTIONS, encoding="utf-8")
+    solution = Solution(load_problem(str(problem)))
+    grads = solution.gradients()
+    steps = chain_rule(solution)
+    for name, step in steps.steps.items():
+        if step is not None:
+            value = evaluate(step, solution, grads)
+            assert value is not None, name
+            assert np.allclose(np.broadcast_to(value, grads[name].shape), grads[name], atol=1e-12), name
 
 
 def latex_document(fragment: str) -> str:

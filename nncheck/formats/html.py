@@ -136,13 +136,15 @@ def _item_table(summary) -> list[str]:
 
 
 def _student_table(gradebook) -> list[str]:
-    headers = ["student", "file", "problem", "status", "score", "max", "%", "error"]
+    seeds = any(problem.varies for problem in gradebook.problems)  # per-student variants: name each one
+    headers = ["student"] + (["seed"] if seeds else []) + ["file", "problem", "status", "score", "max", "%", "error"]
     out = ["<h2>Students</h2>", '<table id="students"><thead><tr>'
            + "".join(f"<th{' class=num' if name in ('score', 'max', '%') else ''}>{name}</th>" for name in headers)
            + "</tr></thead><tbody>"]
     for record in gradebook.files:
         percent = 100 * record.score / record.max_score if record.max_score else None
-        cells = [f"<td>{_text(record.student)}</td>", f"<td>{_text(record.file)}</td>",
+        seed = [f"<td>{'' if record.seed is None else _text(str(record.seed))}</td>"] if seeds else []
+        cells = [f"<td>{_text(record.student)}</td>"] + seed + [f"<td>{_text(record.file)}</td>",
                  f"<td>{_text(record.problem)}</td>",
                  f"<td{' class=broken' if record.status == 'broken' else ''}>{_text(record.status)}</td>",
                  f'<td class=num data-sort="{record.score!r}">{_points(record.score)}</td>',

@@ -43,6 +43,8 @@ class Delta(Expr):
 class Ones(Expr):
     """A tensor of ones (the gradient of a sum spreads its delta over every entry)."""
 
+    shape: tuple = ()
+
 
 @dataclass(eq=False)
 class JacobianProduct(Expr):
@@ -139,15 +141,17 @@ class _Writer:
     def operand(self, expr: Expr, needed: int, other_product: str) -> str:
         """A factor of a product; an elementwise product inside a matrix product (or the
         reverse) is put in parentheses, so `(a * b) @ W` is never read as `a * (b @ W)`."""
-        if isinstance(expr, Call) and expr.function == other_product and not (
+        kinds = ("matmul", "outer") if other_product == "matmul" else (other_product,)
+        if isinstance(expr, Call) and expr.function in kinds and not (
                 other_product == "mul" and (self.is_scalar(expr.args[0]) or self.is_scalar(expr.args[1]))):
             needed = ATOM
         return self.inner(expr, needed)
 
     def call(self, expr: Call) -> tuple[str, int]:
         f, args, params = expr.function, expr.args, dict(expr.params)
-        if f == "add" and isinstance(args[1], Call) and args[1].function == "neg":
-            return f"{self.inner(args[0], SUM)} - {self.inner(args[1].args[0], SUM + 1)}", SUM
+        if f in ("add", "sub") and isinstance(args[1], Call) and args[1].function == "neg":
+            sign = "-" if f == "add" else "+"
+            return f"{self.inner(args[0], SUM)} {sign} {self.inner(args[1].args[0], PRODUCT)}", SUM
         if f in ("add", "sub"):
             right = self.inner(args[1], PRODUCT)
             sign = "+" if f == "add" else "-"
@@ -163,7 +167,10 @@ class _Writer:
                 return f"{left}{joiner}{right}", PRODUCT
             return rf"{left} \odot {right}", PRODUCT
         if f == "matmul":
-            return f"{self.operand(args[0], PRODUCT, 'mul')} {self.operand(args[1], PRODUCT, 'mul')}", PRODUCT
+            left = self.operand(args[0], PRODUCT, "mul")
+            if id(expr) in self.scalars and not (self.is_scalar(args[0]) or self.is_scalar(args[1])):
+                left = rf"{self.inner(args[0], ATOM)}^{{\top}}"  # two vectors: the dot product a^T b
+            return f"{left} {self.operand(args[1], PRODUCT, 'mul')}", PRODUCT
         if f == "div":
             return rf"\frac{{{self.write(args[0])[0]}}}{{{self.write(args[1])[0]}}}", FRACTION
         if f == "pow":

@@ -13,6 +13,7 @@ import numpy as np
 from nncheck.asks import VISIBILITIES, check_points
 from nncheck.batched_forward import Batched, NoBatchRule, all_finite, evaluate_batched, evaluate_nodes
 from nncheck.diagnosis import align
+from nncheck.engine import uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.formula import Formula, name_parts, parse_formula
 from nncheck.formats.numbers import format_number
@@ -222,7 +223,7 @@ def _share_points(doc: YamlDoc, path: tuple, label: str, item: dict, read: list)
     equally (1 each when the item gives no points)."""
     given = sum(points for _, points in read if points is not None)
     unpriced = sum(1 for _, points in read if points is None)
-    total = float(item["points"]) if "points" in item else given + unpriced
+    total = check_points(item["points"], doc, path, label) if "points" in item else given + unpriced
     rest = total - given
     if rest < -1e-9 or (unpriced == 0 and abs(rest) > 1e-9):
         raise NncheckError(f"{label}.points: the case groups' points add up to {given:g}, but the item's "
@@ -374,8 +375,9 @@ def _input_batches(checker, spec: DesignSpec, group: CaseGroup) -> list[InputBat
         varying = dependents(problem, list(spec.parameters) + [spec.input])
         largest = max([checker.base.value(name).size for name in varying] + [1])
         size = max(1, BATCH_ENTRIES // largest)
-        group.batches = [_input_batch(checker, spec, group.inputs[start:start + size])
-                         for start in range(0, len(group.inputs), size)]
+        with uncounted():  # computed once for the problem, not for an answer file
+            group.batches = [_input_batch(checker, spec, group.inputs[start:start + size])
+                             for start in range(0, len(group.inputs), size)]
     return group.batches
 
 
@@ -449,7 +451,8 @@ def _run_case(problem, spec: DesignSpec, group: CaseGroup, index: int, values: d
         return Case(x, None, None, False, float("inf"))
     output = solution.value(spec.output)
     if index not in group.targets:
-        group.targets[index] = evaluate_answer(spec.target, solution)
+        with uncounted():  # kept for the problem, not for an answer file
+            group.targets[index] = evaluate_answer(spec.target, solution)
     target = group.targets[index]
     if output.shape != target.shape:
         if output.size != 1 or target.size != 1:

@@ -148,9 +148,12 @@ _FOUND: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def expected_interval(checker, item) -> Found:
     """The item's interval, found once per checker (a class of answer files shares it)."""
+    from nncheck.engine import uncounted
+
     found = _FOUND.setdefault(checker, {})
     if item.id not in found:
-        found[item.id] = _find(checker, item)
+        with uncounted():  # computed once for the problem, not for an answer file
+            found[item.id] = _find(checker, item)
     return found[item.id]
 
 

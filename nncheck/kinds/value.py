@@ -9,6 +9,7 @@ import numpy as np
 
 from nncheck.answers import Answer, AnswerFile
 from nncheck.asks import AskItem
+from nncheck.engine import Tape, work_done
 from nncheck.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
 from nncheck.errors import NncheckError, closest
 from nncheck.formats.numbers import format_number
@@ -179,10 +180,13 @@ class ValueCheck:
         remembered = self.checker.kind_cache.setdefault("value formulas", {})
         key = (item.id, answer.raw)
         if key in remembered:
-            return replace(remembered[key])
+            checked, work = remembered[key]
+            Tape.done += work  # an answer file is charged the same whether or not the formula was remembered
+            return replace(checked)
+        started = work_done()
         checked = self._check_new_formula(item, answer, result)
         if checked.verdict != INVALID and len(remembered) < MAX_REMEMBERED_FORMULAS:
-            remembered[key] = replace(checked)
+            remembered[key] = (replace(checked), work_done() - started)
         return checked
 
     def _check_new_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
@@ -249,6 +253,7 @@ class FormulaCheck:
             self._redraw_list = []
             redrawable = self.item.quantity is not None or self.item.expected_formula is not None
             for solution in (self.checker.checker.draws() if redrawable else []):
+                self.checker.checker.check_answer_work(self.formula.start)
                 expected = self.checker.item_expected(solution, self.item)
                 try:
                     answer = evaluate_answer(self.formula, solution)

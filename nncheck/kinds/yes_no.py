@@ -13,7 +13,7 @@ import numpy as np
 
 from nncheck.answers import normalize_id
 from nncheck.asks import Quantity, parse_quantity
-from nncheck.engine import MAX_WORK, PASS_WORK, repeat_problem
+from nncheck.engine import MAX_WORK, PASS_WORK, repeat_problem, uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.formula import Formula, name_parts, parse_formula
 from nncheck.formats.text import one_line
@@ -213,10 +213,11 @@ def evaluate(kind: str, checker, item) -> Outcome:
     """The property over the item's draws, computed once per checker."""
     store = checker.kind_cache.setdefault("properties", _Store())
     if item.id not in store.outcomes:
-        sample = Sample(checker, item, store)
-        solutions = sample.solutions()
-        find = _zero_counterexample if kind == "zero" else _identical_counterexample
-        counterexample = find(sample, solutions)
+        with uncounted():  # computed once for the problem, not for an answer file
+            sample = Sample(checker, item, store)
+            solutions = sample.solutions()
+            find = _zero_counterexample if kind == "zero" else _identical_counterexample
+            counterexample = find(sample, solutions)
         store.outcomes[item.id] = Outcome(not counterexample, len(solutions), counterexample)
     return store.outcomes[item.id]
 
