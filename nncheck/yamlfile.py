@@ -334,7 +334,7 @@ def _integer(text: str, location: Location) -> int | float:
     if len(digits) > _FLOAT_DIGITS or (len(digits) == _FLOAT_DIGITS and abs(float(text)) == float("inf")):
         raise NncheckError(f"the number {text[:12]}... ({len(digits)} digits) is too large: numbers must be "
                            "within float64's range (about 1.8e308)", location)
-    value = int(text[0] + digits if text[0] in "+-" else digits or "0")
+    value = int((text[0] if text[0] in "+-" else "") + (digits or "0"))
     return value if -2**63 <= value < 2**63 else float(value)
 
 
