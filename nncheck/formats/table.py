@@ -164,7 +164,7 @@ def render_solution(solution: Solution, precision: int, full: bool = False, stre
 def matrix_text(array, precision: int):
     from rich.text import Text
 
-    return Text("\n".join(matrix_lines(array, precision)))
+    return Text("\n".join(matrix_lines(array, precision, full=False)))
 
 
 def _answer_cell(item: ItemResult, precision: int):
