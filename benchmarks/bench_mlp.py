@@ -94,16 +94,10 @@ loss: L
 
 def without_homework_limits() -> None:
     """This network is far larger than homework: lift the limits of docs/problem-format.md
-    (Limits), which refuse its tensors, so that the engine itself is measured."""
-    import nncheck.engine
-    import nncheck.problem
-    import nncheck.solution
-    import nncheck.tensors
+    (Limits), as `run --large` does, so that the engine itself is measured."""
+    from nncheck.limits import allow_large_problems
 
-    for module in (nncheck.engine, nncheck.problem, nncheck.solution, nncheck.tensors):
-        for name in ("MAX_ELEMENTS", "MAX_TOTAL_ENTRIES", "MAX_PASS_WORK", "MAX_PASS_ENTRIES"):
-            if hasattr(module, name):
-                setattr(module, name, 1 << 40)
+    allow_large_problems()
 
 
 def build_problem(text: str):

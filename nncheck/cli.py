@@ -94,6 +94,19 @@ def _for_student(problem, student: str | None):
     return variant_problem(problem, normalised_id(student))
 
 
+def large_option(command):
+    """`--large`: lift the size limits for an author's own large network (nncheck/limits.py)."""
+    def lift(ctx, param, value):
+        if value:
+            from nncheck.limits import allow_large_problems
+
+            allow_large_problems()
+
+    return click.option("--large", is_flag=True, expose_value=False, is_eager=True, callback=lift,
+                        help="Lift the size limits for a large network of your own (never for students' files: "
+                             "memory is then the machine's).")(command)
+
+
 def _secrets(given) -> list:
     from nncheck.secret import read_secrets, secret_paths
 
@@ -122,6 +135,7 @@ def _console():
                                             "e.g. the gradients a question asks for on a large network.")
 @student_option
 @secret_option
+@large_option
 def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
     from nncheck.problem import load_problem
@@ -194,6 +208,7 @@ def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
 @click.option("--every", type=click.IntRange(1, 10_000), metavar="K",
               help="Show every K-th step (the start and the last step always).")
 @click.option("--last", is_flag=True, help="Show only the start and the last step.")
+@large_option
 def train(problem, steps, lr, output_format, precision, parameter_names, every, last):
     """Run gradient descent on PROBLEM's parameters and show the loss and parameters at every step."""
     from nncheck.problem import load_problem
@@ -242,6 +257,7 @@ def _shown_steps(count: int, every: int | None, last: bool) -> list[int]:
 @cli.command()
 @click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @secret_option
+@large_option
 def check(problems, secret_files):
     """Validate PROBLEMS (shapes, asked items and mistake formulas included) without printing results."""
     from nncheck.kinds import reference_answers
@@ -433,6 +449,7 @@ def plot(function_names, derivative, z_range, output):
               help="Also show the answers to asked items that are not visible to students (for graders).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the picture to this file.")
 @secret_option
+@large_option
 def graph(problem, output_format, with_values, neurons, precision, of_node, show_hidden, output, secret_files):
     """Draw PROBLEM's computation graph (or, with --neurons, its layers as neurons)."""
     from nncheck.computation_graph import computation_graph, neuron_diagram

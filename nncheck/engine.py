@@ -14,7 +14,8 @@ import numpy as np
 
 from nncheck.errors import NncheckError
 from nncheck.formula import Call, Formula, Index, Name, Number
-from nncheck.tensors import MAX_ELEMENTS, MAX_NDIM, describe_shape
+from nncheck import tensors
+from nncheck.tensors import MAX_NDIM, describe_shape
 from nncheck.primitives import PRIMITIVES, Primitive
 
 # One pass (the forward pass over a problem's graph, or one formula evaluated) is limited in
@@ -165,7 +166,7 @@ def jacobian(tape: Tape, output: Var, target: Var, rules: dict | None = None) ->
     d output[i...] / d target[j...], so for vectors row i is the gradient of output[i].
 
     One backward pass per entry of `output`; refused (NncheckError) when the Jacobian would
-    have more than MAX_ELEMENTS entries or its passes together more than MAX_ELEMENTS of work.
+    have more than tensors.MAX_ELEMENTS entries or its passes together more than tensors.MAX_ELEMENTS of work.
     """
     problem = _jacobian_problem(tape, output, target)
     if problem:
@@ -186,13 +187,13 @@ def _jacobian_problem(tape: Tape, output: Var, target: Var) -> str | None:
     The work of one pass is the entries on the tape up to `output`, plus JACOBIAN_STEP_WORK
     per step (the fixed cost of a step, in entries)."""
     entries = output.value.size * target.value.size
-    if entries > MAX_ELEMENTS:
+    if entries > tensors.MAX_ELEMENTS:
         return (f"the Jacobian would have {entries} entries (shape "
-                f"{describe_shape(output.value.shape + target.value.shape)}); the limit is {MAX_ELEMENTS}")
+                f"{describe_shape(output.value.shape + target.value.shape)}); the limit is {tensors.MAX_ELEMENTS}")
     pass_work = sum(var.value.size + JACOBIAN_STEP_WORK for var in tape.vars[: output.index + 1])
-    if output.value.size * pass_work > MAX_ELEMENTS:
+    if output.value.size * pass_work > tensors.MAX_ELEMENTS:
         return (f"the Jacobian needs {output.value.size} backward passes (one per entry) of {pass_work} entries "
-                f"of work each; the limit is {MAX_ELEMENTS} in all: ask for a smaller part")
+                f"of work each; the limit is {tensors.MAX_ELEMENTS} in all: ask for a smaller part")
     return None
 
 
@@ -375,8 +376,9 @@ def repeat_problem(passes: int, work: int, kept: int = 0, entries: int = 0) -> s
 
 def _too_big(shape: tuple) -> str | None:
     size = int(np.prod(shape, dtype=np.float64))
-    if size > MAX_ELEMENTS:
-        return f"the result would have {size} entries (shape {describe_shape(shape)}); the limit is {MAX_ELEMENTS}"
+    limit = tensors.MAX_ELEMENTS
+    if size > limit:
+        return f"the result would have {size} entries (shape {describe_shape(shape)}); the limit is {limit}"
     return None
 
 

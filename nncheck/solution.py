@@ -7,7 +7,8 @@ import numpy as np
 
 from nncheck.engine import Tape, Var, backward, evaluate_formula, jacobian
 from nncheck.errors import Location, NncheckError
-from nncheck.problem import MAX_TOTAL_ENTRIES, Problem
+from nncheck import problem as problem_module
+from nncheck.problem import Problem
 from nncheck.tensors import describe_shape
 
 
@@ -28,9 +29,10 @@ class Solution:
             result = evaluate_formula(self.tape, node.formula, self.vars)
             value = result.value
             entries += value.size
-            if entries > MAX_TOTAL_ENTRIES:
+            if entries > problem_module.MAX_TOTAL_ENTRIES:
+                limit = problem_module.MAX_TOTAL_ENTRIES
                 raise node.formula.error(node.formula.expr, f"the values and nodes up to {node.name} hold {entries:,} "
-                                                            f"entries together; the limit is {MAX_TOTAL_ENTRIES:,}")
+                                                            f"entries together; the limit is {limit:,}")
             if not np.all(np.isfinite(value)):
                 kind = "nan" if np.any(np.isnan(value)) else "infinite"
                 raise node.formula.error(

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncheck.engine import MAX_WORK, repeat_problem
+from nncheck import engine
+from nncheck.engine import repeat_problem
 from nncheck.errors import NncheckError
 from nncheck.problem import Problem
 from nncheck.solution import Solution
@@ -109,7 +110,7 @@ class Descent:
     problem: Problem
     objective: str
     fixed: dict[str, np.ndarray]
-    pass_work: int = 0  # of one solution (engine.MAX_PASS_WORK): solve() stops at MAX_WORK in all
+    pass_work: int = 0  # of one solution (engine.MAX_PASS_WORK): solve() stops at engine.MAX_WORK in all
     passes: int = 0
     over_limit: str | None = None
 
@@ -133,12 +134,12 @@ class Descent:
         return values
 
     def solve(self, theta: np.ndarray) -> Solution:
-        """The solution at `theta`; past MAX_WORK in all, an error, kept in over_limit (the
+        """The solution at `theta`; past engine.MAX_WORK in all, an error, kept in over_limit (the
         searches below treat an error as "diverged", so they check over_limit at the end)."""
         self.passes += 1
-        if self.passes * self.pass_work > MAX_WORK:  # its passes reuse one solution's values: no PASS_WORK
+        if self.passes * self.pass_work > engine.MAX_WORK:  # its passes reuse one solution's values: no PASS_WORK
             self.over_limit = (f"the search for the step sizes needs more than {self.passes - 1:,} passes of "
-                               f"{self.pass_work:,} units of work each, the limit of {MAX_WORK:,} units in all")
+                               f"{self.pass_work:,} units of work each, the limit of {engine.MAX_WORK:,} units in all")
             raise NncheckError(self.over_limit)
         return Solution(self.problem, self.values(theta), loss=self.objective)
 

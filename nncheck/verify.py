@@ -7,12 +7,14 @@ import numpy as np
 
 from nncheck.answers import AnswerFile
 from nncheck.asks import AskItem, Quantity, parse_quantity
-from nncheck.engine import MAX_WORK, Tape, evaluate_formula, repeat_problem, uncounted, work_done
+from nncheck import engine
+from nncheck import problem as problem_module
+from nncheck.engine import Tape, evaluate_formula, repeat_problem, uncounted, work_done
 from nncheck.errors import Location, NncheckError, closest
 from nncheck.formats.numbers import format_number
 from nncheck.formula import Formula
 from nncheck.kinds import load_kind
-from nncheck.problem import MAX_TOTAL_ENTRIES, Problem
+from nncheck.problem import Problem
 from nncheck.results import MISSING, Verification
 from nncheck.solution import Solution
 from nncheck.training import descend
@@ -47,8 +49,9 @@ class Checker:
             if item.expected_formula is not None:
                 asked += np.size(evaluate_answer(item.expected_formula, self.base))
             asked += np.size(item.expected) if item.expected is not None else 0
-            if asked > MAX_TOTAL_ENTRIES:
-                raise NncheckError(f"the values the asked items expect hold more than {MAX_TOTAL_ENTRIES:,} entries "
+            if asked > problem_module.MAX_TOTAL_ENTRIES:
+                limit = problem_module.MAX_TOTAL_ENTRIES
+                raise NncheckError(f"the values the asked items expect hold more than {limit:,} entries "
                                    "together (the limit: reports show them all); ask for smaller parts", item.location)
             if variant_of is not None:
                 continue    # mistakes were checked at the problem's own numbers; one failing here is skipped
@@ -60,16 +63,16 @@ class Checker:
     def check_answer_work(self, where: Location) -> None:
         """What one answer file makes nncheck compute (its formulas, its design) stays within
         engine.MAX_WORK; what is computed once for the problem and kept is not counted."""
-        if self.answer_started is not None and work_done() - self.answer_started > MAX_WORK:
-            raise NncheckError(f"checking this answer file needs more than {MAX_WORK:,} units of work (the limit "
+        if self.answer_started is not None and work_done() - self.answer_started > engine.MAX_WORK:
+            raise NncheckError(f"checking this answer file needs more than {engine.MAX_WORK:,} units of work (the limit "
                                "per answer file); write simpler formulas", where)
 
     @staticmethod
     def _check_work_since(started: int, where: Location) -> None:
         """The asked items' values and formulas, evaluated one by one, stay within engine.MAX_WORK."""
-        if work_done() - started > MAX_WORK:
+        if work_done() - started > engine.MAX_WORK:
             raise NncheckError(f"the expected values and mistake formulas of the asked items up to here need "
-                               f"more than {MAX_WORK:,} units of work together (the limit); use fewer or simpler "
+                               f"more than {engine.MAX_WORK:,} units of work together (the limit); use fewer or simpler "
                                "formulas, or smaller tensors", where)
 
     def _check_planned_work(self) -> None:
@@ -114,7 +117,7 @@ class Checker:
 
     def after_steps(self, solution: Solution, steps: int) -> Solution:
         """`solution` after `steps` steps of gradient descent (trajectories are kept). The steps
-        are checked against MAX_WORK as if taken from the problem's values and each redraw, so
+        are checked against engine.MAX_WORK as if taken from the problem's values and each redraw, so
         what an answer file may ask does not depend on what others asked before it."""
         too_much = repeat_problem(steps * (1 + MIN_DRAWS), solution.tape.work,
                                   steps * (1 + MIN_DRAWS), solution.tape.entries)
@@ -200,12 +203,12 @@ def planned_passes(item: AskItem) -> tuple[object, int]:
 
 
 def _check_report_size(results: list, path: str) -> None:
-    """The answers and expected values a report shows hold at most MAX_TOTAL_ENTRIES entries."""
+    """The answers and expected values a report shows hold at most problem_module.MAX_TOTAL_ENTRIES entries."""
     entries = sum(np.size(value) for result in results for value in (result.answer, result.expected)
                   if isinstance(value, np.ndarray))
-    if entries > MAX_TOTAL_ENTRIES:
+    if entries > problem_module.MAX_TOTAL_ENTRIES:
         raise NncheckError(f"the answers and the values they are checked against hold {entries:,} entries "
-                           f"together; the limit per answer file is {MAX_TOTAL_ENTRIES:,}", Location(path))
+                           f"together; the limit per answer file is {problem_module.MAX_TOTAL_ENTRIES:,}", Location(path))
 
 
 def answer_location(answer_file: AnswerFile, keys) -> Location:

@@ -15,12 +15,13 @@ from nncheck.batched_forward import Batched, NoBatchRule, all_finite, evaluate_b
 from nncheck.diagnosis import align
 from nncheck.engine import uncounted
 from nncheck.errors import Location, NncheckError
+from nncheck import tensors
 from nncheck.formula import Formula, name_parts, parse_formula
 from nncheck.formats.numbers import format_number
 from nncheck.formats.text import one_line
 from nncheck.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.solution import Solution
-from nncheck.tensors import (DISTRIBUTIONS, MAX_ELEMENTS, RandomSpec, describe_shape, name_seed,
+from nncheck.tensors import (DISTRIBUTIONS, RandomSpec, describe_shape, name_seed,
                              read_decimals, read_draw_parameters, read_random_spec, read_tensor)
 from nncheck.tolerance import Tolerance, read_tolerance
 from nncheck.yamlfile import YamlDoc
@@ -240,7 +241,7 @@ def _whole(value, low: int) -> bool:
 
 
 def _check_size(doc: YamlDoc, path: tuple, label: str, count: int, shape: tuple) -> None:
-    if count > MAX_CASES or count * int(np.prod(shape, dtype=np.float64)) > MAX_ELEMENTS:
+    if count > MAX_CASES or count * int(np.prod(shape, dtype=np.float64)) > tensors.MAX_ELEMENTS:
         raise NncheckError(f"{label}: {count} inputs of shape {describe_shape(shape)} is too many "
                            f"(at most {MAX_CASES} inputs a group)", doc.where(*path))
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from nncheck.answers import normalize_id
 from nncheck.asks import Quantity, parse_quantity
-from nncheck.engine import MAX_WORK, PASS_WORK, repeat_problem, uncounted
+from nncheck import engine
+from nncheck.engine import PASS_WORK, repeat_problem, uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.formula import Formula, name_parts, parse_formula
 from nncheck.formats.text import one_line
@@ -311,7 +312,7 @@ class Sample:
         if not self._condition_holds(self.checker.base, 0):
             raise self.error("the problem's own values do not satisfy the condition", self.spec.condition_location)
         accepted = [(0, self.checker.base)]
-        affordable = MAX_WORK // (self.checker.base.tape.work + PASS_WORK) // 4  # draws missing the condition
+        affordable = engine.MAX_WORK // (self.checker.base.tape.work + PASS_WORK) // 4  # draws missing the condition
         attempts = min(self.spec.draws * ATTEMPTS_PER_DRAW, max(self.spec.draws, affordable))
         for draw in range(1, attempts):
             if len(accepted) == self.spec.draws:
