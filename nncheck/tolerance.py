@@ -13,6 +13,9 @@ DEFAULT_SIGFIGS = 3
 FLOOR_RELATIVE = 1e-4
 FLOOR_ABSOLUTE = 1e-9
 TOLERANCE_KEYS = ("sigfigs", "rtol", "atol")
+REMEMBERED_SIZE = 4096      # entries of an expected value whose half-widths are remembered
+REMEMBERED_WIDTHS = 10_000  # half-widths remembered at most (then forgotten all at once)
+_REMEMBERED: dict = {}
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,21 @@ class Tolerance:
     atol: float | None = None
 
     def half_widths(self, expected: np.ndarray) -> np.ndarray:
+        """Each entry's accepted half-width; remembered for small tensors, which a class
+        compares with the same expected values again and again."""
         expected = np.asarray(expected, dtype=np.float64)
+        if expected.size > REMEMBERED_SIZE:
+            return self._half_widths(expected)
+        key = (self, expected.shape, expected.tobytes())
+        widths = _REMEMBERED.get(key)
+        if widths is None:
+            if len(_REMEMBERED) >= REMEMBERED_WIDTHS:
+                _REMEMBERED.clear()
+            widths = _REMEMBERED[key] = self._half_widths(expected)
+            widths.setflags(write=False)
+        return widths
+
+    def _half_widths(self, expected: np.ndarray) -> np.ndarray:
         magnitude = np.abs(expected)
         width = self.rtol * magnitude
         if self.sigfigs is not None:
