@@ -11,6 +11,7 @@ from nncheck import __version__
 from nncheck.errors import Location, NncheckError, NncheckErrors
 
 EXIT_OK, EXIT_WRONG, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 FORMATS = ("table", "json", "markdown", "latex")
 VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github")
 
@@ -42,6 +43,9 @@ class NncheckGroup(click.Group):
             raise
         except KeyboardInterrupt:
             ctx.exit(130)
+        except BrokenPipeError:  # the reader left early (`nncheck ... | head`): stop quietly, as on SIGPIPE
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_PIPE_CLOSED)
         except Exception as error:  # noqa: BLE001 - the one place bugs become a message
             if os.environ.get("NNCHECK_DEBUG"):
                 import traceback
@@ -67,7 +71,13 @@ def cli():
     nncheck train PROBLEM       gradient descent, step by step
     nncheck template PROBLEM    an answer file to fill in
     nncheck verify ANSWERS...   what is right, what is wrong, and why
-    nncheck grade DIRS...       a whole class: gradebook, summary, CSV
+    nncheck grade DIRS...       a whole class: gradebook, summary, CSV, HTML
+    nncheck merge SHARDS...     join the shards of a class graded in parts
+    nncheck check PROBLEMS...   validate problem files
+    nncheck selftest PROBLEMS.. for authors: a problem marks right and wrong answers as it should
+    nncheck graph PROBLEM       the computation graph as a picture
+    nncheck plot FUNCTIONS...   activation functions and their derivatives
+    nncheck functions           the formula language, with every derivative
     """
 
 

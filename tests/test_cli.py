@@ -165,3 +165,19 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch, no_color, colou
 
 def test_piped_output_has_no_escape_codes():
     assert "\x1b" not in invoke("run", RELU4).output
+
+
+def test_output_closed_early_stops_quietly(tmp_path):
+    """`nncheck verify DIR --format json | head -1`: exit 141 as on SIGPIPE, no internal error."""
+    import subprocess
+    import sys
+
+    from class_factory import write_class
+
+    write_class(str(tmp_path), "relu-4-samples", 200)
+    process = subprocess.Popen([sys.executable, "-m", "nncheck", "verify", str(tmp_path), "--format", "json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().startswith(b'{"file": ')
+    process.stdout.close()
+    assert process.wait(timeout=60) == 141
+    assert b"internal error" not in process.stderr.read()
