@@ -48,7 +48,10 @@ class Leaf:
             return self.spec.draw(seed_offset=REDRAW_SEED_STEP * draw)
         rng = np.random.default_rng(name_seed(self.name) + REDRAW_SEED_STEP * draw)
         low, high = float(self.value.min()), float(self.value.max())
-        if np.all(self.value == np.round(self.value)) and low < high and max(-low, high) <= 2.0**53:
+        whole = np.all(self.value == np.round(self.value)) and max(-low, high) <= 2.0**53
+        if whole and low == high and low >= 1:
+            low = 0.0  # class labels that are all equal (t: 2): any label up to it
+        if whole and low < high:
             return rng.integers(int(low), int(high), self.value.shape, endpoint=True).astype(float)
         scale = max(1.0, float(np.max(np.abs(self.value))))
         return rng.normal(0.0, scale, self.value.shape)

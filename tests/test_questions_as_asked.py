@@ -75,3 +75,13 @@ FLAGS = "[[-1, 1, 0, 0, 0], [0, -1, 1, 0, 0], [0, 0, -1, 1, 0], [0, 0, 0, -1, 1]
 def test_the_detector_scores_a_margin_and_the_all_zero_network_as_badly_as_they_are_wrong(tmp_path, design, score):
     items = checked(tmp_path, DETECTOR, design)
     assert sum(points for _, _, points in items.values()) == score
+
+
+def test_a_single_class_label_is_redrawn_so_a_hard_coded_label_is_caught(tmp_path):
+    problem = tmp_path / "ce.yaml"
+    problem.write_text("values: {z: [2.0, -1.0, 0.5], t: 2}\ngraph:\n  L: cross_entropy(z, t)\nloss: L\n"
+                       "ask:\n  - {id: dL/dz, points: 2}\n")
+    right = checked(tmp_path, problem, {"dL/dz": '"softmax(z) - onehot(t, 3)"'})
+    assert right["dL/dz"] == ("correct", None, 2.0)
+    hard_coded = checked(tmp_path, problem, {"dL/dz": '"softmax(z) - onehot(2, 3)"'})
+    assert hard_coded["dL/dz"] == ("wrong", "coincidence", 0.0)
