@@ -41,6 +41,7 @@ class AnswerFile:
     answers: dict[str, Answer] = field(default_factory=dict)
     doc: YamlDoc | None = None
     base_variant: bool = False      # `variant: base`: the problem's own numbers, not the student's
+    pinned: bool = False            # `student` was given by the grader (`verify --student`)
 
 
 def normalize_id(key: str) -> str:

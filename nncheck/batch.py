@@ -27,7 +27,7 @@ def answer_files(paths) -> list[tuple[str, bool]]:
 
 
 def verify_paths(paths, problem_override, output_format, precision, make_console, report_error,
-                 show_hidden: bool = False, secrets=()) -> int:
+                 show_hidden: bool = False, secrets=(), student: str | None = None) -> int:
     """Verify every answer file; returns the exit code (2 if any file was unusable). What
     students read (table, json) and the exit code leave out checks that are not visible,
     unless `show_hidden`; the machine formats keep their points (see formats/feedback.py)."""
@@ -40,14 +40,14 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     files = answer_files(paths)
     submission = Submission([])
     writer = SubmissionWriter(output_format, precision, make_console)
-    checkers = Checkers(secrets, allow_base=output_format in ("table", "json"))
+    checkers = Checkers(secrets, allow_base=output_format in ("table", "json") and student is None)
     if not files:
         nothing = NncheckError("no answer files found in " + ", ".join(paths))
         report_error(nothing)
         submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override)))
     for path, named in files:
         try:
-            verification = verify_file(path, named, problem_override, checkers)
+            verification = verify_file(path, named, problem_override, checkers, student)
             if verification is None:
                 print(printable_line(f"note: skipped {path}: not an answer file (no answers: or problem:)"),
                       file=sys.stderr)
@@ -68,16 +68,33 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     return EXIT_INPUT if submission.broken else EXIT_WRONG if wrong else EXIT_OK
 
 
-def verify_file(path: str, named: bool, problem_override: str | None, checkers: "Checkers"):
+def verify_file(path: str, named: bool, problem_override: str | None, checkers: "Checkers",
+                student: str | None = None):
     """One answer file read once and verified, or None for a file found in a directory that is
-    not an answer file."""
+    not an answer file. `student` (the grader's `--student`) is whose submission it is."""
     from nncheck.answers import load_answer_file, looks_like_answers
 
     doc = read_yaml(path)
     if not named and not looks_like_answers(doc):
         return None
     answer_file = load_answer_file(path, problem_override, doc)
+    if student is not None:
+        pin_student(answer_file, student)
     return checkers.for_answers(answer_file).verify(answer_file)
+
+
+def pin_student(answer_file, student: str) -> None:
+    """The grader says whose submission this is: the file's `student:` must be absent or agree,
+    so that nobody answers a classmate's variant."""
+    from nncheck.variants import normalised_id
+
+    if not normalised_id(student):
+        raise NncheckError("--student: give the submitter's id, such as --student ab1234")
+    written = answer_file.student
+    if written.strip() and normalised_id(written) != normalised_id(student):
+        raise NncheckError(f"student: this submission is {student!r}'s, but the file says {written!r}; "
+                           "write your own id", answer_file.doc.where("student"))
+    answer_file.student, answer_file.pinned = student, True
 
 
 def _count_unreadable_files(submission, checkers: "Checkers") -> None:
@@ -181,6 +198,8 @@ class Checkers:
 def variant_student(answer_file, problem) -> str:
     """The id whose numbers an answer file to a varying problem answers: its `student:`,
     required, and written as text (a number in YAML loses leading zeros)."""
+    if answer_file.pinned:
+        return answer_file.student
     doc = answer_file.doc
     written = doc.data.get("student") if doc is not None else answer_file.student
     where = doc.where("student") if doc is not None else None

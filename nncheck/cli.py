@@ -310,12 +310,15 @@ def check(problems, secret_files):
 @click.option("--show-hidden", is_flag=True,
               help="Also show checks that are not visible to students, and count them in the exit code (for graders).")
 @secret_option
-def verify(paths, problem_override, output_format, precision, show_hidden, secret_files):
+@click.option("--student", "submitter", metavar="ID",
+              help="Whose submission this is (a grader pins it, e.g. from the autograder's metadata): answers are "
+                   "checked against this student's variant, and a different student: in the file is refused.")
+def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter):
     """Check answer files (or directories of them) item by item."""
     from nncheck.batch import verify_paths
 
     sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error, show_hidden,
-                          _secrets(secret_files)))
+                          _secrets(secret_files), submitter))
 
 
 @cli.command()

@@ -358,3 +358,22 @@ def test_selftest_checks_two_sample_variants():
     checks = [check for check in json.loads(result.stdout)["problems"][0]["checks"] if check["item"] == "vary"]
     assert [check["result"] for check in checks] == ["pass", "pass"]
     assert all("its reference answers score 11 of 11" in check["detail"] for check in checks)
+
+
+def test_a_grader_pins_whose_submission_it_is(tmp_path):
+    """`verify --student ID`: the file's student: must agree, so nobody answers a classmate's numbers."""
+    problem = os.path.abspath("problems/tanh-sigmoid-mse.yaml")
+    claimed = tmp_path / "claimed.yaml"
+    claimed.write_text(f"problem: {json.dumps(problem)}\nstudent: cd5678\nanswers: {{}}\n")
+    result = CliRunner().invoke(cli, ["verify", str(claimed), "--student", "AB1234", "--format", "json"])
+    assert result.exit_code == 2
+    assert f"{claimed}:2:10: error: student: this submission is 'AB1234''s, but the file says 'cd5678'" in result.stderr
+    unsigned = tmp_path / "unsigned.yaml"
+    unsigned.write_text(f"problem: {json.dumps(problem)}\nanswers: {{}}\n")
+    pinned = json.loads(CliRunner().invoke(cli, ["verify", str(unsigned), "--student", "ab1234",
+                                                 "--format", "json"]).stdout)
+    own = json.loads(CliRunner().invoke(cli, ["run", problem, "--student", "ab1234", "--format", "json"]).stdout)
+    assert pinned["variant"] == own["variant"] == {"student": "ab1234", "seed": pinned["variant"]["seed"]}
+    base = tmp_path / "base.yaml"
+    base.write_text(f"problem: {json.dumps(problem)}\nvariant: base\nanswers: {{}}\n")
+    assert CliRunner().invoke(cli, ["verify", str(base), "--student", "ab1234"]).exit_code == 2
