@@ -1,19 +1,20 @@
 """Writing `run --format json` of a large network: seconds and peak memory.
 
 Solves an MLP problem (default 784-1024-4096-10, batch 256, drawn with the `layers:`
-shorthand), then, each in a fresh process, writes its JSON to a temporary file three ways:
+shorthand), then, each in a fresh process, writes its JSON to a temporary file four ways:
 
 * `before`: the whole object as nested Python lists, cleaned by Python recursion, one
   `json.dumps` string (what `run --format json` did until the streaming writer);
-* `after`: `nncheck.formats.json.write_json`, blocks of rows through json's C encoder,
-  streamed to the file;
+* `after`: `nncheck.formats.json.write_json`, streamed a block of rows at a time; large
+  float blocks through orjson where it is installed (`nncheck[fast]`);
+* `after-json`: the same without orjson (json's C encoder only);
 * `only`: `after` with `--only W1,b1` (what a question about one layer needs).
 
 Prints seconds for solving and for writing, the output size, nanoseconds per number and
-the peak resident memory of each process, and checks that `before` and `after` wrote the
-same bytes. The input limits (entries per tensor, work per pass) are lifted in these
-processes: `nncheck run` itself refuses a network this large. Only measures; asserts
-nothing; exits 0.
+the peak resident memory of each process, and checks that `before` and `after-json` wrote
+the same bytes (orjson's output reads back the same numbers: tests/test_output_size.py).
+The size limits are lifted in these processes as `run --large` does. Only measures;
+asserts nothing; exits 0.
 
 Usage:  python benchmarks/bench_json.py [--sizes 784,1024,4096,10] [--batch 256] [--skip-before]
 """
@@ -53,6 +54,8 @@ def child(mode: str, problem_path: str, output: str) -> None:
     from nncheck.limits import allow_large_problems
 
     allow_large_problems()  # as `run --large` does: a network this large is an author's own
+    if mode == "after-json":
+        json_format._orjson = lambda: None  # the writer without the optional orjson
     started = time.perf_counter()
     solution = Solution(load_problem(problem_path))
     solution.gradients()
@@ -93,7 +96,8 @@ def main() -> int:
         print(f"{'writer':8} {'solve s':>8} {'write s':>8} {'numbers':>11} {'MB out':>8} {'ns/number':>10} "
               f"{'RSS solved MB':>14} {'RSS peak MB':>12}")
         outputs = {}
-        for mode in (["after", "only"] if args.skip_before else ["before", "after", "only"]):
+        modes = ["after", "after-json", "only"]
+        for mode in (modes if args.skip_before else ["before"] + modes):
             outputs[mode] = os.path.join(folder, f"{mode}.json")
             run = subprocess.run([sys.executable, __file__, "--child", mode, problem, outputs[mode]],
                                  capture_output=True, text=True, check=False)
@@ -104,9 +108,9 @@ def main() -> int:
             print(f"{mode:8} {figures['solve_s']:8.2f} {figures['write_s']:8.2f} {figures['numbers']:11,} "
                   f"{figures['bytes'] / 1e6:8.1f} {1e9 * figures['write_s'] / figures['numbers']:10.0f} "
                   f"{figures['rss_solved_mb']:14.0f} {figures['rss_peak_mb']:12.0f}")
-        if "before" in outputs and "after" in outputs and all(os.path.exists(p) for p in outputs.values()):
-            same = filecmp.cmp(outputs["before"], outputs["after"], shallow=False)
-            print(f"before and after wrote {'the same bytes' if same else 'DIFFERENT bytes'}")
+        if "before" in outputs and all(os.path.exists(p) for p in outputs.values()):
+            same = filecmp.cmp(outputs["before"], outputs["after-json"], shallow=False)
+            print(f"before and after-json wrote {'the same bytes' if same else 'DIFFERENT bytes'}")
     return 0
 
 

@@ -103,3 +103,30 @@ def test_only_limits_what_run_writes():
     assert list(data["values"]) == ["W1", "L"] and list(data["gradients"]) == ["W1", "L"]
     unknown = invoke("run", "problems/relu-4-samples.yaml", "--format", "json", "--only", "W9")
     assert unknown.exit_code == 2 and "W9 is not a value or node" in unknown.output
+
+
+def large_array() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    array = rng.normal(size=(90, 70)) * 10.0 ** rng.integers(-8, 17, size=(90, 70))
+    array[rng.random((90, 70)) < 0.05] = -0.0
+    array[0, :3] = [np.nan, np.inf, -np.inf]
+    return array
+
+
+def strict_loads(text: str):
+    return json.loads(text, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
+
+
+def test_large_blocks_through_orjson_read_back_the_same_numbers():
+    pytest.importorskip("orjson")
+    data = {"a": large_array()}
+    fast = json_format.dumps(data)
+    assert fast.startswith('{"a": [[null,null,null,')  # orjson's spacing, for blocks this large
+    assert strict_loads(fast) == strict_loads(reference_dumps(data))
+    assert not re.search(r"[\[,]\s*-0\.0\s*[,\]]", fast) and "NaN" not in fast and "Infinity" not in fast
+
+
+def test_without_orjson_large_blocks_are_what_json_writes(monkeypatch):
+    monkeypatch.setattr(json_format, "_orjson", lambda: None)
+    data = {"a": large_array()}
+    assert json_format.dumps(data) == reference_dumps(data)
