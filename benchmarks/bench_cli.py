@@ -238,9 +238,9 @@ for name, a, b in [
     ("import problem + solution (numpy, yaml, ...)", t1, t2),
     ("load_problem (read + validate YAML)", t2, t3),
     ("Solution + gradients", t3, t4),
-    ("import reports.table", t4, t5),
+    ("import formats.table", t4, t5),
     ("render table", t5, t6),
-    ("import reports.sections (json)", t6, t7),
+    ("import formats.json", t6, t7),
     ("json report", t7, t8),
 ]:
     print(f"{name}\t{(b - a) * 1000:.2f}")
