@@ -154,34 +154,22 @@ class Checkers:
             return checker
         student = variant_student(answer_file, problem)
         key = (os.path.abspath(answer_file.problem_path), variant_seed(problem.variation.key, student))
-        if key not in self._variants:
-            if len(self._variants) >= self.MAX_VARIANTS:
-                self._variants.pop(next(iter(self._variants)))
-            try:
-                self._variants[key] = Checker(variant_problem(problem, normalised_id(student)), variant_of=checker)
-            except NncheckError as error:
-                self._variants[key] = error
-        checker = self._variants[key]
-        if isinstance(checker, NncheckError):
-            raise checker
-        return checker
+        if key not in self._variants and len(self._variants) >= self.MAX_VARIANTS:
+            self._variants.pop(next(iter(self._variants)))
+        return _made_once(self._variants, key, lambda: Checker(variant_problem(problem, normalised_id(student)),
+                                                               variant_of=checker))
 
     def get(self, problem_path: str):
         from nncheck.problem import load_problem
         from nncheck.verify import Checker
 
-        key = os.path.abspath(problem_path)
-        if key not in self._made:
-            try:
-                self._made[key] = Checker(load_problem(problem_path, self.secrets))
-                if self.prepare is not None:
-                    self.prepare(self._made[key])
-            except NncheckError as error:
-                self._made[key] = error
-        checker = self._made[key]
-        if isinstance(checker, NncheckError):
-            raise checker
-        return checker
+        def make():
+            made = Checker(load_problem(problem_path, self.secrets))
+            if self.prepare is not None:
+                self.prepare(made)
+            return made
+
+        return _made_once(self._made, os.path.abspath(problem_path), make)
 
     def max_score(self, problem_path: str | None) -> float:
         """The maximum score of a problem's asked items (0 if unknown or unusable)."""
@@ -193,6 +181,19 @@ class Checkers:
             return self.get(problem_path).verify(AnswerFile(problem_path, problem_path, "")).max_score
         except NncheckError:
             return 0.0
+
+
+def _made_once(made: dict, key, make):
+    """`made[key]`, made by `make()` the first time; an input error it gave is kept and raised
+    again each time (a broken problem is reported for every answer file, read once)."""
+    if key not in made:
+        try:
+            made[key] = make()
+        except NncheckError as error:
+            made[key] = error
+    if isinstance(made[key], NncheckError):
+        raise made[key]
+    return made[key]
 
 
 def variant_student(answer_file, problem) -> str:
