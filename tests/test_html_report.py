@@ -4,12 +4,10 @@ Chromium is installed, as a person sees it (rendered, scripts run, screenshot ta
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest

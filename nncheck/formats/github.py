@@ -7,12 +7,10 @@ text is escaped as @actions/core escapes it, so it can never start a command or 
 
 from __future__ import annotations
 
-import re
-
 from nncheck.errors import Location, NncheckError
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
 from nncheck.formats.markdown import markdown_text as _md
-from nncheck.formats.text import printable
+from nncheck.formats.text import plain_lines
 from nncheck.results import CORRECT, WRONG, ItemResult, Submission, Verification
 
 VERDICT_MARKS = {"correct": "✅", "wrong": "❌", "invalid": "⚠️", "missing": "➖"}
@@ -78,10 +76,7 @@ def _property(text) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _clean(text) -> str:
-    """Printable text with LF line ends; Unicode line and paragraph separators become spaces."""
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    return re.sub("[\u2028\u2029]", " ", printable(text))
+_clean = plain_lines
 
 
 def step_summary(submission: Submission) -> str:

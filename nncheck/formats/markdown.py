@@ -12,7 +12,7 @@ from nncheck.chain_rule import chain_rule
 from nncheck.formats.math_notation import delta_latex, formula_latex, latex_name
 from nncheck.formats.numbers import aligned_rows, entry_grid, format_number, matrix_slices
 from nncheck.formats.sections import reference_rows, solution_sections
-from nncheck.formats.text import one_line, printable
+from nncheck.formats.text import one_line, plain_lines
 from nncheck.solution import Solution
 from nncheck.tensors import describe_shape
 
@@ -22,8 +22,7 @@ MAX_GRAPH_BOXES = 60
 def markdown_text(text) -> str:
     """Text safe in Markdown and in a table cell: HTML characters as entities, Markdown
     punctuation backslash-escaped, line breaks as <br> (the only HTML written)."""
-    text = printable(str(text).replace("\r\n", "\n").replace("\r", "\n"))
-    text = re.sub("[\u2028\u2029]", " ", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = plain_lines(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = re.sub(r"([\\`*_\[\]|~#])", r"\\\1", text)
     return "<br>".join(line.strip() for line in text.strip().split("\n"))
 

@@ -13,6 +13,12 @@ def printable(text: str) -> str:
     )
 
 
+def plain_lines(text) -> str:
+    """Printable text with LF line ends; Unicode line and paragraph separators become spaces."""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    return printable(text).replace("\u2028", " ").replace("\u2029", " ")
+
+
 def one_line(text: str) -> str:
     return " ".join(printable(text).split())
 
