@@ -218,3 +218,14 @@ def test_machine_output_does_not_import_rich(relu_class, command, shows):
 def test_no_answer_files_is_an_input_error(tmp_path):
     result = invoke("grade", tmp_path)
     assert result.exit_code == 2 and "no answer files found" in result.stderr
+
+
+def test_csv_column_titles_from_item_ids_stay_on_one_line(tmp_path):
+    (tmp_path / "p.yaml").write_text('values: {x: [1.0, 2.0]}\ngraph:\n  L: sum(x)\nloss: L\nask:\n'
+                                     '  - {id: "q\\n=forged", expected: 3, points: 1}\n')
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "a.yaml").write_text('problem: ../p.yaml\nstudent: a\nanswers: {"q\\n=forged": 3}\n')
+    invoke("grade", tmp_path / "subs", "--csv", tmp_path / "book.csv")
+    header, row = (tmp_path / "book.csv").read_text().splitlines()
+    assert header == "student,file,problem,status,q =forged,total,max,error"
+    assert row.endswith(",graded,1,1,1,")

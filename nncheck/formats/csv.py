@@ -23,7 +23,7 @@ def gradebook_csv(gradebook) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student"] + (["seed"] if seeds else []) + ["file", "problem", "status"]
-                    + [title for title, _, _ in columns] + ["total", "max", "error"])
+                    + [cell(title) for title, _, _ in columns] + ["total", "max", "error"])
     for record in gradebook.files:
         points = {(record.problem, item.id): item.points for item in record.items}
         cells = [number(points[(path, item_id)]) if (path, item_id) in points
