@@ -310,15 +310,19 @@ def check(problems, secret_files):
 @click.option("--show-hidden", is_flag=True,
               help="Also show checks that are not visible to students, and count them in the exit code (for graders).")
 @secret_option
-@click.option("--student", "submitter", metavar="ID",
+@click.option("--student", "submitter", metavar="ID", multiple=True,
               help="Whose submission this is (a grader pins it, e.g. from the autograder's metadata): answers are "
-                   "checked against this student's variant, and a different student: in the file is refused.")
-def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter):
+                   "checked against this student's variant, and a different student: in the file is refused. "
+                   "Repeat it for a group's members: the file's student: must be one of them.")
+@click.option("--answer-file", "answer_name", metavar="NAME", default="answers.yaml", show_default=True,
+              help="Autograder and CI formats grade one answer file per problem: where a submission holds several "
+                   "for the same problem, the one with this name (none of them if no file has it).")
+def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter, answer_name):
     """Check answer files (or directories of them) item by item."""
     from nncheck.app.verify_many import verify_paths
 
     sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error, show_hidden,
-                          _secrets(secret_files), submitter))
+                          _secrets(secret_files), submitter, answer_name))
 
 
 @cli.command()

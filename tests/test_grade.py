@@ -202,7 +202,7 @@ def test_hidden_items_keep_their_secrets_unless_asked(tmp_path):
     (["grade", "--format", "json", "--jobs", "1"], '"files": 30,'),
     (["grade", "--jobs", "1"], "Graded 27 of 30 answer files"),
     (["verify", "--format", "json"], '"max_score": 8.0'),
-    (["verify", "--format", "gradescope"], '"max_score": 240.0'),
+    (["verify", "--format", "gradescope"], "answer files answer the same problem"),
     (["verify", "--format", "junit"], "<testsuites"),
     (["verify", "--format", "classroom"], "result=")])
 def test_machine_output_does_not_import_rich(relu_class, command, shows):

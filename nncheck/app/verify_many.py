@@ -5,46 +5,61 @@ from __future__ import annotations
 import os
 import sys
 
+from nncheck.check.results import BrokenFile
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import read_yaml
 
 EXIT_OK, EXIT_WRONG, EXIT_INPUT = 0, 1, 2
 ANSWER_SUFFIXES = (".yaml", ".yml")
+ANSWER_FILE_NAME = "answers.yaml"   # the file graded when a submission holds several for one problem
 
 
 def answer_files(paths) -> list[tuple[str, bool]]:
-    """(path, named): the files named, then the YAML files under named directories (sorted).
-    A file found in a directory is graded only if it looks like an answer file."""
-    found = []
+    """(path, named): the files named, then the YAML files under named directories (sorted),
+    each file once however often it is reached. A file found in a directory is graded only if
+    it looks like an answer file."""
+    found, seen = [], set()
+
+    def add(path: str, named: bool) -> None:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            found.append((path, named))
+
     for path in paths:
         if not os.path.isdir(path):
-            found.append((path, True))
+            add(path, True)
             continue
         for root, dirs, files in os.walk(path):
             dirs.sort()
-            found.extend((os.path.join(root, name), False) for name in sorted(files) if name.endswith(ANSWER_SUFFIXES))
+            for name in sorted(files):
+                if name.endswith(ANSWER_SUFFIXES):
+                    add(os.path.join(root, name), False)
     return found
 
 
 def verify_paths(paths, problem_override, output_format, precision, make_console, report_error,
-                 show_hidden: bool = False, secrets=(), student: str | None = None) -> int:
+                 show_hidden: bool = False, secrets=(), student=None,
+                 answer_name: str = ANSWER_FILE_NAME) -> int:
     """Verify every answer file; returns the exit code (2 if any file was unusable). What
     students read (table, json) and the exit code leave out checks that are not visible,
-    unless `show_hidden`; the machine formats keep their points (see formats/feedback.py)."""
+    unless `show_hidden`; the machine formats keep their points (see formats/feedback.py), and
+    grade one answer file per problem (`answer_name` among several, see one_file_per_problem)."""
     import time
 
     from nncheck.check.hidden import student_view
-    from nncheck.check.results import BrokenFile, Submission
+    from nncheck.check.results import Submission
 
     started = time.perf_counter()
     files = answer_files(paths)
     submission = Submission([])
     writer = SubmissionWriter(output_format, precision, make_console)
-    checkers = Checkers(secrets, allow_base=output_format in ("table", "json") and student is None)
+    checkers = Checkers(secrets, allow_base=output_format in ("table", "json") and not student)
     if not files:
         nothing = NncheckError("no answer files found in " + ", ".join(paths))
         report_error(nothing)
         submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override)))
+    found_in_directories = set()
     for path, named in files:
         try:
             verification = verify_file(path, named, problem_override, checkers, student)
@@ -57,10 +72,17 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
             problem = problem_of_broken(path, problem_override)
             submission.broken.append(BrokenFile(path, error, checkers.max_score(problem), problem))
             writer.broken(path, error)
+            if not named:
+                found_in_directories.add(id(submission.broken[-1]))
             continue
+        if not named:
+            found_in_directories.add(id(verification))
         submission.verifications.append(verification)
         writer.verified(verification if show_hidden else student_view(verification))
     _count_unreadable_files(submission, checkers)
+    if output_format not in ("table", "json"):
+        for error in one_file_per_problem(submission, answer_name, checkers, found_in_directories):
+            report_error(error)
     submission.seconds = time.perf_counter() - started
     writer.finish(submission)
     shown = submission.verifications if show_hidden else map(student_view, submission.verifications)
@@ -69,7 +91,7 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
 
 
 def verify_file(path: str, named: bool, problem_override: str | None, checkers: "Checkers",
-                student: str | None = None):
+                student=None):
     """One answer file read once and verified, or None for a file found in a directory that is
     not an answer file. `student` (the grader's `--student`) is whose submission it is."""
     from nncheck.read.answers import load_answer_file, looks_like_answers
@@ -78,23 +100,31 @@ def verify_file(path: str, named: bool, problem_override: str | None, checkers: 
     if not named and not looks_like_answers(doc):
         return None
     answer_file = load_answer_file(path, problem_override, doc)
-    if student is not None:
+    if student:
         pin_student(answer_file, student)
     return checkers.for_answers(answer_file).verify(answer_file)
 
 
-def pin_student(answer_file, student: str) -> None:
-    """The grader says whose submission this is: the file's `student:` must be absent or agree,
-    so that nobody answers a classmate's variant."""
+def pin_student(answer_file, student) -> None:
+    """The grader says whose submission this is (an id, or the ids of a group's members): the
+    file's `student:` must be absent or one of them, so that nobody answers a classmate's variant."""
     from nncheck.engine.variants import normalised_id
 
-    if not normalised_id(student):
+    members = [student] if isinstance(student, str) else list(student)
+    if not members or not all(normalised_id(member) for member in members):
         raise NncheckError("--student: give the submitter's id, such as --student ab1234")
     written = answer_file.student
-    if written.strip() and normalised_id(written) != normalised_id(student):
-        raise NncheckError(f"student: this submission is {student!r}'s, but the file says {written!r}; "
-                           "write your own id", answer_file.doc.where("student"))
-    answer_file.student, answer_file.pinned = student, True
+    if not written.strip():
+        answer_file.student, answer_file.pinned = members[0], True
+        return
+    for member in members:
+        if normalised_id(written) == normalised_id(member):
+            answer_file.student, answer_file.pinned = member, True
+            return
+    whose = repr(members[0]) if len(members) == 1 else "one of " + ", ".join(map(repr, members))
+    raise NncheckError(f"student: this submission is {whose}'s, but the file says {written!r}; "
+                       "write your own id (answers to another student's numbers are not yours)",
+                       answer_file.doc.where("student"))
 
 
 def _count_unreadable_files(submission, checkers: "Checkers") -> None:
@@ -107,6 +137,35 @@ def _count_unreadable_files(submission, checkers: "Checkers") -> None:
     for broken in submission.broken:
         if broken.problem is None:
             broken.problem, broken.max_score = problem, checkers.max_score(problem)
+
+
+def one_file_per_problem(submission, answer_name: str, checkers: "Checkers", found: set) -> list[NncheckError]:
+    """A submission (a directory) counts one answer file per problem: of several for the same
+    problem, the one named `answer_name` (the others are left out), or, if none is named so, none
+    of them (one failed test that lists them). Files the grader names one by one are all graded
+    (`found`: ids of the entries found in directories). Returns the errors to report;
+    `submission` is changed in place."""
+    groups: dict[str, list] = {}
+    for entry in [*submission.verifications, *submission.broken]:
+        problem = entry.problem.path if hasattr(entry, "answers_path") else entry.problem
+        if problem is not None:
+            groups.setdefault(os.path.abspath(problem), []).append(entry)
+    errors = []
+    for problem, entries in groups.items():
+        if len(entries) < 2 or not any(id(entry) in found for entry in entries):
+            continue
+        paths = [entry.answers_path if hasattr(entry, "answers_path") else entry.path for entry in entries]
+        chosen = [entry for entry, path in zip(entries, paths) if os.path.basename(path) == answer_name]
+        kept = chosen[:1]
+        if not kept:
+            error = NncheckError(f"{len(entries)} answer files answer the same problem ({', '.join(sorted(paths))}); "
+                                 f"only one is graded: keep one and name it {answer_name}")
+            errors.append(error)
+            kept = [BrokenFile(sorted(paths)[0], error, checkers.max_score(problem), problem)]
+        submission.verifications = [v for v in submission.verifications if v not in entries or v in kept]
+        submission.broken = [b for b in submission.broken if b not in entries or b in kept]
+        submission.broken.extend(entry for entry in kept if isinstance(entry, BrokenFile) and entry not in submission.broken)
+    return errors
 
 
 def problem_of_broken(path: str, problem_override: str | None) -> str | None:

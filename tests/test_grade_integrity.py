@@ -1,0 +1,204 @@
+"""A grade that holds up against the student who wants the points: one answer file per
+problem in a submission, the submitter pinned to their own variant, in every CI format and
+in the Gradescope autograder end to end."""
+
+import base64
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nncheck.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+RELU4 = ROOT / "problems" / "relu-4-samples.yaml"
+RELU4_REFERENCE = ROOT / "problems" / "answers" / "relu-4-samples.yaml"
+VARYING = ROOT / "problems" / "tanh-sigmoid-mse.yaml"
+RUN_AUTOGRADER = ROOT / "docs" / "ci" / "gradescope" / "run_autograder"
+FORMATS = ("gradescope", "classroom", "junit", "github")
+
+
+def verify(*args):
+    return CliRunner().invoke(cli, ["verify", *map(str, args)])
+
+
+def score_and_max(output_format: str, output: str) -> tuple[float, float]:
+    """The submission's score and maximum as each consumer reads them."""
+    if output_format == "gradescope":
+        data = json.loads(output)
+        return data["score"], sum(test.get("max_score", 0.0) for test in data["tests"])
+    if output_format == "classroom":
+        data = json.loads(base64.b64decode(output.strip().removeprefix("result=")))
+        return (sum(test.get("score", 0.0) for test in data["tests"]), data["max_score"])
+    if output_format == "junit":  # JUnit has no points: passed test cases of all test cases
+        cases = list(ET.fromstring(output).iter("testcase"))
+        passed = [case for case in cases if case.find("failure") is None and case.find("error") is None]
+        return float(len(passed)), float(len(cases))
+    match = re.findall(r"::notice [^:]*::([0-9.]+)/([0-9.]+) points", output)
+    if not match:  # nothing graded: errors only, no score notice
+        assert "::error " in output
+        return 0.0, None
+    return float(match[-1][0]), float(match[-1][1])
+
+
+@pytest.fixture
+def submission(tmp_path):
+    """A submission folder holding the right answers twice, as a student might hand them in."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    answers = RELU4_REFERENCE.read_text(encoding="utf-8").replace("../relu-4-samples.yaml", str(RELU4))
+    (folder / "answers.yaml").write_text(answers, encoding="utf-8")
+    (folder / "answers copy.yaml").write_text(answers, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_a_duplicate_answer_file_never_doubles_the_score(submission, output_format):
+    result = verify(submission, "--problem", RELU4, "--format", output_format)
+    assert score_and_max(output_format, result.stdout) == ((4.0, 4.0) if output_format == "junit" else (8.0, 8.0))
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_several_files_none_named_answers_yaml_grade_none_and_say_keep_one(submission, output_format):
+    (submission / "answers.yaml").rename(submission / "mine.yaml")
+    result = verify(submission, "--problem", RELU4, "--format", output_format)
+    assert result.exit_code == 2
+    assert score_and_max(output_format, result.stdout) == {"junit": (0.0, 1.0), "github": (0.0, None)}.get(output_format, (0.0, 8.0))
+    assert "2 answer files answer the same problem" in result.stderr
+    assert "keep one and name it answers.yaml" in result.stderr
+    assert "answers copy.yaml" in result.stderr and "mine.yaml" in result.stderr
+
+
+def test_answer_file_option_names_the_file_that_counts(submission):
+    (submission / "answers.yaml").write_text(f"problem: {RELU4}\nanswers:\n  dL/db2: 5\n", encoding="utf-8")
+    result = verify(submission, "--problem", RELU4, "--answer-file", "answers copy.yaml", "--format", "gradescope")
+    assert score_and_max("gradescope", result.stdout) == (8.0, 8.0)
+    result = verify(submission, "--problem", RELU4, "--format", "gradescope")
+    assert score_and_max("gradescope", result.stdout) == (0.0, 8.0)
+
+
+def test_a_broken_duplicate_does_not_add_its_points(submission):
+    (submission / "answers copy.yaml").write_text("answers: [\n", encoding="utf-8")
+    result = verify(submission, "--problem", RELU4, "--format", "gradescope")
+    assert score_and_max("gradescope", result.stdout) == (8.0, 8.0)
+
+
+def test_the_same_file_named_twice_counts_once(submission):
+    (submission / "answers copy.yaml").unlink()
+    answers = submission / "answers.yaml"
+    result = verify(answers, answers, submission, "--format", "gradescope")
+    assert score_and_max("gradescope", result.stdout) == (8.0, 8.0)
+
+
+def test_files_for_different_problems_are_all_graded(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    for name in ("relu-4-samples", "sigmoid-sum"):
+        text = (ROOT / "problems" / "answers" / f"{name}.yaml").read_text(encoding="utf-8")
+        (folder / f"{name}.yaml").write_text(text.replace("../", str(ROOT / "problems") + "/"), encoding="utf-8")
+    data = json.loads(verify(folder, "--format", "gradescope").stdout)
+    files = {test["name"].split(": ")[0] for test in data["tests"]}
+    assert len(files) == 2 and data["score"] > 8.0
+
+
+# --- the submitter pinned ------------------------------------------------------------------
+
+
+def classmate_file(student: str, tmp_path: Path) -> Path:
+    """Answers to the varying problem as `student`'s reference answers (their own numbers)."""
+    template = tmp_path / f"{student}.yaml"
+    result = CliRunner().invoke(cli, ["template", str(VARYING), "--student", student, "-o", str(template)])
+    assert result.exit_code == 0, result.output
+    return template
+
+
+def test_a_classmates_file_is_refused_when_the_submitter_is_pinned(tmp_path):
+    answers = classmate_file("cd5678", tmp_path)
+    result = verify(answers, "--problem", VARYING, "--student", "ab1234", "--format", "gradescope")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["score"] == 0.0
+    assert "this submission is 'ab1234''s, but the file says 'cd5678'" in result.stderr
+
+
+def test_a_group_submission_pins_any_member(tmp_path):
+    answers = classmate_file("cd5678", tmp_path)
+    result = verify(answers, "--problem", VARYING, "--student", "ab1234", "--student", "cd5678",
+                    "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    assert json.loads(result.stdout.splitlines()[0])["student"] == "cd5678"
+
+
+def test_a_file_without_student_is_checked_against_the_pinned_numbers(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"problem: {VARYING}\nanswers: {{}}\n", encoding="utf-8")
+    result = verify(answers, "--student", "ab1234", "--format", "json")
+    assert json.loads(result.stdout.splitlines()[0])["student"] == "ab1234"
+
+
+@pytest.fixture
+def autograder(tmp_path):
+    """A stand-in for Gradescope's /autograder running this checkout's nncheck."""
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    command = tmp_path / "nncheck"
+    command.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" -m nncheck "$@"\n')
+    command.chmod(command.stat().st_mode | stat.S_IXUSR)
+    env = {key: value for key, value in os.environ.items() if key not in ("NNCHECK_SECRET", "NNCHECK_STUDENT_FIELD")}
+    env.update(AUTOGRADER_ROOT=str(root), NNCHECK=str(command))
+
+    def run(**extra):
+        subprocess.run([str(RUN_AUTOGRADER)], env={**env, **extra}, check=True, cwd=tmp_path)
+        return json.loads((root / "results" / "results.json").read_text())
+
+    return root, run
+
+
+def metadata(*users) -> str:
+    return json.dumps({"id": 1, "submission_method": "upload", "users": list(users), "previous_submissions": []})
+
+
+def test_run_autograder_grades_one_of_two_identical_files(autograder):
+    root, run = autograder
+    shutil.copy(RELU4, root / "source" / "problem.yaml")
+    answers = RELU4_REFERENCE.read_text(encoding="utf-8")
+    (root / "submission" / "answers.yaml").write_text(answers, encoding="utf-8")
+    (root / "submission" / "answers copy.yaml").write_text(answers, encoding="utf-8")
+    data = run()
+    assert data["score"] == 8.0
+    assert sum(test["max_score"] for test in data["tests"]) == 8.0
+
+
+def test_run_autograder_pins_the_submitter_from_the_metadata(autograder, tmp_path):
+    root, run = autograder
+    shutil.copy(VARYING, root / "source" / "problem.yaml")
+    (root / "submission_metadata.json").write_text(metadata({"email": "ab1234@uni.edu", "id": 7, "name": "A B"}))
+    shutil.copy(classmate_file("cd5678@uni.edu", tmp_path), root / "submission" / "answers.yaml")
+    data = run()
+    assert data["score"] == 0.0
+    assert "this submission is 'ab1234@uni.edu''s, but the file says 'cd5678@uni.edu'" in json.dumps(data)
+    # The student's own file, from their own template, is graded on their own numbers.
+    shutil.copy(classmate_file("ab1234@uni.edu", tmp_path), root / "submission" / "answers.yaml")
+    data = run()
+    assert "cannot be graded" not in json.dumps(data)
+    assert "ab1234@uni.edu" in data["output"]
+
+
+def test_run_autograder_pins_every_member_of_a_group_and_another_field(autograder, tmp_path):
+    root, run = autograder
+    shutil.copy(VARYING, root / "source" / "problem.yaml")
+    (root / "submission_metadata.json").write_text(metadata({"email": "a@uni.edu", "sid": "111"},
+                                                            {"email": "b@uni.edu", "sid": "222"}))
+    shutil.copy(classmate_file("222", tmp_path), root / "submission" / "answers.yaml")
+    assert "cannot be graded" in json.dumps(run())
+    data = run(NNCHECK_STUDENT_FIELD="sid")
+    assert "cannot be graded" not in json.dumps(data) and "222" in data["output"]
