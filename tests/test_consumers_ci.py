@@ -1,0 +1,83 @@
+"""The autograder and CI formats read by the programs that consume them: the Jenkins xunit
+schema (lxml) and junitparser for JUnit, a CommonMark renderer for Gradescope, GitHub
+Classroom's own reporter under node, cmark-gfm (GitHub's Markdown) for the job summary, and
+the runner's command parsers as actions/runner's source defines them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+
+from consumer_tools import ROOT, consumer_file, program
+from nncheck.cli import cli
+
+RELU4 = ROOT / "problems" / "relu-4-samples.yaml"
+VARIANTS = ROOT / "problems" / "tanh-sigmoid-mse.yaml"
+HOSTILE_STUDENT = "<h1>big</h1><a href=x>"
+HOSTILE_FILE = "<b>bold<b> <img src=x onerror=alert(1)> ##[add-mask]x.yaml"
+# Answer keys of a problem without ask: become item ids that students write themselves.
+HOSTILE_KEYS = ['"x\\n::error file=evil.py,line=1::pwned"', '"http://evil.example/a"', '"www.evil.example"',
+                '"<script>alert(1)</script>"', '"##[warning]forged"', '"**bold** _em_ [a](http://b.c)"',
+                '"- item\\n# heading\\n    code"', '"mail me@evil.example"']
+
+
+def verify(*args, env=None):
+    return CliRunner().invoke(cli, ["verify", *map(str, args)], env=env)
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    """A hand-in whose every student-written string is markup: a student id, a file name, and
+    answer keys (with newlines, workflow commands, links, HTML), plus one file that cannot be used."""
+    free = tmp_path / "free.yaml"
+    free.write_text("values:\n  x: [1.0, 2.0]\ngraph:\n  L: sum(x)\nloss: L\n")
+    keys = "".join(f"  {key}: 1\n" for key in HOSTILE_KEYS)
+    (tmp_path / "keys.yaml").write_text(f"problem: {free}\nanswers:\n{keys}  L: 3\n")
+    (tmp_path / "variant.yaml").write_text(f"problem: {VARIANTS}\nstudent: '{HOSTILE_STUDENT}'\nanswers:\n  L: 1\n")
+    (tmp_path / HOSTILE_FILE).write_text("problem: nowhere.yaml\nanswers: [\n")
+    return tmp_path
+
+
+@pytest.fixture
+def relu4_wrong(tmp_path):
+    path = tmp_path / "ab1234.yaml"
+    path.write_text(f"problem: {RELU4}\nstudent: ab1234\nanswers:\n  dL/db2: 2.732\n  dL/dW2: \"(y - t) @ z\"\n"
+                    "  dL/db1: [0.0268, 0, 0.134]\n")
+    return path
+
+
+# JUnit
+
+def junit_schema():
+    etree = pytest.importorskip("lxml.etree")
+    return etree, etree.XMLSchema(etree.parse(str(consumer_file("junit-10.xsd"))))
+
+
+def test_junit_is_valid_against_the_jenkins_schema(relu4_wrong, hostile):
+    etree, schema = junit_schema()
+    correct = ROOT / "problems" / "answers" / "relu-4-samples.yaml"
+    for paths in ([correct], [relu4_wrong], [hostile]):
+        document = etree.fromstring(verify(*paths, "--format", "junit").stdout.encode())
+        assert schema.validate(document), schema.error_log
+        assert all(suite.get("time") for suite in document.iter("testsuite"))
+
+
+def test_junitparser_reads_counts_names_and_messages(relu4_wrong, tmp_path):
+    junitparser = pytest.importorskip("junitparser")
+    report = tmp_path / "report.xml"
+    report.write_text(verify(relu4_wrong, "--format", "junit").stdout)
+    (suite,) = junitparser.JUnitXml.fromfile(str(report))
+    assert (suite.name, suite.tests, suite.failures, suite.errors) == (str(relu4_wrong), 4, 3, 0)
+    assert suite.time >= 0
+    cases = {case.name: case for case in suite}
+    assert list(cases) == ["dL/db2", "dL/dW2", "dL/db1", "dL/dW1"]
+    (failure,) = cases["dL/db2"].result
+    assert failure.message.startswith("wrong, 0/1 points: sign:") and failure.type == "wrong"
+    assert cases["dL/db1"].is_passed
+    assert cases["dL/dW2"].system_out.splitlines()[:3] == [f"answer: {relu4_wrong}:5:11", "points: 0.5",
+                                                          "max_points: 2.0"]
