@@ -216,8 +216,8 @@ import io, sys, time
 t0 = time.perf_counter()
 import nncheck.cli
 t1 = time.perf_counter()
-from nncheck.problem import load_problem
-from nncheck.solution import Solution
+from nncheck.read.problem import load_problem
+from nncheck.engine.solution import Solution
 t2 = time.perf_counter()
 problem = load_problem(sys.argv[1])
 t3 = time.perf_counter()

@@ -4,7 +4,7 @@ For each answer file, the problem's Checker is built once, then `checker.verify(
 is timed `--reps` times in a row (after `--warmup` untimed calls) in each of two ways:
 
   one at a time   run_group(..., batched=False): a Solution (forward + tape) per input
-  all at once     run_group(...): nncheck/batched_forward.py, the group's inputs along a batch axis
+  all at once     run_group(...): nncheck/engine/batched.py, the group's inputs along a batch axis
 
 Before timing, both ways must give the same report (verdict, points, message of every item),
 so they cannot be doing different work. The median ms per answer file is printed for each
@@ -32,10 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO))
 
-from nncheck.answers import load_answer_file  # noqa: E402
-from nncheck.kinds import design  # noqa: E402
-from nncheck.problem import load_problem  # noqa: E402
-from nncheck.verify import Checker  # noqa: E402
+from nncheck.read.answers import load_answer_file  # noqa: E402
+from nncheck.check.kinds import design  # noqa: E402
+from nncheck.read.problem import load_problem  # noqa: E402
+from nncheck.check.checker import Checker  # noqa: E402
 from noise import OtherLoad, wait_for_idle  # noqa: E402  (benchmarks/noise.py)
 
 ANSWER_FILES = [

@@ -64,10 +64,10 @@ def best_of(runs: int, *args) -> tuple[float, int]:
 
 def design_ms_per_file(directory: str, runs: int) -> float:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from nncheck.answers import load_answer_file
+    from nncheck.read.answers import load_answer_file
     from nncheck.errors import NncheckError
-    from nncheck.problem import load_problem
-    from nncheck.verify import Checker
+    from nncheck.read.problem import load_problem
+    from nncheck.check.checker import Checker
 
     checker = Checker(load_problem(os.path.join(PROBLEMS, f"{DESIGN}.yaml")))
     files = sorted(glob.glob(os.path.join(directory, "*.yaml")))

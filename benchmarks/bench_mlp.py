@@ -53,9 +53,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO))
 
-from nncheck.engine import Tape, backward, evaluate_formula  # noqa: E402
-from nncheck.problem import load_problem  # noqa: E402
-from nncheck.solution import Solution  # noqa: E402
+from nncheck.engine.tape import Tape, backward, evaluate_formula  # noqa: E402
+from nncheck.read.problem import load_problem  # noqa: E402
+from nncheck.engine.solution import Solution  # noqa: E402
 
 try:
     import torch
@@ -333,7 +333,7 @@ def profile_nncheck(problem, values, params, reps: int, top: int) -> None:
     import cProfile
     import pstats
 
-    from nncheck import primitives
+    from nncheck.engine import primitives
 
     spent: dict[tuple[str, str], float] = {}
 

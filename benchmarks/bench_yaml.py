@@ -31,7 +31,7 @@ if str(REPO) not in sys.path:  # run from a checkout without installing
 import yaml  # noqa: E402
 
 from nncheck import yamlfile  # noqa: E402
-from nncheck.yamlfile import parse_yaml  # noqa: E402
+from nncheck.read.yamlfile import parse_yaml  # noqa: E402
 from noise import OtherLoad, wait_for_idle  # noqa: E402  (benchmarks/noise.py)
 
 DEFAULT_FILES = ["problems/answers/relu-4-samples.yaml", "problems/descending-order-mlp.yaml"]

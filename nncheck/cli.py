@@ -99,7 +99,7 @@ def _for_student(problem, student: str | None):
         return problem
     if not student.strip():
         raise NncheckError("--student: give the id, such as --student ab1234")
-    from nncheck.variants import normalised_id, variant_problem
+    from nncheck.engine.variants import normalised_id, variant_problem
 
     return variant_problem(problem, normalised_id(student))
 
@@ -118,7 +118,7 @@ def large_option(command):
 
 
 def _secrets(given) -> list:
-    from nncheck.secret import read_secrets, secret_paths
+    from nncheck.read.secret import read_secrets, secret_paths
 
     paths = secret_paths(given)
     return read_secrets(paths) if paths else []
@@ -148,8 +148,8 @@ def _console():
 @large_option
 def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
-    from nncheck.problem import load_problem
-    from nncheck.solution import Solution
+    from nncheck.read.problem import load_problem
+    from nncheck.engine.solution import Solution
 
     loaded = _for_student(load_problem(problem, _secrets(secret_files)), student)
     solution = Solution(loaded, loss=of_node)
@@ -191,8 +191,8 @@ def _reference_answers(problem, show_hidden: bool) -> list:
     items (and design case groups) that are not visible only with `show_hidden`."""
     if all(item.kind == "value" for item in problem.asks):
         return []
-    from nncheck.kinds import reference_answers
-    from nncheck.verify import Checker
+    from nncheck.check.kinds import reference_answers
+    from nncheck.check.checker import Checker
 
     return reference_answers(Checker(problem), show_hidden)
 
@@ -200,7 +200,7 @@ def _reference_answers(problem, show_hidden: bool) -> list:
 def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
     if show_hidden or not problem.asks:
         return frozenset()
-    from nncheck.hidden import hidden_entries
+    from nncheck.check.hidden import hidden_entries
 
     return hidden_entries(problem, loss, show_hidden)
 
@@ -221,8 +221,8 @@ def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
 @large_option
 def train(problem, steps, lr, output_format, precision, parameter_names, every, last):
     """Run gradient descent on PROBLEM's parameters and show the loss and parameters at every step."""
-    from nncheck.problem import load_problem
-    from nncheck.training import train as descend_problem
+    from nncheck.read.problem import load_problem
+    from nncheck.engine.training import train as descend_problem
 
     loaded = load_problem(problem)
     if parameter_names is not None:
@@ -270,9 +270,9 @@ def _shown_steps(count: int, every: int | None, last: bool) -> list[int]:
 @large_option
 def check(problems, secret_files):
     """Validate PROBLEMS (shapes, asked items and mistake formulas included) without printing results."""
-    from nncheck.kinds import reference_answers
-    from nncheck.problem import load_problem
-    from nncheck.verify import Checker
+    from nncheck.check.kinds import reference_answers
+    from nncheck.read.problem import load_problem
+    from nncheck.check.checker import Checker
 
     failed = False
     secrets = _secrets(secret_files)
@@ -283,7 +283,7 @@ def check(problems, secret_files):
             checker.base.gradients()
             reference_answers(checker)
             if problem.variation is not None:
-                from nncheck.variants import check_variation
+                from nncheck.engine.variants import check_variation
 
                 check_variation(problem)
         except NncheckError as error:
@@ -315,7 +315,7 @@ def check(problems, secret_files):
                    "checked against this student's variant, and a different student: in the file is refused.")
 def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter):
     """Check answer files (or directories of them) item by item."""
-    from nncheck.batch import verify_paths
+    from nncheck.app.verify_many import verify_paths
 
     sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error, show_hidden,
                           _secrets(secret_files), submitter))
@@ -338,7 +338,7 @@ def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hi
     """Grade a class: every answer file under PATHS, in parallel, into a gradebook and summary."""
     import time
 
-    from nncheck.grading import default_jobs, grade_paths, parse_shard
+    from nncheck.app.grading import default_jobs, grade_paths, parse_shard
 
     started = time.perf_counter()
     gradebook = grade_paths(paths, problem_override, jobs or default_jobs(), parse_shard(shard), show_hidden,
@@ -357,8 +357,8 @@ def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hi
               help="Also write the class report as one self-contained HTML page to this file.")
 def merge(shards, csv_path, output_format, html_path=None):
     """Join the JSON outputs of grade --shard 1/N ... N/N into one gradebook and summary."""
-    from nncheck.gradebook import merge as merge_gradebooks
-    from nncheck.gradebook import read_gradebook
+    from nncheck.app.gradebook import merge as merge_gradebooks
+    from nncheck.app.gradebook import read_gradebook
 
     books = [read_gradebook(path) for path in shards]
     _write_gradebook(merge_gradebooks(books, list(shards)), output_format, csv_path, None, html_path)
@@ -402,8 +402,8 @@ def write_file(path: str, text: str) -> None:
 @student_option
 def template(problem, output, student):
     """Print an answer file to fill in for PROBLEM."""
-    from nncheck.problem import load_problem
-    from nncheck.template import answer_template, relative_problem_path
+    from nncheck.read.problem import load_problem
+    from nncheck.app.template import answer_template, relative_problem_path
 
     text = answer_template(_for_student(load_problem(problem), student), relative_problem_path(problem, output),
                            student)
@@ -427,7 +427,7 @@ def _count(number: int, noun: str) -> str:
 def selftest(problems, output_format):
     """For authors: PROBLEMS mark their reference answers right, and mistakes, perturbed and
     trivial answers wrong, as they should (docs/selftest.md). Exit 1 if any check fails."""
-    from nncheck.selftest import selftest_paths
+    from nncheck.app.selftest import selftest_paths
 
     code, errors = selftest_paths(problems, output_format, sys.stdout)
     if errors:
@@ -443,7 +443,7 @@ def selftest(problems, output_format):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The picture: FILE.png or FILE.svg.")
 def plot(function_names, derivative, z_range, output):
     """Plot activation functions (and their derivatives) as nncheck computes them; needs nncheck[plot]."""
-    from nncheck.plots import write_plot
+    from nncheck.app.plots import write_plot
 
     write_plot(list(function_names), derivative, z_range[0], z_range[1], output)
     click.echo(f"wrote {_printable(output)}")
@@ -465,9 +465,9 @@ def plot(function_names, derivative, z_range, output):
 @large_option
 def graph(problem, output_format, with_values, neurons, precision, of_node, show_hidden, output, secret_files):
     """Draw PROBLEM's computation graph (or, with --neurons, its layers as neurons)."""
-    from nncheck.computation_graph import computation_graph, neuron_diagram
-    from nncheck.problem import load_problem
-    from nncheck.solution import Solution
+    from nncheck.app.computation_graph import computation_graph, neuron_diagram
+    from nncheck.read.problem import load_problem
+    from nncheck.engine.solution import Solution
 
     loaded = load_problem(problem, _secrets(secret_files))
     solution = Solution(loaded, loss=of_node)
@@ -491,8 +491,8 @@ def graph(problem, output_format, with_values, neurons, precision, of_node, show
 @cli.command()
 def functions():
     """List the functions of the formula language, each with its gradient."""
-    from nncheck.formula import FUNCTIONS
-    from nncheck.primitives import PRIMITIVES
+    from nncheck.read.formula import FUNCTIONS
+    from nncheck.engine.primitives import PRIMITIVES
 
     click.echo("Each function, then its gradient as nncheck computes it: g is the gradient arriving "
                "from above (the same shape as the value), ans the function's value.\n")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 
 LARGE_LIMITS = {
-    "nncheck.tensors": {"MAX_ELEMENTS": 1 << 27},                 # 1 GiB of float64 per tensor
-    "nncheck.problem": {"MAX_TOTAL_ENTRIES": 1 << 29},
-    "nncheck.engine": {"MAX_PASS_WORK": 1 << 45, "MAX_PASS_ENTRIES": 1 << 30,
+    "nncheck.read.tensors": {"MAX_ELEMENTS": 1 << 27},                 # 1 GiB of float64 per tensor
+    "nncheck.read.problem": {"MAX_TOTAL_ENTRIES": 1 << 29},
+    "nncheck.engine.tape": {"MAX_PASS_WORK": 1 << 45, "MAX_PASS_ENTRIES": 1 << 30,
                        "MAX_WORK": 1 << 50, "MAX_KEPT_ENTRIES": 1 << 30},
 }
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from nncheck.batched_forward import BATCH_RULES, Batched, NoBatchRule, evaluate_batched
-from nncheck.engine import Tape, evaluate_formula
+from nncheck.engine.batched import BATCH_RULES, Batched, NoBatchRule, evaluate_batched
+from nncheck.engine.tape import Tape, evaluate_formula
 from nncheck.errors import NncheckError
-from nncheck.formula import FUNCTIONS, parse_formula
-from nncheck.primitives import PRIMITIVES
+from nncheck.read.formula import FUNCTIONS, parse_formula
+from nncheck.engine.primitives import PRIMITIVES
 
 COUNT = 40
 RNG = np.random.default_rng(7)

@@ -104,12 +104,12 @@ def test_bad_usage_is_exit_2():
 
 
 def test_internal_errors_become_exit_3(monkeypatch):
-    import nncheck.solution
+    import nncheck.engine.solution
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(nncheck.solution.Solution, "gradients", broken)
+    monkeypatch.setattr(nncheck.engine.solution.Solution, "gradients", broken)
     result = invoke("run", RELU4)
     assert result.exit_code == 3
     assert "internal error: RuntimeError: boom" in result.output
@@ -148,9 +148,9 @@ class FakeTerminal:
 
 @pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False)])
 def test_colour_only_on_a_terminal_without_no_color(monkeypatch, no_color, coloured):
-    from nncheck.problem import load_problem
+    from nncheck.read.problem import load_problem
     from nncheck.formats.table import render_solution
-    from nncheck.solution import Solution
+    from nncheck.engine.solution import Solution
 
     if no_color:
         monkeypatch.setenv("NO_COLOR", no_color)

@@ -358,7 +358,7 @@ def test_problems_found_with_the_graph_stop_run_and_verify(write, old, new, wher
     assert code == 2 and report["error"] == f"{path}:{where}: {message}"
 
 
-# --- all inputs at once (nncheck/batched_forward.py) and one input at a time agree --------
+# --- all inputs at once (nncheck/engine/batched.py) and one input at a time agree --------
 
 DESIGN_PROBLEMS = [DESCENDING, PARITY, TANH]
 DESIGN_ANSWERS = ["problems/answers/descending-order-mlp.yaml", "problems/answers/parity-network.yaml",
@@ -394,7 +394,7 @@ def same_cases(batch, one_by_one):
 
 def run_both_ways(monkeypatch, checker, spec, parameters, group):
     """(all inputs at once, one input at a time); the first may not run a Solution per input."""
-    from nncheck.kinds import design
+    from nncheck.check.kinds import design
 
     one_by_one = design.run_group(checker, spec, parameters, group, batched=False)
     with monkeypatch.context() as patch:
@@ -406,8 +406,8 @@ def run_both_ways(monkeypatch, checker, spec, parameters, group):
 @pytest.mark.parametrize("problem", DESIGN_PROBLEMS)
 def test_every_input_at_once_gives_the_cases_of_one_input_at_a_time(monkeypatch, problem):
     """Bit for bit: outputs, targets, deviations and verdicts of every input, every group."""
-    from nncheck.problem import load_problem
-    from nncheck.verify import Checker
+    from nncheck.read.problem import load_problem
+    from nncheck.check.checker import Checker
 
     checker = Checker(load_problem(problem))
     outcomes = set()
@@ -423,10 +423,10 @@ def test_every_input_at_once_gives_the_cases_of_one_input_at_a_time(monkeypatch,
 def test_verification_reports_are_the_same_either_way(monkeypatch):
     from functools import partial
 
-    from nncheck.answers import load_answer_file
-    from nncheck.kinds import design
-    from nncheck.problem import load_problem
-    from nncheck.verify import Checker
+    from nncheck.read.answers import load_answer_file
+    from nncheck.check.kinds import design
+    from nncheck.read.problem import load_problem
+    from nncheck.check.checker import Checker
 
     def report(path):
         answer_file = load_answer_file(path)
@@ -442,8 +442,8 @@ def test_verification_reports_are_the_same_either_way(monkeypatch):
 def test_a_formula_without_a_batch_rule_runs_one_input_at_a_time(monkeypatch, write, primitive):
     """In the network (step) or the target (>=, x[0]): the per-input run takes over for the
     group, with the verdicts it always gave."""
-    from nncheck.batched_forward import BATCH_RULES
-    from nncheck.kinds import design
+    from nncheck.engine.batched import BATCH_RULES
+    from nncheck.check.kinds import design
 
     monkeypatch.delitem(BATCH_RULES, primitive)
     runs, run_case = [], design._run_case
@@ -470,9 +470,9 @@ def test_a_node_apart_from_the_output_that_is_not_finite_fails_the_input(write):
 @pytest.mark.parametrize("compare", ["{sigfigs: 2}", "{rtol: 0.25, atol: 0.01}", "{atol: 0.3}"])
 def test_tolerances_and_batches_of_inputs(monkeypatch, write, compare):
     """compare: without atol is checked input by input; a group larger than a batch is split."""
-    from nncheck.kinds import design
-    from nncheck.problem import load_problem
-    from nncheck.verify import Checker
+    from nncheck.check.kinds import design
+    from nncheck.read.problem import load_problem
+    from nncheck.check.checker import Checker
 
     text = (GATE.replace("  y: step(z)\n", "  y: sigmoid(z)\n")
             .replace("target: x[0] + x[1] >= 1.5", "target: x[0] * x[1]")
@@ -497,7 +497,7 @@ def test_tolerances_and_batches_of_inputs(monkeypatch, write, compare):
 def test_unusual_items_give_the_same_reports_either_way(monkeypatch, write, old, new):
     from functools import partial
 
-    from nncheck.kinds import design
+    from nncheck.check.kinds import design
 
     path = answers(write, write("item.yaml", GATE.replace(old, new)), w=[1, 1], b=-2.5)
     at_once = verify(path)

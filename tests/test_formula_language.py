@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from nncheck.cli import cli
-from nncheck.formula import FUNCTIONS
+from nncheck.read.formula import FUNCTIONS
 
 
 def invoke(*args):
@@ -175,7 +175,7 @@ def test_shape_and_index_errors_say_what_fits(write, formula, message):
 
 
 def test_shape_changing_functions_keep_to_the_element_limit(write):
-    from nncheck.tensors import MAX_ELEMENTS
+    from nncheck.read.tensors import MAX_ELEMENTS
 
     side = 2 ** 8
     text = (f"values:\n  x: {{shape: [{side}, {side}], dist: constant, value: 1}}\n"

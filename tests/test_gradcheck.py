@@ -14,12 +14,12 @@ import zlib
 import numpy as np
 import pytest
 
-from nncheck import engine
-from nncheck.formula import BINARY_OPERATORS, COMPARISONS, FUNCTIONS
-from nncheck.primitives import PRIMITIVES, Primitive
-from nncheck.problem import problem_from_doc
-from nncheck.solution import Solution
-from nncheck.yamlfile import parse_yaml
+from nncheck.engine import tape
+from nncheck.read.formula import BINARY_OPERATORS, COMPARISONS, FUNCTIONS
+from nncheck.engine.primitives import PRIMITIVES, Primitive
+from nncheck.read.problem import problem_from_doc
+from nncheck.engine.solution import Solution
+from nncheck.read.yamlfile import parse_yaml
 
 EPS = 1e-6
 RTOL, ATOL = 1e-6, 1e-8
@@ -287,7 +287,7 @@ def test_every_primitive_can_be_written_in_a_formula():
 
 
 def test_engine_shape_tables_name_real_primitives():
-    for name in engine._ELEMENTWISE_BINARY | engine._REDUCTIONS | engine._LAST_AXIS:
+    for name in tape._ELEMENTWISE_BINARY | tape._REDUCTIONS | tape._LAST_AXIS:
         assert name in PRIMITIVES, name
 
 
@@ -429,7 +429,7 @@ def test_backward_restricted_to_wanted_vars_agrees_with_the_full_pass():
     values = {"x": normal(2, 3), "W": normal(3, 3), "u": normal(3)}
     solution = solve(values, {"h": "relu(x @ W) * u", "L": "sum(h ** 2)"})
     wanted = [solution.vars["W"]]
-    grads = engine.backward(solution.tape, solution.vars["L"], wanted)
+    grads = tape.backward(solution.tape, solution.vars["L"], wanted)
     np.testing.assert_allclose(grads[solution.vars["W"].index], solution.gradient("L", "W"), rtol=1e-15)
     assert grads[solution.vars["u"].index] is None
 

@@ -97,7 +97,7 @@ def test_integer_literals_beyond_float64_in_yaml(write, literal):
                                             ("9223372036854775807", 2**63 - 1), ("9223372036854775808", 2.0**63),
                                             ("1" + "0" * 308, 1e308), ("-" + "1" * 309, -float("1" * 309))])
 def test_whole_numbers_as_written(literal, value):
-    from nncheck.yamlfile import parse_yaml
+    from nncheck.read.yamlfile import parse_yaml
 
     read = parse_yaml(f"a: {literal}", "f.yaml").data["a"]
     assert read == value and type(read) is type(value)
@@ -303,12 +303,12 @@ def test_an_answer_file_has_a_work_limit_of_its_own(write):
 
 
 def test_nncheck_debug_shows_the_traceback_and_exits_3(monkeypatch):
-    import nncheck.problem
+    import nncheck.read.problem
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(nncheck.problem, "load_problem", broken)
+    monkeypatch.setattr(nncheck.read.problem, "load_problem", broken)
     result = invoke("run", "problems/relu-4-samples.yaml", NNCHECK_DEBUG="1")
     assert result.exit_code == 3
     assert invoke("run", "problems/relu-4-samples.yaml").exit_code == 3
@@ -415,7 +415,12 @@ def test_hostile_values_anywhere_in_a_problem_give_no_internal_error(tmp_path, p
 
 
 def test_every_limit_is_documented_with_its_value():
-    from nncheck import engine, errors, formula, problem, tensors, yamlfile
+    from nncheck.engine import tape as engine
+    from nncheck import errors
+    from nncheck.read import formula
+    from nncheck.read import problem
+    from nncheck.read import tensors
+    from nncheck.read import yamlfile
 
     limits = (ROOT / "docs" / "problem-format.md").read_text().split("## Limits", 1)[1]
     for value in (yamlfile.MAX_FILE_BYTES // 1000, yamlfile.MAX_NODES, yamlfile.MAX_DEPTH,

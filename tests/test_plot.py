@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from nncheck.cli import cli
-from nncheck.plots import elementwise_functions, function_and_derivative
+from nncheck.app.plots import elementwise_functions, function_and_derivative
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -5,8 +5,8 @@ from click.testing import CliRunner
 
 from nncheck.cli import cli
 from nncheck.errors import NncheckError
-from nncheck.problem import load_problem
-from nncheck.solution import Solution
+from nncheck.read.problem import load_problem
+from nncheck.engine.solution import Solution
 
 
 def errors_of(path):

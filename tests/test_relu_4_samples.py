@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from nncheck.problem import load_problem
-from nncheck.solution import Solution
+from nncheck.read.problem import load_problem
+from nncheck.engine.solution import Solution
 
 PROBLEM = "problems/relu-4-samples.yaml"
 

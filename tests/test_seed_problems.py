@@ -10,8 +10,8 @@ shows they differ from the true gradient: regression data for `nncheck verify`.
 import numpy as np
 import pytest
 
-from nncheck.problem import load_problem
-from nncheck.solution import Solution
+from nncheck.read.problem import load_problem
+from nncheck.engine.solution import Solution
 
 RTOL, ATOL = 1e-10, 1e-15
 

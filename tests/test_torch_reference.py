@@ -15,9 +15,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nncheck.problem import load_problem, problem_from_doc  # noqa: E402
-from nncheck.solution import Solution  # noqa: E402
-from nncheck.yamlfile import parse_yaml  # noqa: E402
+from nncheck.read.problem import load_problem, problem_from_doc  # noqa: E402
+from nncheck.engine.solution import Solution  # noqa: E402
+from nncheck.read.yamlfile import parse_yaml  # noqa: E402
 
 RTOL, ATOL = 1e-9, 1e-12
 F64 = torch.float64

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from nncheck.errors import NncheckError
-from nncheck.problem import problem_from_doc
-from nncheck.solution import Solution
-from nncheck.yamlfile import parse_yaml
+from nncheck.read.problem import problem_from_doc
+from nncheck.engine.solution import Solution
+from nncheck.read.yamlfile import parse_yaml
 
 RELU4_VALUES = """values:
   x: [[0.6, -1.0], [0.8, -1.0], [-0.4, 0.9], [0.2, 0.0]]

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from class_factory import PROBLEMS, write_class
 from nncheck.cli import cli
-from nncheck.variants import normalised_id, variant_seed
+from nncheck.engine.variants import normalised_id, variant_seed
 
 MSE = "tanh-sigmoid-mse"
 BCE = "tanh-sigmoid-bce"
@@ -311,7 +311,7 @@ def test_a_draw_marked_vary_keeps_its_base_and_varies_per_student(write):
                  "decimals: 1}\n  condition: abs(z) > 0.05\n")
     assert invoke("check", path).stdout.startswith(f"{path}: ok (4 values, 2 varying per student")
     base = json.loads(invoke("run", path, "--format", "json").stdout)["values"]
-    from nncheck.problem import load_problem
+    from nncheck.read.problem import load_problem
 
     assert base["w"] == load_problem(path).leaves["w"].spec.draw().tolist()
     for student in ("a", "b", "c", "d"):

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from nncheck.cli import cli
-from nncheck.problem import load_problem
-from nncheck.solution import Solution
+from nncheck.read.problem import load_problem
+from nncheck.engine.solution import Solution
 
 RELU4 = "problems/relu-4-samples.yaml"
 RELU4_TEXT = open(RELU4).read().split("\nask:")[0] + "\n"

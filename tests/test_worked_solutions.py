@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nncheck.chain_rule import chain_rule
+from nncheck.engine.chain_rule import chain_rule
 from nncheck.cli import cli
 from nncheck.formats.math_notation import Delta, JacobianProduct, Ones, formula_latex
-from nncheck.formula import Call, Index, Name, Number, parse_formula
-from nncheck.problem import load_problem
-from nncheck.solution import Solution
+from nncheck.read.formula import Call, Index, Name, Number, parse_formula
+from nncheck.read.problem import load_problem
+from nncheck.engine.solution import Solution
 
 RELU4 = "problems/relu-4-samples.yaml"
 BUNDLED = sorted(glob.glob("problems/*.yaml"))
@@ -118,8 +118,8 @@ def evaluate(expr, solution, grads, generated: bool = True):
         return np.outer(args[0], args[1])
     if f == "matmul" and mine and args[0].ndim == 2 and args[1].ndim == 1 and args[0].shape[1] != args[1].shape[0]:
         return np.outer(args[0], args[1]).reshape(args[0].shape[0], -1)
-    from nncheck.engine import Tape, evaluate_formula
-    from nncheck.formula import Formula
+    from nncheck.engine.tape import Tape, evaluate_formula
+    from nncheck.read.formula import Formula
 
     tape = Tape()
     local = {f"a{i}": tape.leaf(np.asarray(arg, dtype=float)) for i, arg in enumerate(args)}

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nncheck import yamlfile
+from nncheck.read import yamlfile
 from nncheck.errors import NncheckError
-from nncheck.yamlfile import parse_yaml, read_yaml
+from nncheck.read.yamlfile import parse_yaml, read_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(REPO.glob("problems/*.yaml")) + sorted(REPO.glob("problems/answers/*.yaml"))

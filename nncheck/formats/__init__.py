@@ -1,4 +1,4 @@
-"""Output formats, a module each, all writing the same records (nncheck/results.py).
+"""Output formats, a module each, all writing the same records (nncheck/check/results.py).
 
 Solutions (`run`): table, json, markdown, latex. One answer file at a time (`verify`):
 table, json. A whole submission at once, for autograders and CI (`verify --format`):

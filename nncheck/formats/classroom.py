@@ -12,7 +12,7 @@ import json
 
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text
 from nncheck.formats.text import printable
-from nncheck.results import CORRECT, ItemResult, Submission
+from nncheck.check.results import CORRECT, ItemResult, Submission
 
 
 def write_submission(submission: Submission, stream, environ) -> None:

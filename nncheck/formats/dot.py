@@ -1,4 +1,4 @@
-"""Pictures (nncheck/computation_graph.py) in Graphviz's DOT language; `dot_string`, the one
+"""Pictures (nncheck/app/computation_graph.py) in Graphviz's DOT language; `dot_string`, the one
 way text is written into DOT."""
 
 from __future__ import annotations

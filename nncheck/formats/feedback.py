@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nncheck.formats.numbers import format_number
 from nncheck.formats.text import printable
-from nncheck.results import ItemResult, Submission, Verification
+from nncheck.check.results import ItemResult, Submission, Verification
 
 HIDDEN_FEEDBACK = {
     "hidden": "hidden check: graded, details are not shown",
@@ -36,7 +36,7 @@ def variant_note(verification: Verification) -> str:
     (`Variant of student ab1234 (seed 123...)`); "" for a problem that does not vary."""
     if verification.problem.variation is None:
         return ""
-    from nncheck.variants import variant_line
+    from nncheck.engine.variants import variant_line
 
     return printable(variant_line(verification.problem))
 

@@ -11,7 +11,7 @@ from nncheck.errors import Location, NncheckError
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
 from nncheck.formats.markdown import markdown_text as _md
 from nncheck.formats.text import plain_lines
-from nncheck.results import CORRECT, WRONG, ItemResult, Submission, Verification
+from nncheck.check.results import CORRECT, WRONG, ItemResult, Submission, Verification
 
 VERDICT_MARKS = {"correct": "✅", "wrong": "❌", "invalid": "⚠️", "missing": "➖"}
 

@@ -10,7 +10,7 @@ import json
 
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
 from nncheck.formats.text import printable
-from nncheck.results import CORRECT, ItemResult, Submission
+from nncheck.check.results import CORRECT, ItemResult, Submission
 
 def write_submission(submission: Submission, stream, environ) -> None:
     stream.write(json.dumps(results_json(submission), indent=2, allow_nan=False) + "\n")

@@ -92,7 +92,7 @@ def _problem_section(summary) -> list[str]:
 
 def _histogram_svg(summary) -> list[str]:
     """Ten bars of score counts, drawn as inline SVG with the bins' edges below."""
-    from nncheck.gradebook import bin_edges
+    from nncheck.app.gradebook import bin_edges
 
     edges = bin_edges(summary.problem.max_score)
     peak = max(summary.histogram) or 1

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from nncheck.formats.text import printable
-from nncheck.results import ItemResult, Verification
-from nncheck.solution import Solution
+from nncheck.check.results import ItemResult, Verification
+from nncheck.engine.solution import Solution
 
 
 def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None) -> dict:
@@ -77,7 +77,7 @@ def gradebook_json(gradebook) -> dict:
     the records (which `merge` reads back) and the class summary computed from them."""
     from dataclasses import asdict
 
-    from nncheck.gradebook import bin_edges, records_json
+    from nncheck.app.gradebook import bin_edges, records_json
 
     data = records_json(gradebook)
     data["summary"] = {

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text
 from nncheck.formats.text import printable
-from nncheck.results import CORRECT, INVALID, ItemResult, Submission, Verification
+from nncheck.check.results import CORRECT, INVALID, ItemResult, Submission, Verification
 
 # Everything outside XML 1.0's Char production (printable() already drops most of it).
 NOT_XML = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

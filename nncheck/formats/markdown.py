@@ -8,13 +8,13 @@ import re
 
 import numpy as np
 
-from nncheck.chain_rule import chain_rule
+from nncheck.engine.chain_rule import chain_rule
 from nncheck.formats.math_notation import delta_latex, formula_latex, latex_name
 from nncheck.formats.numbers import aligned_rows, entry_grid, format_number, matrix_slices
 from nncheck.formats.sections import reference_rows, solution_sections
 from nncheck.formats.text import one_line, plain_lines
-from nncheck.solution import Solution
-from nncheck.tensors import describe_shape
+from nncheck.engine.solution import Solution
+from nncheck.read.tensors import describe_shape
 
 MAX_GRAPH_BOXES = 60
 
@@ -43,7 +43,7 @@ def _matrix_cell(array: np.ndarray, precision: int, full: bool) -> str:
 def _graph_section(solution: Solution) -> list[str]:
     """The computation graph as a Mermaid block (GitHub and GitLab draw it), for graphs small
     enough to read."""
-    from nncheck.computation_graph import computation_graph
+    from nncheck.app.computation_graph import computation_graph
     from nncheck.formats.mermaid import picture_mermaid
 
     if len(solution.vars) > MAX_GRAPH_BOXES:
@@ -68,7 +68,7 @@ def solution_markdown(solution: Solution, precision: int, full: bool = False, re
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out = [f"# {_cell(one_line(problem.title) or one_line(problem.path))}", ""]
     if problem.variation is not None:
-        from nncheck.variants import variant_line
+        from nncheck.engine.variants import variant_line
 
         out += [f"*{_cell(variant_line(problem))}*", ""]
     if problem.description:

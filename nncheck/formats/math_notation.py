@@ -13,7 +13,7 @@ from fractions import Fraction
 from dataclasses import dataclass
 
 from nncheck.formats.numbers import format_number
-from nncheck.formula import Call, Expr, Index, Name, Number
+from nncheck.read.formula import Call, Expr, Index, Name, Number
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
          "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta",
@@ -217,7 +217,7 @@ def _parenthesised(text: str) -> str:
 
 
 def _shown_params(function: str, params: dict) -> dict:
-    from nncheck.formula import FUNCTIONS
+    from nncheck.read.formula import FUNCTIONS
 
     signature = FUNCTIONS.get(function)
     defaults = dict(signature.params) if signature else {}

@@ -1,4 +1,4 @@
-"""Pictures (nncheck/computation_graph.py) as Mermaid flowcharts, which GitHub and GitLab
+"""Pictures (nncheck/app/computation_graph.py) as Mermaid flowcharts, which GitHub and GitLab
 draw inside Markdown; `mermaid_text`, the one way text is written into a Mermaid label."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncheck.solution import Solution
+from nncheck.engine.solution import Solution
 
 
 @dataclass(eq=False)

@@ -15,9 +15,9 @@ import numpy as np
 from nncheck.formats.numbers import format_number, matrix_lines
 from nncheck.formats.sections import reference_rows, solution_sections
 from nncheck.formats.text import one_line, printable
-from nncheck.results import ItemResult, Verification
-from nncheck.solution import Solution
-from nncheck.tensors import describe_shape
+from nncheck.check.results import ItemResult, Verification
+from nncheck.engine.solution import Solution
+from nncheck.read.tensors import describe_shape
 
 HIDDEN_VALUE = "(hidden: an asked item graded later)"
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
@@ -202,10 +202,10 @@ def _diagnosis_cell(item: ItemResult):
 
 
 def _variant_line(problem) -> str | None:
-    """Whose numbers these are, when the problem varies per student (nncheck/variants.py)."""
+    """Whose numbers these are, when the problem varies per student (nncheck/engine/variants.py)."""
     if problem.variation is None:
         return None
-    from nncheck.variants import variant_line
+    from nncheck.engine.variants import variant_line
 
     return variant_line(problem)
 
@@ -239,7 +239,7 @@ def render_verification(verification: Verification, console, precision: int) -> 
         hint = f" (did you mean {one_line(meant)}?)" if meant else ""
         console.print(Text(f"note: {one_line(key)} is not asked by this problem; ignored{hint}", style="dim"))
     if verification.withheld_checks:
-        from nncheck.hidden import withheld_note
+        from nncheck.check.hidden import withheld_note
 
         them = "it" if verification.withheld_checks == 1 else "them"
         console.print(Text(f"note: {withheld_note(verification)}; the score below leaves {them} out", style="dim"))
@@ -303,7 +303,7 @@ def _problem_summary(summary, style: Styler) -> list[str]:
 
 
 def _histogram(summary, max_score: float) -> list[str]:
-    from nncheck.gradebook import bin_edges
+    from nncheck.app.gradebook import bin_edges
 
     edges = [format_number(edge, 3) for edge in bin_edges(max_score)]
     width = max(len(edge) for edge in edges)

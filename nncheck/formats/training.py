@@ -12,8 +12,8 @@ import numpy as np
 from nncheck.formats.numbers import format_number, matrix_lines
 from nncheck.formats.table import BOLD, CYAN, DIM, Styler, boxed_table, use_colour
 from nncheck.formats.text import one_line, printable
-from nncheck.solution import Solution
-from nncheck.training import Training
+from nncheck.engine.solution import Solution
+from nncheck.engine.training import Training
 
 
 def _loss(state: Solution, name: str) -> float:

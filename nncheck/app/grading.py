@@ -1,0 +1,138 @@
+"""Grading a class: every answer file read once and graded in parallel into a gradebook.
+
+Workers return plain records (nncheck/app/gradebook.py), the same records a shard writes as
+JSON and `nncheck merge` reads back, so one run and merged shards give the same gradebook.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from nncheck.app.verify_many import Checkers, answer_files, problem_of_broken, verify_file
+from nncheck.errors import NncheckError
+from nncheck.app.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard
+
+_SHARD = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
+HIDDEN_MESSAGE = "hidden check (details hidden; pass --show-hidden to see them)"
+
+
+def parse_shard(text: str | None) -> Shard | None:
+    """`K/N` (1 <= K <= N) -> Shard, or an error saying how to write it."""
+    if text is None:
+        return None
+    match = _SHARD.match(text)
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)) <= 10_000:
+        raise NncheckError(f"--shard {text!r}: write K/N with 1 <= K <= N, such as 1/4")
+    return Shard(int(match.group(1)), int(match.group(2)))
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def class_files(paths, shard: Shard | None) -> list[tuple[str, bool]]:
+    """Every candidate file once, in path order; with a shard, every N-th of them."""
+    seen, files = set(), []
+    for path, named in answer_files(paths):
+        key = os.path.normpath(path)
+        if key not in seen:
+            seen.add(key)
+            files.append((path, named))
+    files.sort(key=lambda entry: entry[0])
+    if shard is None:
+        return files
+    return [entry for i, entry in enumerate(files) if i % shard.count == shard.index - 1]
+
+
+def grade_paths(paths, problem_override: str | None, jobs: int, shard: Shard | None,
+                show_hidden: bool, secrets=()) -> Gradebook:
+    """Grade every answer file under `paths` (this shard of them) with `jobs` processes."""
+    files = class_files(paths, shard)
+    settings = (problem_override, show_hidden, list(secrets))
+    if jobs <= 1 or len(files) < 2 * jobs:
+        _start_worker(*settings)
+        records = [grade_file(entry) for entry in files]
+    else:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        chunk = max(1, min(64, len(files) // (jobs * 8)))
+        with context.Pool(jobs, initializer=_start_worker, initargs=settings) as pool:
+            records = list(pool.imap(grade_file, files, chunksize=chunk))
+    graded = [record for record in records if record is not None]
+    return Gradebook(problems=_problem_infos(graded, Checkers(secrets, require_asks, allow_base=False)), files=graded,
+                     skipped=[path for (path, _), record in zip(files, records) if record is None],
+                     shard=shard)
+
+
+_worker: dict = {}
+
+
+def _start_worker(problem_override: str | None, show_hidden: bool, secrets: list) -> None:
+    _worker.clear()
+    _worker.update(problem_override=problem_override, show_hidden=show_hidden,
+                   checkers=Checkers(secrets, require_asks, allow_base=False))
+
+
+def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
+    """One answer file graded (None: found in a directory, not an answer file)."""
+    path, named = entry
+    override = _worker["problem_override"]
+    try:
+        verification = verify_file(path, named, override, _worker["checkers"])
+    except NncheckError as error:
+        return GradedFile(file=path, student="", problem=problem_of_broken(path, override),
+                          status="broken", score=0.0, max_score=0.0, items=[], error=str(error))
+    if verification is None:
+        return None
+    items = [_graded_item(item, _worker["show_hidden"]) for item in verification.items]
+    variant = verification.problem.variant
+    return GradedFile(file=path, student=verification.student, problem=verification.problem.path,
+                      status="graded", score=verification.score, max_score=verification.max_score,
+                      items=items, error=None, seed=variant.seed if variant is not None else None)
+
+
+def _graded_item(item, show_hidden: bool) -> GradedItem:
+    hidden = item.visibility != "visible" and not show_hidden
+    return GradedItem(id=item.id, verdict=item.verdict, points=item.points, max_points=item.max_points,
+                      visibility=item.visibility, diagnosis=None if hidden else item.diagnosis,
+                      message=HIDDEN_MESSAGE if hidden else item.message)
+
+
+def require_asks(checker) -> None:
+    """grade scores every student out of the same items, so the problem must list them."""
+    problem = checker.problem
+    if not problem.asks:
+        raise NncheckError(
+            f"{problem.path} has no ask: list, so each student would be scored out of the answers they "
+            "happened to give; add ask: with every item and its points (docs/answer-format.md), then grade again")
+
+
+def _problem_infos(records: list[GradedFile], checkers: Checkers) -> list[ProblemInfo]:
+    """Title, items and maximum score of every problem the records name, from the problem itself.
+    A broken file whose problem cannot be told counts for the class's problem when there is one."""
+    from nncheck.read.answers import AnswerFile
+
+    infos = []
+    for path in sorted({record.problem for record in records if record.problem is not None}):
+        try:
+            checker = checkers.get(path)
+        except NncheckError as error:
+            infos.append(ProblemInfo(path=path, title="", max_score=0.0, items=[], error=str(error)))
+            continue
+        blank = checker.verify(AnswerFile(path, path, ""))
+        infos.append(ProblemInfo(path=path, title=checker.problem.title, max_score=blank.max_score,
+                                 items=[(item.id, item.max_points, item.visibility) for item in blank.items],
+                                 varies=checker.problem.variation is not None))
+    known = {info.path: info for info in infos}
+    for record in records:
+        if record.problem is None and len(known) == 1:
+            record.problem = infos[0].path
+        info = known.get(record.problem)
+        if record.status == "broken" and info is not None:
+            record.max_score = info.max_score
+    return infos

@@ -1,0 +1,251 @@
+"""Verifying many answer files: one bad file never stops the others from being graded."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from nncheck.errors import NncheckError
+from nncheck.read.yamlfile import read_yaml
+
+EXIT_OK, EXIT_WRONG, EXIT_INPUT = 0, 1, 2
+ANSWER_SUFFIXES = (".yaml", ".yml")
+
+
+def answer_files(paths) -> list[tuple[str, bool]]:
+    """(path, named): the files named, then the YAML files under named directories (sorted).
+    A file found in a directory is graded only if it looks like an answer file."""
+    found = []
+    for path in paths:
+        if not os.path.isdir(path):
+            found.append((path, True))
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            found.extend((os.path.join(root, name), False) for name in sorted(files) if name.endswith(ANSWER_SUFFIXES))
+    return found
+
+
+def verify_paths(paths, problem_override, output_format, precision, make_console, report_error,
+                 show_hidden: bool = False, secrets=(), student: str | None = None) -> int:
+    """Verify every answer file; returns the exit code (2 if any file was unusable). What
+    students read (table, json) and the exit code leave out checks that are not visible,
+    unless `show_hidden`; the machine formats keep their points (see formats/feedback.py)."""
+    import time
+
+    from nncheck.check.hidden import student_view
+    from nncheck.check.results import BrokenFile, Submission
+
+    started = time.perf_counter()
+    files = answer_files(paths)
+    submission = Submission([])
+    writer = SubmissionWriter(output_format, precision, make_console)
+    checkers = Checkers(secrets, allow_base=output_format in ("table", "json") and student is None)
+    if not files:
+        nothing = NncheckError("no answer files found in " + ", ".join(paths))
+        report_error(nothing)
+        submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override)))
+    for path, named in files:
+        try:
+            verification = verify_file(path, named, problem_override, checkers, student)
+            if verification is None:
+                print(printable_line(f"note: skipped {path}: not an answer file (no answers: or problem:)"),
+                      file=sys.stderr)
+                continue
+        except NncheckError as error:
+            report_error(error)
+            problem = problem_of_broken(path, problem_override)
+            submission.broken.append(BrokenFile(path, error, checkers.max_score(problem), problem))
+            writer.broken(path, error)
+            continue
+        submission.verifications.append(verification)
+        writer.verified(verification if show_hidden else student_view(verification))
+    _count_unreadable_files(submission, checkers)
+    submission.seconds = time.perf_counter() - started
+    writer.finish(submission)
+    shown = submission.verifications if show_hidden else map(student_view, submission.verifications)
+    wrong = any(not verification.all_correct for verification in shown)
+    return EXIT_INPUT if submission.broken else EXIT_WRONG if wrong else EXIT_OK
+
+
+def verify_file(path: str, named: bool, problem_override: str | None, checkers: "Checkers",
+                student: str | None = None):
+    """One answer file read once and verified, or None for a file found in a directory that is
+    not an answer file. `student` (the grader's `--student`) is whose submission it is."""
+    from nncheck.read.answers import load_answer_file, looks_like_answers
+
+    doc = read_yaml(path)
+    if not named and not looks_like_answers(doc):
+        return None
+    answer_file = load_answer_file(path, problem_override, doc)
+    if student is not None:
+        pin_student(answer_file, student)
+    return checkers.for_answers(answer_file).verify(answer_file)
+
+
+def pin_student(answer_file, student: str) -> None:
+    """The grader says whose submission this is: the file's `student:` must be absent or agree,
+    so that nobody answers a classmate's variant."""
+    from nncheck.engine.variants import normalised_id
+
+    if not normalised_id(student):
+        raise NncheckError("--student: give the submitter's id, such as --student ab1234")
+    written = answer_file.student
+    if written.strip() and normalised_id(written) != normalised_id(student):
+        raise NncheckError(f"student: this submission is {student!r}'s, but the file says {written!r}; "
+                           "write your own id", answer_file.doc.where("student"))
+    answer_file.student, answer_file.pinned = student, True
+
+
+def _count_unreadable_files(submission, checkers: "Checkers") -> None:
+    """A file too broken to name its problem counts for the submission's one problem, if it has one."""
+    problems = {verification.problem.path for verification in submission.verifications}
+    problems.update(broken.problem for broken in submission.broken if broken.problem)
+    if len(problems) != 1:
+        return
+    (problem,) = problems
+    for broken in submission.broken:
+        if broken.problem is None:
+            broken.problem, broken.max_score = problem, checkers.max_score(problem)
+
+
+def problem_of_broken(path: str, problem_override: str | None) -> str | None:
+    """The problem a broken answer file was meant for, where that can still be told."""
+    if problem_override is not None:
+        return problem_override
+    try:
+        data = read_yaml(path).data
+    except NncheckError:
+        return None
+    written = data.get("problem") if isinstance(data, dict) else None
+    if not isinstance(written, str) or not written.strip():
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(path), written.strip()))
+
+
+class Checkers:
+    """One Checker per problem file and per variant (a student's own numbers, keyed by seed),
+    made once with the grader's secrets (or the error its problem gave, raised again each
+    time). `prepare(checker)` may refuse a problem (grade refuses problems without ask:).
+    `allow_base`: answer files may ask for a varying problem's own numbers with `variant: base`
+    (verify's table and json; never where grades are made, or a student could choose them)."""
+
+    MAX_VARIANTS = 256      # variant checkers kept (a class is graded student by student)
+
+    def __init__(self, secrets=(), prepare=None, allow_base: bool = True):
+        self.secrets, self.prepare, self.allow_base = list(secrets), prepare, allow_base
+        self._made: dict[str, object] = {}
+        self._variants: dict[tuple, object] = {}
+
+    def for_answers(self, answer_file):
+        """The Checker of an answer file's problem with the numbers of its `student:`."""
+        from nncheck.engine.variants import normalised_id, variant_problem, variant_seed
+        from nncheck.check.checker import Checker
+
+        checker = self.get(answer_file.problem_path)
+        problem = checker.problem
+        if problem.variation is None:
+            return checker
+        if answer_file.base_variant:
+            if not self.allow_base:
+                raise NncheckError(f"variant: base answers the numbers printed in {problem.path}, but every student "
+                                   "answers their own; remove variant: base (it is for reference answers)",
+                                   answer_file.doc.where("variant"))
+            return checker
+        student = variant_student(answer_file, problem)
+        key = (os.path.abspath(answer_file.problem_path), variant_seed(problem.variation.key, student))
+        if key not in self._variants and len(self._variants) >= self.MAX_VARIANTS:
+            self._variants.pop(next(iter(self._variants)))
+        return _made_once(self._variants, key, lambda: Checker(variant_problem(problem, normalised_id(student)),
+                                                               variant_of=checker))
+
+    def get(self, problem_path: str):
+        from nncheck.read.problem import load_problem
+        from nncheck.check.checker import Checker
+
+        def make():
+            made = Checker(load_problem(problem_path, self.secrets))
+            if self.prepare is not None:
+                self.prepare(made)
+            return made
+
+        return _made_once(self._made, os.path.abspath(problem_path), make)
+
+    def max_score(self, problem_path: str | None) -> float:
+        """The maximum score of a problem's asked items (0 if unknown or unusable)."""
+        from nncheck.read.answers import AnswerFile
+
+        if problem_path is None:
+            return 0.0
+        try:
+            return self.get(problem_path).verify(AnswerFile(problem_path, problem_path, "")).max_score
+        except NncheckError:
+            return 0.0
+
+
+def _made_once(made: dict, key, make):
+    """`made[key]`, made by `make()` the first time; an input error it gave is kept and raised
+    again each time (a broken problem is reported for every answer file, read once)."""
+    if key not in made:
+        try:
+            made[key] = make()
+        except NncheckError as error:
+            made[key] = error
+    if isinstance(made[key], NncheckError):
+        raise made[key]
+    return made[key]
+
+
+def variant_student(answer_file, problem) -> str:
+    """The id whose numbers an answer file to a varying problem answers: its `student:`,
+    required, and written as text (a number in YAML loses leading zeros)."""
+    if answer_file.pinned:
+        return answer_file.student
+    doc = answer_file.doc
+    written = doc.data.get("student") if doc is not None else answer_file.student
+    where = doc.where("student") if doc is not None else None
+    if written is None or (isinstance(written, str) and not written.strip()):
+        raise NncheckError(f"{problem.path} gives every student their own numbers: add student: with your id "
+                           f"(nncheck template {problem.path} --student ID writes it), so that your answers are "
+                           "checked against your numbers", where)
+    if not isinstance(written, str):
+        raise NncheckError("student: write the id in quotes, such as student: \"0012345\", so that it is read exactly "
+                           "as written (a number loses its leading zeros, and the id chooses your numbers)", where)
+    return written
+
+
+def printable_line(text: str) -> str:
+    from nncheck.formats.text import one_line
+
+    return one_line(text)
+
+
+class SubmissionWriter:
+    """Writes verify's output: table and json file by file as they are verified; the machine
+    formats (formats.SUBMISSION_FORMATS) once, for the whole submission."""
+
+    def __init__(self, output_format: str, precision: int, make_console):
+        self.output_format, self.precision = output_format, precision
+        self.console = make_console() if output_format == "table" else None
+
+    def verified(self, verification) -> None:
+        if self.output_format == "json":
+            from nncheck.formats.json import dumps, verification_json
+
+            sys.stdout.write(dumps(verification_json(verification)) + "\n")
+        elif self.output_format == "table":
+            from nncheck.formats.table import render_verification
+
+            render_verification(verification, self.console, self.precision)
+
+    def broken(self, path: str, error: NncheckError) -> None:
+        if self.output_format == "json":
+            from nncheck.formats.json import dumps
+
+            sys.stdout.write(dumps({"file": path, "error": str(error)}) + "\n")
+
+    def finish(self, submission) -> None:
+        from nncheck.formats import SUBMISSION_FORMATS, load_format
+
+        if self.output_format in SUBMISSION_FORMATS:
+            load_format(self.output_format).write_submission(submission, sys.stdout, os.environ)

@@ -1,0 +1,240 @@
+"""Checking an answer file against its problem: solutions computed once, then each asked
+item handed to the module of its kind (nncheck/check/kinds/)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncheck.read.answers import AnswerFile
+from nncheck.read.asks import AskItem, Quantity, parse_quantity
+from nncheck.engine import tape
+from nncheck.read import problem as problem_module
+from nncheck.engine.tape import Tape, evaluate_formula, repeat_problem, uncounted, work_done
+from nncheck.errors import Location, NncheckError, closest
+from nncheck.formats.numbers import format_number
+from nncheck.read.formula import Formula
+from nncheck.check.kinds import load_kind
+from nncheck.read.problem import Problem
+from nncheck.check.results import MISSING, Verification
+from nncheck.engine.solution import Solution
+from nncheck.engine.training import descend
+
+MIN_DRAWS = 5
+MAX_DRAW_ATTEMPTS = 25
+MAX_HINTED_KEYS = 20
+
+
+class Checker:
+    """Verifies answer files against one problem; solutions and redraws are computed once."""
+
+    answer_started: int | None = None  # work_done() when the answer file being verified was started
+
+    def __init__(self, problem: Problem, variant_of: "Checker | None" = None):
+        """`variant_of`: the checker of the problem's own numbers, when `problem` is a student's
+        variant; what does not depend on the numbers (the redraws) is then shared with it."""
+        self.problem = problem
+        self.base = Solution(problem)
+        self.shared: dict = variant_of.shared if variant_of is not None else {}
+        self._trajectories: dict[int, list[Solution]] = {}
+        self.kind_cache: dict[str, object] = {}
+        self._check_planned_work()
+        started, asked = work_done(), 0
+        for item in problem.asks:
+            self._check_work_since(started, item.location)
+            if item.quantity is not None:
+                try:
+                    asked += np.size(self.expected(self.base, item.quantity))
+                except NncheckError as error:
+                    raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
+            if item.expected_formula is not None:
+                asked += np.size(evaluate_answer(item.expected_formula, self.base))
+            asked += np.size(item.expected) if item.expected is not None else 0
+            if asked > problem_module.MAX_TOTAL_ENTRIES:
+                limit = problem_module.MAX_TOTAL_ENTRIES
+                raise NncheckError(f"the values the asked items expect hold more than {limit:,} entries "
+                                   "together (the limit: reports show them all); ask for smaller parts", item.location)
+            if variant_of is not None:
+                continue    # mistakes were checked at the problem's own numbers; one failing here is skipped
+            for mistake in item.mistakes:
+                if mistake.formula is not None:
+                    self._check_work_since(started, mistake.location)
+                    evaluate_answer(mistake.formula, self.base)
+
+    def check_answer_work(self, where: Location) -> None:
+        """What one answer file makes nncheck compute (its formulas, its design) stays within
+        tape.MAX_WORK; what is computed once for the problem and kept is not counted."""
+        if self.answer_started is not None and work_done() - self.answer_started > tape.MAX_WORK:
+            raise NncheckError(f"checking this answer file needs more than {tape.MAX_WORK:,} units of work (the limit "
+                               "per answer file); write simpler formulas", where)
+
+    @staticmethod
+    def _check_work_since(started: int, where: Location) -> None:
+        """The asked items' values and formulas, evaluated one by one, stay within tape.MAX_WORK."""
+        if work_done() - started > tape.MAX_WORK:
+            raise NncheckError(f"the expected values and mistake formulas of the asked items up to here need "
+                               f"more than {tape.MAX_WORK:,} units of work together (the limit); use fewer or simpler "
+                               "formulas, or smaller tensors", where)
+
+    def _check_planned_work(self) -> None:
+        """The passes the asked items repeat (draws, steps, design cases), all items together,
+        fit tape.MAX_WORK: checked before any of them starts."""
+        planned: dict = {}
+        for item in self.problem.asks:
+            share, passes = planned_passes(item)
+            planned[share or id(item)] = max(planned.get(share or id(item), 0), passes)
+        passes = sum(planned.values())
+        too_much = repeat_problem(passes, self.base.tape.work)
+        if too_much:
+            where = self.problem.doc.where("ask") if self.problem.doc else Location(self.problem.path)
+            raise NncheckError(f"the asked items together repeat this problem's pass too often: {too_much}; "
+                               "ask fewer draws, steps or design cases, or use smaller tensors", where)
+
+    def draws(self) -> list[Solution]:
+        """At least MIN_DRAWS solutions at other leaf values (same shapes, fixed seeds)."""
+        if "draws" not in self.shared:
+            too_much = repeat_problem(MAX_DRAW_ATTEMPTS, self.base.tape.work, MIN_DRAWS, self.base.tape.entries)
+            if too_much:
+                raise NncheckError(f"formulas are checked at {MIN_DRAWS} other draws of the values, too many "
+                                   f"for this problem: {too_much}", Location(self.problem.path))
+            draws = self.shared["draws"] = []
+            for draw in range(1, MAX_DRAW_ATTEMPTS + 1):
+                try:
+                    with uncounted():  # computed once for the problem, not for an answer file
+                        draws.append(Solution(self.problem, self.problem.redrawn_values(draw)))
+                except NncheckError:
+                    continue
+                if len(draws) == MIN_DRAWS:
+                    break
+        return self.shared["draws"]
+
+    def expected(self, solution: Solution, quantity: Quantity) -> np.ndarray:
+        """The quantity's value in `solution`, after quantity.step steps of gradient descent if given."""
+        if quantity.step:
+            solution = self.after_steps(solution, quantity.step)
+        if quantity.of is None:
+            return solution.value(quantity.name)
+        return solution.gradient(quantity.of, quantity.name)
+
+    def after_steps(self, solution: Solution, steps: int) -> Solution:
+        """`solution` after `steps` steps of gradient descent (trajectories are kept). The steps
+        are checked against tape.MAX_WORK as if taken from the problem's values and each redraw, so
+        what an answer file may ask does not depend on what others asked before it."""
+        too_much = repeat_problem(steps * (1 + MIN_DRAWS), solution.tape.work,
+                                  steps * (1 + MIN_DRAWS), solution.tape.entries)
+        if too_much:
+            raise NncheckError(f"{steps:,} steps of gradient descent, from the problem's values and {MIN_DRAWS} "
+                               f"redraws, are too many for this problem: {too_much}", Location(self.problem.path))
+        trajectory = self._trajectories.setdefault(id(solution), [solution])
+        if len(trajectory) <= steps:
+            with uncounted():  # kept for the problem, not for an answer file
+                more = descend(trajectory[-1], steps + 1 - len(trajectory))
+            trajectory.extend(more[1:])
+        return trajectory[steps]
+
+    def item_expected(self, solution: Solution, item: AskItem) -> np.ndarray:
+        """What a value item expects in `solution`: its formula, its explicit value or its quantity."""
+        if item.expected_formula is not None:
+            return evaluate_answer(item.expected_formula, solution)
+        if item.expected is not None:
+            return item.expected
+        return self.expected(solution, item.quantity)
+
+    def items_for(self, answer_file: AnswerFile) -> tuple[list[AskItem], list[str]]:
+        """The asked items, or one item per answer when the problem asks nothing."""
+        if self.problem.asks:
+            read = set()
+            for item in self.problem.asks:
+                read.update(load_kind(item.kind).answer_keys(item.kind, item, self.problem))
+            return self.problem.asks, [key for key in answer_file.answers if key not in read]
+        items = [AskItem(key, parse_quantity(key), 1.0, "visible", answer.location)
+                 for key, answer in answer_file.answers.items()]
+        return items, []
+
+    def verify(self, answer_file: AnswerFile) -> Verification:
+        items, ignored = self.items_for(answer_file)
+        hints = self.key_hints(answer_file, ignored)
+        meant = {key: written for written, key in hints.items()}
+        results = []
+        self.answer_started = work_done()
+        for item in items:
+            self.check_answer_work(Location(answer_file.path))
+            found = load_kind(item.kind).check(item.kind, self, item, answer_file)
+            keys = load_kind(item.kind).answer_keys(item.kind, item, self.problem)
+            where = answer_location(answer_file, keys)
+            for result in found:
+                result.location = result.location or where
+                written = next((meant[key] for key in keys if key in meant), None)
+                if result.verdict == MISSING and written is not None:
+                    result.message += f" (your answers have {written}, which is not asked: did you mean {hints[written]}?)"
+            results.extend(found)
+        _check_report_size(results, answer_file.path)
+        return Verification(answer_file.path, self.problem, answer_file.student, results, ignored, did_you_mean=hints)
+
+    def key_hints(self, answer_file: AnswerFile, ignored: list[str]) -> dict[str, str]:
+        """For answer keys that match no asked item, the unanswered visible asked key each most
+        likely means (`dL/dw1` for `dL/dW1`); only the first MAX_HINTED_KEYS keys, to stay fast.
+        Hidden items are never suggested: that would name them."""
+        if not ignored:
+            return {}
+        unanswered = [key for item in self.problem.asks if item.visibility == "visible"
+                      for key in load_kind(item.kind).answer_keys(item.kind, item, self.problem)
+                      if key not in answer_file.answers]
+        hints = {}
+        for key in ignored[:MAX_HINTED_KEYS]:
+            close = closest(key, unanswered) if unanswered else None
+            if close is not None and close not in hints.values():
+                hints[key] = close
+        return hints
+
+def planned_passes(item: AskItem) -> tuple[object, int]:
+    """How many passes of the problem an asked item repeats: its draws (and their gradient-descent
+    steps), its design cases, or its @k steps (at the problem's values and at the redraws); with
+    what items that share them have in common (None if nothing)."""
+    spec = item.spec
+    if item.kind in ("zero", "identical"):
+        steps = spec.steps + ((spec.quantity.step or 0) if spec.quantity is not None else 0)
+        condition = spec.condition.text if spec.condition is not None else None
+        return ("draws", spec.hold, condition, spec.draws), spec.draws * (1 + steps)
+    if item.kind == "design":
+        return None, sum(len(group.inputs) for group in spec.groups)
+    if item.quantity is not None and item.quantity.step:
+        return "steps", item.quantity.step * (1 + MIN_DRAWS)
+    return None, 0
+
+
+def _check_report_size(results: list, path: str) -> None:
+    """The answers and expected values a report shows hold at most problem_module.MAX_TOTAL_ENTRIES entries."""
+    entries = sum(np.size(value) for result in results for value in (result.answer, result.expected)
+                  if isinstance(value, np.ndarray))
+    if entries > problem_module.MAX_TOTAL_ENTRIES:
+        raise NncheckError(f"the answers and the values they are checked against hold {entries:,} entries "
+                           f"together; the limit per answer file is {problem_module.MAX_TOTAL_ENTRIES:,}", Location(path))
+
+
+def answer_location(answer_file: AnswerFile, keys) -> Location:
+    """Where the first of `keys` is answered, else the answers: section, else the file."""
+    for key in keys:
+        if key in answer_file.answers:
+            return answer_file.answers[key].location
+    return answer_file.doc.where("answers") if answer_file.doc else Location(answer_file.path)
+
+
+def evaluate_answer(formula: Formula, solution: Solution) -> np.ndarray:
+    """The value of a formula over a solution's leaves and nodes (forward only)."""
+    value = evaluate_formula(Tape(), formula, solution.vars).value
+    if not np.all(np.isfinite(value)):
+        raise formula.error(formula.expr, "the formula's value is not finite here")
+    return value
+
+
+def format_tensor(value: np.ndarray) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return format_number(array, 6)
+    return np.array2string(array, precision=6, separator=", ", suppress_small=True,
+                           formatter={"float_kind": lambda v: format_number(v, 6)})
+
+
+def strip_label(message: str, label: str) -> str:
+    prefix = f"{label}: "
+    return message[len(prefix):] if message.startswith(prefix) else message

@@ -1,0 +1,331 @@
+"""Asked items of kind `value`: a number, vector, matrix or formula compared with the
+engine's value; wrong answers are explained by authored mistakes and common mistakes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from nncheck.read.answers import Answer, AnswerFile
+from nncheck.read.asks import AskItem
+from nncheck.engine.tape import Tape, work_done
+from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
+from nncheck.errors import NncheckError, closest
+from nncheck.formats.numbers import format_number
+from nncheck.read.formula import Formula, parse_formula
+from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
+from nncheck.engine.solution import Solution
+from nncheck.read.tensors import describe_shape, read_tensor
+from nncheck.read.tolerance import Tolerance
+from nncheck.check.checker import evaluate_answer, format_tensor, strip_label
+
+KEYS = {"value": ("tolerance", "expected", "mistakes")}
+MAX_REMEMBERED_FORMULAS = 10_000
+
+
+def check(kind: str, checker, item: AskItem, answer_file: AnswerFile) -> list[ItemResult]:
+    return [ValueCheck(checker).check_item(item, answer_file.answers.get(item.id), answer_file)]
+
+
+def answer_keys(kind: str, item: AskItem, problem) -> list[str]:
+    return [item.id]
+
+
+def _forbidden_parts(expr, forbid: tuple) -> str:
+    """The first function or name of `forbid` the formula uses, or ""."""
+    if not forbid:
+        return ""
+    from nncheck.read.formula import Call, Index, Name
+
+    stack = [expr]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, Name) and part.id in forbid:
+            return part.id
+        if isinstance(part, Call):
+            if part.function in forbid:
+                return part.function
+            stack.extend(part.args)
+        elif isinstance(part, Index):
+            stack.append(part.target)
+    return ""
+
+
+def formula_tolerance(expected: np.ndarray) -> Tolerance:
+    """Formula answers are exact: only float round-off is allowed."""
+    scale = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
+    return Tolerance(sigfigs=None, rtol=1e-7, atol=1e-9 * (1.0 + scale))
+
+
+class ValueCheck:
+    """One value item checked against a Checker's solutions (computed once, shared)."""
+
+    def __init__(self, checker):
+        self.checker = checker
+        self.problem = checker.problem
+        self.base = checker.base
+
+    def item_expected(self, solution: Solution, item: AskItem) -> np.ndarray:
+        return self.checker.item_expected(solution, item)
+
+    def expected(self, solution: Solution, quantity) -> np.ndarray:
+        return self.checker.expected(solution, quantity)
+
+    def check_item(self, item: AskItem, answer: Answer | None, answer_file: AnswerFile) -> ItemResult:
+        result = ItemResult(item.id, MISSING, 0.0, item.points, item.visibility)
+        if answer is None or answer.is_missing:
+            result.message = "no answer given"
+            return result
+        try:
+            result.expected = self._expected_for(item)
+        except NncheckError as error:
+            return self._invalid(result, error.message)
+        if item.forbid and not answer.is_formula:
+            return self._invalid(result, f"write {item.id} as a formula in quotes: the question asks for the "
+                                         "relation, not its numbers")
+        if answer.is_formula:
+            return self._check_formula(item, answer, result)
+        try:
+            value = read_tensor(answer_file.doc, answer.path, f"answers.{item.id}")
+        except NncheckError as error:
+            return self._invalid(result, f"{error.message} (at {error.location})")
+        result.answer = value
+        return self._check_number(item, value, result)
+
+    def _expected_for(self, item: AskItem) -> np.ndarray:
+        if item.expected is not None or item.expected_formula is not None:
+            return self.item_expected(self.base, item)
+        if item.quantity is None:
+            raise NncheckError(f"{item.id!r} is not a value, node or gradient dA/dB of this problem")
+        for name in filter(None, (item.quantity.name, item.quantity.of)):
+            if name not in self.base.vars:
+                close = closest(name, self.base.vars)
+                hint = f"; did you mean {close!r}?" if close else ""
+                raise NncheckError(f"{name!r} is not a value or node of this problem{hint}")
+        return self.expected(self.base, item.quantity)
+
+    @staticmethod
+    def _invalid(result: ItemResult, message: str) -> ItemResult:
+        result.verdict, result.message = INVALID, message
+        return result
+
+    def _tolerance(self, item: AskItem) -> Tolerance:
+        return item.tolerance or self.problem.default_tolerance()
+
+    def _check_number(self, item: AskItem, value: np.ndarray, result: ItemResult) -> ItemResult:
+        expected = result.expected
+        tolerance = self._tolerance(item)
+        aligned = align(value, expected)
+        if aligned is not None and tolerance.accepts(aligned, expected):
+            result.verdict, result.points = CORRECT, item.points
+            return result
+        mistake = self._authored_number(item, value)
+        if mistake is not None:
+            return mistake_result(result, mistake)
+        if aligned is None:
+            found = shape_diagnosis(self.base, item.quantity, item.id, value, expected, tolerance.accepts)
+            message = (f"{item.id} has shape {describe_shape(expected.shape)}; "
+                       f"your answer has shape {describe_shape(value.shape)}")
+            return self._wrong(result, item, found, message)
+        found = (self._first_candidate(item, expected, aligned, tolerance.accepts)
+                 or jacobian_form(self.base, item.quantity, item.id, aligned, expected, tolerance.accepts))
+        return self._wrong(result, item, found, self._miss_message(item, aligned, expected, tolerance))
+
+    def _authored_number(self, item: AskItem, value: np.ndarray):
+        for mistake in item.mistakes:
+            expected = mistake.value if mistake.value is not None else self._evaluate_mistake(mistake.formula, self.base)
+            if expected is None:
+                continue
+            aligned = align(value, expected)
+            if aligned is not None and self._tolerance(item).accepts(aligned, expected):
+                return mistake
+        return None
+
+    @staticmethod
+    def _evaluate_mistake(formula: Formula, solution: Solution) -> np.ndarray | None:
+        """A mistake formula's value; None where it cannot be evaluated (a redraw out of its domain)."""
+        try:
+            return evaluate_answer(formula, solution)
+        except NncheckError:
+            return None
+
+    def _first_candidate(self, item: AskItem, expected, answer, matches) -> Candidate | None:
+        for candidate in value_candidates(self.problem, self.base, item.quantity, item.id, expected):
+            if candidate.value.shape == answer.shape and matches(answer, candidate.value):
+                return candidate
+        return None
+
+    def _wrong(self, result: ItemResult, item: AskItem, found: Candidate | None, fallback: str) -> ItemResult:
+        result.verdict = WRONG
+        if found is not None:
+            result.diagnosis, result.message = found.key, found.message
+        else:
+            result.message = fallback if item.visible else "does not match the expected value"
+        return result
+
+    def _miss_message(self, item: AskItem, answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> str:
+        miss = tolerance.first_miss(answer, expected)
+        if miss is None:
+            return "does not match the expected value"
+        index, low, high = miss
+        where = f" at {list(index)}" if index else ""
+        got = format_number(answer[index], 8)
+        return (f"expected {format_number(expected[index], 6)}{where} (accepted from {format_number(low, 6)} "
+                f"to {format_number(high, 6)}, {tolerance.describe()}); your answer has {got}")
+
+    def _check_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
+        """A formula is checked once per problem: a class writes the same formulas many times.
+        Invalid ones are not remembered (their messages name the file)."""
+        remembered = self.checker.kind_cache.setdefault("value formulas", {})
+        key = (item.id, answer.raw)
+        if key in remembered:
+            checked, work = remembered[key]
+            Tape.done += work  # an answer file is charged the same whether or not the formula was remembered
+            return replace(checked)
+        started = work_done()
+        checked = self._check_new_formula(item, answer, result)
+        if checked.verdict != INVALID and len(remembered) < MAX_REMEMBERED_FORMULAS:
+            remembered[key] = (replace(checked), work_done() - started)
+        return checked
+
+    def _check_new_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
+        result.answer = answer.raw.strip()
+        label = f"answers.{item.id}"
+        try:
+            formula = parse_formula(answer.raw, label, answer.text_start or answer.location)
+            value = evaluate_answer(formula, self.base)
+        except NncheckError as error:
+            where = f" (at {error.location})" if error.location else ""
+            return self._invalid(result, strip_label(error.message, label) + where)
+        used = _forbidden_parts(formula.expr, item.forbid)
+        if used:
+            return self._invalid(result, f"write {item.id} without {used}: the question asks for it in other terms")
+        if not formula.names:
+            return self._check_number(item, value, result)
+        return FormulaCheck(self, item, formula, result).run(value)
+
+
+class FormulaCheck:
+    """A formula answer compared with the engine at the given values and at redraws.
+
+    Values are compared exactly (up to round-off) after `align`, so a formula of another
+    shape can still match an authored mistake or a shape diagnosis.
+    """
+
+    def __init__(self, checker: ValueCheck, item: AskItem, formula: Formula, result: ItemResult):
+        self.checker, self.item, self.formula, self.result = checker, item, formula, result
+        self._redraw_list = None
+
+    def run(self, value: np.ndarray) -> ItemResult:
+        item, result, checker = self.item, self.result, self.checker
+        if _same(value, result.expected):
+            for solution, answer, expected in self.redraws():
+                if not _same(answer, expected):
+                    return self._coincidence(solution, answer, expected)
+            result.verdict, result.points = CORRECT, item.points
+            return result
+        mistake = self._authored(value)
+        if mistake is not None:
+            return mistake_result(result, mistake)
+        found = self._candidate(value)
+        if found is None and align(value, result.expected) is not None:
+            found = self._everywhere(value, lambda solution, answer, expected: jacobian_form(
+                solution, item.quantity, item.id, align(answer, expected), expected, _same))
+        if found is None and align(value, result.expected) is None:
+            found = self._everywhere(value, lambda solution, answer, expected: shape_diagnosis(
+                solution, item.quantity, item.id, answer, expected, _same))
+            if found is None:
+                return checker._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
+                                                f"but {item.id} has shape {describe_shape(result.expected.shape)}")
+        fallback = "the formula does not give the expected value at the problem's numbers"
+        return checker._wrong(result, item, found, fallback)
+
+    def redraws(self):
+        """(solution, formula value, expected value) at each redraw of the leaves, computed once
+        for all variants of the problem (redraws do not depend on a student's numbers)."""
+        if self._redraw_list is None:
+            shared = self.checker.checker.shared.setdefault("formula redraws", {})
+            key = (self.item.id, self.formula.text)
+            if key in shared:
+                self._redraw_list = shared[key]
+                return self._redraw_list
+            self._redraw_list = []
+            redrawable = self.item.quantity is not None or self.item.expected_formula is not None
+            for solution in (self.checker.checker.draws() if redrawable else []):
+                self.checker.checker.check_answer_work(self.formula.start)
+                expected = self.checker.item_expected(solution, self.item)
+                try:
+                    answer = evaluate_answer(self.formula, solution)
+                except NncheckError:
+                    answer = None
+                self._redraw_list.append((solution, answer, expected))
+            if len(shared) < MAX_REMEMBERED_FORMULAS:
+                shared[key] = self._redraw_list
+        return self._redraw_list
+
+    def _everywhere(self, value: np.ndarray, diagnose) -> Candidate | None:
+        """`diagnose(solution, answer, expected)` at the problem's values, if it gives the same
+        diagnosis at every redraw too."""
+        found = diagnose(self.checker.base, value, self.result.expected)
+        for solution, answer, expected in (self.redraws() if found is not None else []):
+            again = None if answer is None else diagnose(solution, answer, expected)
+            if again is None or again.key != found.key:
+                return None
+        return found
+
+    def _coincidence(self, solution: Solution, answer, expected) -> ItemResult:
+        self.result.verdict, self.result.diagnosis = WRONG, "coincidence"
+        got = "an error" if answer is None else format_tensor(answer)
+        self.result.message = (
+            "the formula holds only for these numbers: with other values of "
+            f"{', '.join(solution.problem.leaves)} it gives {got} where {self.item.id} is {format_tensor(expected)}"
+        )
+        return self.result
+
+    def _authored(self, value: np.ndarray):
+        evaluate = ValueCheck._evaluate_mistake
+        for mistake in self.item.mistakes:
+            if mistake.formula is None:
+                if _same(value, mistake.value):
+                    return mistake
+                continue
+            if not _same(value, evaluate(mistake.formula, self.checker.base)):
+                continue
+            if all(_same(answer, evaluate(mistake.formula, solution)) for solution, answer, _ in self.redraws()):
+                return mistake
+        return None
+
+    def _candidate(self, value: np.ndarray) -> Candidate | None:
+        """The first common mistake that explains the formula at every draw."""
+        problem, quantity, item_id = self.checker.problem, self.item.quantity, self.item.id
+        for candidate in value_candidates(problem, self.checker.base, quantity, item_id, self.result.expected):
+            if not _same(value, candidate.value):
+                continue
+            identity = (candidate.key, candidate.message)
+            if all(_same(answer, _candidate_value(problem, solution, quantity, item_id, expected, identity))
+                   for solution, answer, expected in self.redraws()):
+                return candidate
+        return None
+
+
+def _candidate_value(problem, solution, quantity, item_id, expected, identity):
+    for candidate in value_candidates(problem, solution, quantity, item_id, expected):
+        if (candidate.key, candidate.message) == identity:
+            return candidate.value
+    return None
+
+
+def _same(answer, expected) -> bool:
+    """Equal up to float round-off and the way a vector is written (formula answers are exact)."""
+    if answer is None or expected is None:
+        return False
+    aligned = align(answer, expected)
+    return aligned is not None and formula_tolerance(expected).accepts(aligned, expected)
+
+
+def mistake_result(result: ItemResult, mistake) -> ItemResult:
+    result.verdict, result.diagnosis = WRONG, "authored"
+    result.points = min(mistake.points, result.max_points)
+    result.message = mistake.message
+    return result

@@ -1,0 +1,2 @@
+"""The engine: primitives, the tape and its backward pass, batched forward passes,
+solutions, gradient descent, per-student variants, chain-rule steps."""

@@ -1,0 +1,441 @@
+"""Reverse-mode automatic differentiation over a problem's graph, on numpy float64.
+
+Every operation is recorded on a tape in the order it runs, so the tape order is a
+topological order that follows the problem file; backward walks it in reverse.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from typing import Iterable
+
+import numpy as np
+
+from nncheck.errors import NncheckError
+from nncheck.read.formula import Call, Formula, Index, Name, Number
+from nncheck.read import tensors
+from nncheck.read.tensors import MAX_NDIM, describe_shape
+from nncheck.engine.primitives import PRIMITIVES, Primitive
+
+# One pass (the forward pass over a problem's graph, or one formula evaluated) is limited in
+# work, its time, and in the entries of the values it makes, its memory; both are checked
+# before each operation. Work is counted in entries computed: every operation counts the
+# entries of its result plus OPERATION_WORK (its fixed cost in Python), and a matrix product
+# (n, k) @ (k, m) each entry k/MATMUL_SPEEDUP times more (its multiply-adds, which BLAS does
+# that many times faster). One unit of work is ~25 ns of forward and backward pass together.
+MAX_PASS_WORK = 1 << 23
+MAX_PASS_ENTRIES = 1 << 21
+OPERATION_WORK = 2500
+NAME_WORK = 500  # a number in a formula, or the name of a graph node: recorded, nothing computed
+MATMUL_SPEEDUP = 8
+# What one question repeats (steps of gradient descent, draws, design cases): the work of all
+# its passes together, and the entries of the solutions it keeps at once. Checked before the
+# passes start, from the work and entries of the problem's own pass (shapes never depend on values).
+MAX_WORK = 40_000_000
+MAX_KEPT_ENTRIES = 1 << 21
+PASS_WORK = 20_000  # the fixed cost of a repeated pass: a new solution, values drawn again
+
+
+_ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                       "lt", "le", "gt", "ge", "eq", "ne", "logical_and", "logical_or"}
+_REDUCTIONS = {"sum", "mean", "max", "min", "softmax", "smoothmax", "dsmoothmax", "log_softmax", "logsumexp",
+               "cross_entropy"}
+_LAST_AXIS = {"softmax", "smoothmax", "dsmoothmax", "log_softmax", "logsumexp", "cross_entropy"}
+_RESHAPING = {"stack", "concat", "reshape", "take", "onehot", "cross_entropy"}
+JACOBIAN_STEP_WORK = 100  # the fixed cost of one step of a Jacobian's backward passes, in entries
+
+
+class Var:
+    """One value on the tape: a leaf, a constant, or the result of a primitive."""
+
+    __slots__ = ("value", "parents", "primitive", "params", "index", "needs_grad")
+
+    def __init__(self, value, parents=(), primitive=None, params=None, index=0, needs_grad=True):
+        self.value = value
+        self.parents = parents
+        self.primitive = primitive
+        self.params = params or {}
+        self.index = index
+        self.needs_grad = needs_grad
+
+
+class Tape:
+    """Records every value in the order computed."""
+
+    done = 0  # the work of every tape of this process so far: work_done() measures a stretch of it
+
+    def __init__(self):
+        self.vars: list[Var] = []
+        self.work = 0
+        self.entries = 0  # of the values made on the tape (a named node shares its value)
+
+    def _record(self, var: Var) -> Var:
+        var.index = len(self.vars)
+        self.vars.append(var)
+        return var
+
+    def charge(self, work: int, entries: int) -> str | None:
+        """Count an operation's `work` and result `entries` (see MAX_PASS_WORK) before doing it;
+        why not, if that is too much."""
+        self._count(work)
+        if self.work > MAX_PASS_WORK:
+            return (f"this pass would need more than {MAX_PASS_WORK:,} units of work (the limit per pass: "
+                    f"entries computed, {OPERATION_WORK} per operation, and a product's entries k/"
+                    f"{MATMUL_SPEEDUP} times more for k terms); use smaller tensors or fewer operations")
+        if self.entries + entries > MAX_PASS_ENTRIES:
+            return (f"this pass would make more than {MAX_PASS_ENTRIES:,} entries (the limit per pass); "
+                    "use smaller tensors or fewer operations")
+        return None
+
+    def _count(self, work: int) -> None:
+        self.work += work
+        Tape.done += work
+
+    def leaf(self, value) -> Var:
+        value = np.asarray(value, dtype=np.float64)
+        self._count(value.size + OPERATION_WORK)
+        self.entries += value.size
+        return self._record(Var(value))
+
+    def constant(self, value: float) -> Var:
+        self._count(NAME_WORK)
+        return self._record(Var(np.asarray(value, dtype=np.float64), needs_grad=False))
+
+    def apply(self, primitive: Primitive, args: list[Var], params: dict) -> Var:
+        with np.errstate(all="ignore"):
+            value = np.asarray(primitive.forward(*(a.value for a in args), **params), dtype=np.float64)
+        self.entries += value.size
+        needs_grad = any(a.needs_grad and rule is not None for a, rule in zip(args, primitive.grads))
+        return self._record(Var(value, tuple(args), primitive, params, needs_grad=needs_grad))
+
+    def rename(self, var: Var) -> Var:
+        """A named graph node: an identity step so the node has a gradient of its own."""
+        self._count(NAME_WORK)
+        return self._record(Var(var.value, (var,), _NODE))
+
+
+_NODE = Primitive("node", lambda x: x, (lambda g, ans, x: g,))
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a gradient over the axes that broadcasting added or stretched."""
+    if grad.shape == shape:
+        return grad
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad.reshape(shape)
+
+
+def backward(tape: Tape, root: Var, wanted: Iterable[Var] | None = None, rules: dict | None = None,
+             start: np.ndarray | None = None) -> list:
+    """Gradients of the scalar `root` with respect to every var (None where zero).
+
+    With `wanted`, only the paths from root to those vars are computed. `rules` replaces
+    the gradient rules of primitives by name (to recompute a gradient the way a common
+    mistake would). `start` is the gradient root starts with (default ones: d root/d root);
+    a one-hot `start` gives the gradient of one entry of a root that is not a scalar.
+    """
+    grads: list = [None] * len(tape.vars)
+    grads[root.index] = np.ones_like(root.value) if start is None else start
+    reaches = _reaching(tape, root, wanted) if wanted is not None else None
+    for var in reversed(tape.vars[: root.index + 1]):
+        g = grads[var.index]
+        if g is None or not var.parents:
+            continue
+        arg_values = [p.value for p in var.parents]
+        grad_rules = rules.get(var.primitive.name, var.primitive.grads) if rules else var.primitive.grads
+        for parent, rule in zip(var.parents, grad_rules):
+            if rule is None or not parent.needs_grad:
+                continue
+            if reaches is not None and not reaches[parent.index]:
+                continue
+            with np.errstate(all="ignore"):
+                grad = unbroadcast(np.asarray(rule(g, var.value, *arg_values, **var.params), dtype=np.float64),
+                                   parent.value.shape)
+            previous = grads[parent.index]
+            grads[parent.index] = grad if previous is None else previous + grad
+    return grads
+
+
+def jacobian(tape: Tape, output: Var, target: Var, rules: dict | None = None) -> np.ndarray:
+    """d(output)/d(target) with output's axes, then target's: entry [i..., j...] is
+    d output[i...] / d target[j...], so for vectors row i is the gradient of output[i].
+
+    One backward pass per entry of `output`; refused (NncheckError) when the Jacobian would
+    have more than tensors.MAX_ELEMENTS entries or its passes together more than tensors.MAX_ELEMENTS of work.
+    """
+    problem = _jacobian_problem(tape, output, target)
+    if problem:
+        raise NncheckError(problem)
+    rows = np.zeros((output.value.size,) + target.value.shape)
+    for row, index in enumerate(np.ndindex(output.value.shape)):
+        start = np.zeros_like(output.value)
+        start[index] = 1.0
+        grad = backward(tape, output, [target], rules, start)[target.index]
+        if grad is not None:
+            rows[row] = grad
+    return rows.reshape(output.value.shape + target.value.shape)
+
+
+def _jacobian_problem(tape: Tape, output: Var, target: Var) -> str | None:
+    """Why this Jacobian is too large to compute, in words; None if it is not.
+
+    The work of one pass is the entries on the tape up to `output`, plus JACOBIAN_STEP_WORK
+    per step (the fixed cost of a step, in entries)."""
+    entries = output.value.size * target.value.size
+    if entries > tensors.MAX_ELEMENTS:
+        return (f"the Jacobian would have {entries} entries (shape "
+                f"{describe_shape(output.value.shape + target.value.shape)}); the limit is {tensors.MAX_ELEMENTS}")
+    pass_work = sum(var.value.size + JACOBIAN_STEP_WORK for var in tape.vars[: output.index + 1])
+    if output.value.size * pass_work > tensors.MAX_ELEMENTS:
+        return (f"the Jacobian needs {output.value.size} backward passes (one per entry) of {pass_work} entries "
+                f"of work each; the limit is {tensors.MAX_ELEMENTS} in all: ask for a smaller part")
+    return None
+
+
+def _reaching(tape: Tape, root: Var, wanted: Iterable[Var]) -> list[bool]:
+    reaches = [False] * (root.index + 1)
+    for var in wanted:
+        if var.index <= root.index:
+            reaches[var.index] = True
+    for var in tape.vars[: root.index + 1]:
+        if not reaches[var.index] and any(reaches[p.index] for p in var.parents):
+            reaches[var.index] = True
+    return reaches
+
+
+def evaluate_formula(tape: Tape, formula: Formula, env: dict[str, Var]) -> Var:
+    """Interpret a parsed formula on the tape, with names bound by `env`."""
+
+    def visit(expr) -> Var:
+        if isinstance(expr, Number):
+            return tape.constant(expr.value)
+        if isinstance(expr, Name):
+            if expr.id not in env:
+                raise formula.error(expr, f"unknown name {expr.id!r}")
+            return env[expr.id]
+        if isinstance(expr, Index):
+            target = visit(expr.target)
+            _check_index(formula, expr, target.value.shape)
+            return _apply(tape, formula, expr, "index", [target], {"items": expr.items})
+        if isinstance(expr, Call):
+            args = [visit(arg) for arg in expr.args]
+            return _apply(tape, formula, expr, expr.function, args, dict(expr.params))
+        raise formula.error(expr, "cannot evaluate this part")
+
+    return visit(formula.expr)
+
+
+def _apply(tape: Tape, formula: Formula, expr, function: str, args: list[Var], params: dict) -> Var:
+    shapes = [a.value.shape for a in args]
+    problem = _shape_problem(function, shapes, params) or tape.charge(*_work(function, shapes, params))
+    if problem:
+        raise formula.error(expr, problem)
+    try:
+        return tape.apply(PRIMITIVES[function].with_arity(len(args)), args, params)
+    except (ValueError, IndexError, TypeError) as error:
+        raise formula.error(expr, f"{function}: {error}") from None
+    except MemoryError:
+        raise formula.error(expr, "the result is too large to compute") from None
+
+
+def _shape_problem(function: str, shapes: list[tuple], params: dict) -> str | None:
+    """Why these argument shapes do not fit the function, in words; None if they do."""
+    named = " and ".join(describe_shape(s) for s in shapes)
+    if function == "matmul":
+        a, b = shapes
+        if not a or not b:
+            return f"@ needs vectors or matrices, got shapes {named}; use * to multiply by a number"
+        inner_b = b[0] if len(b) == 1 else b[-2]
+        if a[-1] != inner_b:
+            return f"shapes {named} do not align for @ ({a[-1]} columns against {inner_b} rows)"
+        return _too_big(np.broadcast_shapes(a[:-2], b[:-2]) + a[-2:-1] + b[-1:] if len(a) > 1 or len(b) > 1 else ())
+    if function in _ELEMENTWISE_BINARY or function == "where":
+        try:
+            result = np.broadcast_shapes(*shapes)
+        except ValueError:
+            return f"shapes {named} cannot be broadcast together"
+        return _too_big(result)
+    if function in _REDUCTIONS and params.get("axis") is not None:
+        axis, ndim = params["axis"], len(shapes[0])
+        if not -ndim <= axis < ndim:
+            return f"axis {axis} is out of range for shape {describe_shape(shapes[0])}"
+    if function in _LAST_AXIS and not shapes[0]:
+        return f"{function} needs a vector (it works along the last axis), got a scalar"
+    if function == "diag" and len(shapes[0]) not in (1, 2):
+        return f"diag needs a vector or a matrix, got shape {describe_shape(shapes[0])}"
+    if function == "diag" and len(shapes[0]) == 1:
+        return _too_big(shapes[0] * 2)
+    if function == "outer":
+        return _too_big((int(np.prod(shapes[0])), int(np.prod(shapes[1]))))
+    if function == "identity":
+        return _too_big((params["n"], params["n"]))
+    if function in _RESHAPING:
+        result = _reshaped(function, shapes, params)
+        if isinstance(result, str):
+            return result
+        if len(result) > MAX_NDIM:
+            return f"the result would have {len(result)} axes; the limit is {MAX_NDIM}"
+        return _too_big(result)
+    return None
+
+
+def _reshaped(function: str, shapes: list[tuple], params: dict) -> tuple | str:
+    """The result shape of a function that changes shapes, or why the arguments do not fit."""
+    named = " and ".join(describe_shape(s) for s in shapes)
+    first, axis = shapes[0], params.get("axis")
+    if function == "stack":
+        if any(shape != first for shape in shapes):
+            return f"stack needs arguments of one shape, got {named}"
+        if not -len(first) - 1 <= axis <= len(first):
+            return f"axis {axis} is out of range for stacking shape {describe_shape(first)}"
+        axis %= len(first) + 1
+        return first[:axis] + (len(shapes),) + first[axis:]
+    if function in ("concat", "take"):
+        if not first or not -len(first) <= axis < len(first):
+            return f"{function} needs an axis {axis} in shape {describe_shape(first)}"
+        axis %= len(first)
+        if function == "take":
+            return first[:axis] + shapes[1] + first[axis + 1:]
+        if any(len(s) != len(first) or s[:axis] + s[axis + 1:] != first[:axis] + first[axis + 1:] for s in shapes):
+            return f"concat needs shapes that differ only along axis {axis}, got {named}"
+        return first[:axis] + (sum(s[axis] for s in shapes),) + first[axis + 1:]
+    if function == "reshape":
+        wanted, size = params["shape"], int(np.prod(first))
+        known = int(np.prod([n for n in wanted if n != -1]))
+        result = tuple(size // known if n == -1 else n for n in wanted)
+        if int(np.prod(result)) != size:
+            return f"cannot reshape {size} entries (shape {describe_shape(first)}) into shape {describe_shape(wanted)}"
+        return result
+    if function == "onehot":
+        return first + (params["k"],)
+    if axis is None:
+        return "cross_entropy needs the class axis as a whole number, such as axis=-1"
+    classless = first[:axis % len(first)] + first[axis % len(first) + 1:]
+    if shapes[1] not in (first, classless):
+        return (f"cross_entropy(z, t) needs t of shape {describe_shape(classless)} (class indices) or "
+                f"{describe_shape(first)} (one-hot rows or probabilities), got {describe_shape(shapes[1])}")
+    return ()
+
+
+def _work(function: str, shapes: list[tuple], params: dict) -> tuple[int, int]:
+    """(work, entries) of an operation whose shapes _shape_problem accepted (see MAX_PASS_WORK):
+    an upper bound on its result's entries, and its work."""
+    sizes = [math.prod(shape) for shape in shapes]
+    entries, per_entry = sum(sizes), 1  # at least the result of every function not below
+    if function in _ELEMENTWISE_BINARY or function == "where":
+        entries = math.prod(np.broadcast_shapes(*shapes))
+    elif function == "matmul":
+        a, b = shapes
+        entries = math.prod(np.broadcast_shapes(a[:-2], b[:-2]) + a[-2:-1] * (len(a) > 1) + b[-1:] * (len(b) > 1))
+        per_entry = 1 + a[-1] // MATMUL_SPEEDUP
+    elif function == "outer":
+        entries = sizes[0] * sizes[1]
+    elif function == "identity":
+        entries = params["n"] ** 2
+    elif function == "diag" and len(shapes[0]) == 1:
+        entries = sizes[0] ** 2
+    elif function in _RESHAPING:
+        entries = max(sizes + [int(np.prod(_reshaped(function, shapes, params)))])
+    return entries * per_entry + OPERATION_WORK, entries
+
+
+def work_done() -> int:
+    """The work of all tapes so far (see MAX_PASS_WORK): the difference of two readings is
+    the work done in between, such as that of many formulas evaluated one by one."""
+    return Tape.done
+
+
+@contextmanager
+def uncounted():
+    """Work done inside does not count in work_done(): results computed once for a problem and
+    kept (redraws, YES/NO draws, ...), so that what an answer file is charged does not depend on
+    whether an answer file before it had them computed."""
+    before = Tape.done
+    try:
+        yield
+    finally:
+        Tape.done = before
+
+
+def repeat_problem(passes: int, work: int, kept: int = 0, entries: int = 0) -> str | None:
+    """Why `passes` passes of `work` each (a Tape's), keeping `kept` solutions of `entries` each
+    at once, are more than MAX_WORK and MAX_KEPT_ENTRIES allow; None if they are not."""
+    if passes * (work + PASS_WORK) > MAX_WORK:
+        return (f"{passes:,} passes of {work + PASS_WORK:,} units of work each exceed the limit of "
+                f"{MAX_WORK:,} units in all")
+    if kept * entries > MAX_KEPT_ENTRIES:
+        return (f"keeping {kept:,} solutions of {entries:,} entries each exceeds the limit of "
+                f"{MAX_KEPT_ENTRIES:,} entries kept at once")
+    return None
+
+
+def _too_big(shape: tuple) -> str | None:
+    size = int(np.prod(shape, dtype=np.float64))
+    limit = tensors.MAX_ELEMENTS
+    if size > limit:
+        return f"the result would have {size} entries (shape {describe_shape(shape)}); the limit is {limit}"
+    return None
+
+
+def _check_index(formula: Formula, expr: Index, shape: tuple) -> None:
+    """Refuse an index that does not fit `shape`, or whose result would have more than
+    MAX_NDIM axes or no entries (every tensor has at least one entry)."""
+    _check_items(formula, expr, shape)
+    result = _index_shape(shape, expr.items)
+    if len(result) > MAX_NDIM:
+        raise formula.error(expr, f"the result would have {len(result)} axes; the limit is {MAX_NDIM}")
+    if 0 in result:
+        raise formula.error(expr, f"the result would have no entries (shape {describe_shape(result)}); "
+                                  "a slice must keep at least one entry")
+
+
+def _index_shape(shape: tuple, items: tuple) -> tuple:
+    """The shape of x[items] for x of `shape` (items already checked against it)."""
+    wanted = sum(1 for item in items if item is not None and item is not Ellipsis)
+    result, axis = [], 0
+    for item in items:
+        if item is None:
+            result.append(1)
+        elif item is Ellipsis:
+            result.extend(shape[axis:axis + len(shape) - wanted])
+            axis += len(shape) - wanted
+        else:
+            if isinstance(item, slice):
+                result.append(len(range(*item.indices(shape[axis]))))
+            axis += 1
+    return tuple(result) + tuple(shape[axis:])
+
+
+def _check_items(formula: Formula, expr: Index, shape: tuple) -> None:
+    wanted = sum(1 for item in expr.items if item is not None and item is not Ellipsis)
+    if wanted > len(shape):
+        raise formula.error(expr, f"too many indices ({wanted}) for shape {describe_shape(shape)}")
+    if sum(1 for item in expr.items if item is Ellipsis) > 1:
+        raise formula.error(expr, "only one ... is allowed in an index")
+    axis = 0
+    for item in expr.items:
+        if item is Ellipsis:
+            axis += len(shape) - wanted
+        elif item is None:
+            continue
+        else:
+            if isinstance(item, int) and not -shape[axis] <= item < shape[axis]:
+                raise formula.error(
+                    expr, f"index {item} is out of range for axis {axis} of shape {describe_shape(shape)}"
+                )
+            axis += 1
+
+
+def is_finite(value: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(value)))
+
+
+def check_finite(formula: Formula, value: np.ndarray, what: str) -> None:
+    if not is_finite(value):
+        bad = "nan" if np.any(np.isnan(value)) else "infinite"
+        raise formula.error(formula.expr, f"{what} is {bad}; look for log of 0 or a division by 0")

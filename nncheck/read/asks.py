@@ -1,0 +1,219 @@
+"""What a problem asks (`ask:`), for how many points, and the quantities answers name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nncheck.errors import ErrorCollector, Location, NncheckError
+from nncheck.read.formula import Formula, parse_formula
+from nncheck.read.tensors import read_tensor
+from nncheck.read.tolerance import Tolerance, read_tolerance
+from nncheck.read.yamlfile import YamlDoc
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
+VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid")
+MISTAKE_KEYS = ("formula", "value", "message", "points")
+MAX_ASKS = 500
+MAX_POINTS = 1_000_000
+_QUANTITY = re.compile(
+    r"^(?:d(?P<of>[A-Za-z_][A-Za-z0-9_]*)\s*/\s*d)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*@\s*(?P<step>[0-9]+))?$")
+MAX_STEP = 10_000
+
+
+@dataclass(eq=False)
+class Quantity:
+    """A node or leaf's value (`of` is None), or the gradient d(of)/d(name); with `step`,
+    after that many steps of gradient descent."""
+
+    name: str
+    of: str | None = None
+    step: int | None = None
+
+    def __str__(self) -> str:
+        text = f"d{self.of}/d{self.name}" if self.of else self.name
+        return text if self.step is None else f"{text}@{self.step}"
+
+
+def parse_quantity(text: str) -> Quantity | None:
+    """`y` -> value of y; `dL/dW1` -> gradient of L with respect to W1; `W1@2` -> W1 after
+    two gradient-descent steps; else None."""
+    match = _QUANTITY.match(str(text).strip())
+    if not match:
+        return None
+    step = match.group("step")
+    if step is not None and int(step) > MAX_STEP:
+        return None
+    return Quantity(match.group("name"), match.group("of"), None if step is None else int(step))
+
+
+@dataclass(eq=False)
+class Mistake:
+    """A wrong answer the author anticipates: a formula or a value, a message, partial points."""
+
+    message: str
+    points: float
+    location: Location
+    formula: Formula | None = None
+    value: np.ndarray | None = None
+
+
+@dataclass(eq=False)
+class AskItem:
+    id: str
+    quantity: Quantity | None
+    points: float
+    visibility: str
+    location: Location
+    tolerance: Tolerance | None = None
+    expected: np.ndarray | None = None
+    mistakes: list[Mistake] = field(default_factory=list)
+    prompt: str = ""
+    kind: str = "value"
+    spec: Any = None
+    expected_formula: Formula | None = None
+    forbid: tuple = ()
+
+    @property
+    def visible(self) -> bool:
+        return self.visibility == "visible"
+
+
+def read_asks(doc: YamlDoc, names: list[str]) -> list[AskItem]:
+    """The `ask:` list of a problem file, checked against the problem's names."""
+    section = doc.data.get("ask")
+    if section is None:
+        return []
+    if not isinstance(section, list) or len(section) > MAX_ASKS:
+        raise NncheckError(f"ask: expected a list of items (at most {MAX_ASKS}), such as - id: dL/dW1", doc.where("ask"))
+    errors = ErrorCollector()
+    items: list[AskItem] = []
+    for i in range(len(section)):
+        if errors.full:
+            break
+        try:
+            item = _read_item(doc, ("ask", i), doc.label(("ask", i), f"ask[{i}]"), names)
+            if any(other.id == item.id for other in items):
+                raise NncheckError(f"ask[{i}]: {item.id!r} is asked twice; give each item once", item.location)
+            items.append(item)
+        except NncheckError as error:
+            errors.add(error)
+    errors.raise_if_any()
+    return items
+
+
+def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskItem:
+    spec = doc.data["ask"][path[1]]
+    where = doc.where(*path)
+    if isinstance(spec, str):
+        spec = {"id": spec}
+    if not isinstance(spec, dict):
+        raise NncheckError(f"{label}: expected a mapping such as {{id: dL/dW1, points: 2}}", where)
+    item_id = spec.get("id")
+    if not isinstance(item_id, str) or not item_id.strip():
+        raise NncheckError(f"{label}: id must name what is asked, such as dL/dW1 or y", where)
+    visibility = spec.get("visibility", "visible")
+    if visibility not in VISIBILITIES:
+        raise NncheckError(f"{label}.visibility: use one of {', '.join(VISIBILITIES)}", doc.where(*path, "visibility"))
+    prompt = spec.get("prompt", "")
+    if not isinstance(prompt, str):
+        raise NncheckError(f"{label}.prompt: expected text", doc.where(*path, "prompt"))
+    kind = spec.get("kind", "value")
+    if kind != "value":
+        module = kind_module(kind, doc.where(*path, "kind"), label)
+        if spec is doc.data["ask"][path[1]]:
+            doc.check_keys(path, COMMON_KEYS + module.KEYS[kind], label)
+        kind_spec = module.read_spec(kind, doc, path, label, names)
+        points = _points(doc, spec, path, label, getattr(kind_spec, "points", 1.0))
+        return AskItem(item_id.strip(), None, points, visibility, where, prompt=prompt, kind=kind, spec=kind_spec)
+    if spec is doc.data["ask"][path[1]]:
+        doc.check_keys(path, COMMON_KEYS + VALUE_KEYS, label)
+    quantity = parse_quantity(item_id)
+    expected, expected_formula = None, None
+    if isinstance(spec.get("expected"), str):
+        expected_formula = parse_formula(spec["expected"], f"{label}.expected",
+                                         doc.text_start(*path, "expected") or doc.where(*path, "expected"))
+    elif "expected" in spec:
+        expected = read_tensor(doc, path + ("expected",), f"{label}.expected")
+    if expected is None and expected_formula is None:
+        if quantity is None:
+            raise NncheckError(
+                f"{label}: {item_id!r} is neither a name nor a gradient dA/dB; give expected: for other quantities",
+                doc.where(*path, "id"),
+            )
+        for name in filter(None, (quantity.name, quantity.of)):
+            if name not in names:
+                raise NncheckError(f"{label}: {name!r} is not a value or node of this problem", doc.where(*path, "id"))
+    tolerance = read_tolerance(doc, path + ("tolerance",), f"{label}.tolerance") if "tolerance" in spec else None
+    mistakes = [_read_mistake(doc, path + ("mistakes", j), f"{label}.mistakes[{j}]")
+                for j in range(len(_list(doc, spec, path, "mistakes", label)))]
+    explicit = expected is not None or expected_formula is not None
+    return AskItem(item_id.strip(), None if explicit else quantity,
+                   _points(doc, spec, path, label, 1.0), visibility, where,
+                   tolerance, expected, mistakes, prompt, expected_formula=expected_formula,
+                   forbid=_forbidden(doc, spec, path, label))
+
+
+def _forbidden(doc: YamlDoc, spec: dict, path: tuple, label: str) -> tuple:
+    """Functions and names a formula answer may not use (`forbid: [sigmoid, exp]`), for items
+    that ask to write one thing in terms of another (such items take formulas only)."""
+    forbid = spec.get("forbid", [])
+    if not isinstance(forbid, list) or not all(isinstance(name, str) and name.strip() for name in forbid):
+        raise NncheckError(f"{label}.forbid: expected a list of function or value names, such as [sigmoid, exp]",
+                           doc.where(*path, "forbid"))
+    return tuple(name.strip() for name in forbid)
+
+
+def kind_module(kind, location: Location, label: str):
+    """The module that reads, checks and shows asked items of this kind."""
+    from nncheck.check.kinds import KIND_MODULES, load_kind
+
+    if not isinstance(kind, str) or kind not in KIND_MODULES:
+        raise NncheckError(f"{label}.kind: unknown kind {kind!r}; use one of {', '.join(KIND_MODULES)}", location)
+    return load_kind(kind)
+
+
+def _list(doc: YamlDoc, spec: dict, path: tuple, key: str, label: str) -> list:
+    value = spec.get(key, [])
+    if not isinstance(value, list):
+        raise NncheckError(f"{label}.{key}: expected a list", doc.where(*path, key))
+    return value
+
+
+def _points(doc: YamlDoc, spec: dict, path: tuple, label: str, default: float) -> float:
+    return check_points(spec.get("points", default), doc, path, label)
+
+
+def check_points(points, doc: YamlDoc, path: tuple, label: str) -> float:
+    """Points are numbers from 0 to MAX_POINTS (so every sum of them is a finite JSON number)."""
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points <= MAX_POINTS:
+        raise NncheckError(f"{label}.points: expected a number from 0 to {MAX_POINTS:,}", doc.where(*path, "points"))
+    return float(points)
+
+
+def _read_mistake(doc: YamlDoc, path: tuple, label: str) -> Mistake:
+    spec = doc.data
+    for key in path:
+        spec = spec[key]
+    where = doc.where(*path)
+    if not isinstance(spec, dict):
+        raise NncheckError(f"{label}: expected a mapping with formula (or value) and message", where)
+    doc.check_keys(path, MISTAKE_KEYS, label)
+    message = spec.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise NncheckError(f"{label}: give a message that explains the mistake", where)
+    if ("formula" in spec) == ("value" in spec):
+        raise NncheckError(f"{label}: give either formula: or value:", where)
+    mistake = Mistake(message.strip(), _points(doc, spec, path, label, 0.0), where)
+    if "formula" in spec:
+        text = spec["formula"]
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = repr(text)
+        mistake.formula = parse_formula(text, f"{label}.formula", doc.text_start(*path, "formula") or doc.where(*path, "formula"))
+    else:
+        mistake.value = read_tensor(doc, path + ("value",), f"{label}.value")
+    return mistake

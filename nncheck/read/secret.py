@@ -1,0 +1,96 @@
+"""Grader-only files of hidden checks (`--secret FILE`, or NNCHECK_SECRET).
+
+A student holds the problem file, so a hidden check written there is not hidden. A secret
+file holds `ask:` items in the problem's own syntax; they are added to the problem's items
+(an item with the id of one of the problem's replaces it, e.g. a design item with more case
+groups, or a value with its expected value), and are hidden unless they say otherwise.
+`problem:` (optional) names the problem file the secrets belong to; without it they belong
+to every problem graded.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from nncheck.errors import NncheckError
+from nncheck.read.yamlfile import YamlDoc, read_yaml
+
+SECRET_KEYS = ("problem", "ask")
+ENVIRONMENT = "NNCHECK_SECRET"
+
+
+@dataclass(eq=False)
+class SecretFile:
+    doc: YamlDoc
+    problem: str | None
+
+    def belongs_to(self, problem_path: str) -> bool:
+        if self.problem is None:
+            return True
+        return (os.path.abspath(self.problem) == os.path.abspath(problem_path)
+                or os.path.basename(self.problem) == os.path.basename(problem_path))
+
+
+def secret_paths(given) -> list[str]:
+    """The files given with --secret, else those NNCHECK_SECRET names (separated by os.pathsep)."""
+    if given:
+        return list(given)
+    named = os.environ.get(ENVIRONMENT, "")
+    return [path for path in named.split(os.pathsep) if path.strip()]
+
+
+def read_secrets(paths) -> list[SecretFile]:
+    secrets = []
+    for path in paths:
+        doc = read_yaml(path)
+        if not isinstance(doc.data, dict) or not isinstance(doc.data.get("ask"), list):
+            raise NncheckError("a secret file is a mapping with ask: (a list of items, as in a problem file) "
+                               "and optionally problem:", doc.where())
+        doc.check_keys((), SECRET_KEYS, "secret file")
+        problem = doc.data.get("problem")
+        if problem is not None and (not isinstance(problem, str) or not problem.strip()):
+            raise NncheckError("problem: name the problem file these checks belong to", doc.where("problem"))
+        if problem is not None:
+            problem = os.path.normpath(os.path.join(os.path.dirname(path), problem.strip()))
+        secrets.append(SecretFile(doc, problem))
+    return secrets
+
+
+def with_secrets(doc: YamlDoc, secrets: list[SecretFile]) -> YamlDoc:
+    """The problem's document with the `ask:` items of the secrets that belong to it added
+    (each keeps its own file, line and column)."""
+    mine = [secret for secret in secrets if secret.belongs_to(doc.file)]
+    if not mine or not isinstance(doc.data, dict):
+        return doc
+    entries = [(doc, i) for i in range(len(doc.data.get("ask") or []))] if isinstance(doc.data.get("ask"), list) else []
+    for secret in mine:
+        for i, spec in enumerate(secret.doc.data["ask"]):
+            if isinstance(spec, str):
+                spec = secret.doc.data["ask"][i] = {"id": spec}
+            if isinstance(spec, dict):
+                spec.setdefault("visibility", "hidden")
+                entries = [(source, j) for source, j in entries if _id(source, j) != spec.get("id")]
+            entries.append((secret.doc, i))
+    merged = YamlDoc(doc.file, dict(doc.data), dict(doc.spots), dict(doc.key_spots), dict(doc.labels))
+    for path in [path for path in merged.spots if path[:1] == ("ask",)]:
+        del merged.spots[path]
+    for path in [path for path in merged.key_spots if path[:1] == ("ask",) and len(path) > 1]:
+        del merged.key_spots[path]
+    merged.data["ask"] = [source.data["ask"][j] for source, j in entries]
+    merged.spots[("ask",)] = doc.spots.get(("ask",)) or mine[0].doc.spots[("ask",)]
+    for k, (source, j) in enumerate(entries):
+        merged.labels[("ask", k)] = f"ask[{j}]" if source is doc else f"secret ask[{j}]"
+        for path, spot in source.spots.items():
+            if path[:2] == ("ask", j):
+                merged.spots[("ask", k) + path[2:]] = spot
+        for path, location in source.key_spots.items():
+            if path[:2] == ("ask", j):
+                merged.key_spots[("ask", k) + path[2:]] = location
+    return merged
+
+
+def _id(doc: YamlDoc, index: int):
+    spec = doc.data["ask"][index]
+    return spec if isinstance(spec, str) else spec.get("id") if isinstance(spec, dict) else None
+
