@@ -81,3 +81,54 @@ def test_junitparser_reads_counts_names_and_messages(relu4_wrong, tmp_path):
     assert cases["dL/db1"].is_passed
     assert cases["dL/dW2"].system_out.splitlines()[:3] == [f"answer: {relu4_wrong}:5:11", "points: 0.5",
                                                           "max_points: 2.0"]
+
+
+# Gradescope
+
+class Tags(HTMLParser):
+    """The elements and attributes of rendered HTML, and its text."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attributes, self.text = set(), [], []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attributes += attrs
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def simple_format(text: str) -> str:
+    """Gradescope's `simple_format`: HTML, with a line break as <br /> and blank lines as paragraphs."""
+    return "".join(f"<p>{part.replace(chr(10), '<br />')}</p>" for part in re.split(r"\n\n+", text))
+
+
+def test_gradescope_declares_formats_and_only_spec_fields(hostile):
+    data = json.loads(verify(hostile, "--format", "gradescope").stdout)
+    spec = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
+            "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
+    test_spec = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format", "tags",
+                 "visibility", "extra_data"}
+    assert set(data) <= spec and data["output_format"] == "md"
+    assert data["extra_data"]["max_score"] == sum(test["max_score"] for test in data["tests"])
+    for test in data["tests"]:
+        assert set(test) <= test_spec and (test["output_format"], test["name_format"]) == ("md", "text")
+
+
+def test_gradescope_outputs_render_without_student_markup(hostile):
+    markdown_it = pytest.importorskip("markdown_it")
+    render = markdown_it.MarkdownIt("commonmark", {"html": True}).render
+    data = json.loads(verify(hostile, "--format", "gradescope").stdout)
+    outputs = [data["output"]] + [test["output"] for test in data["tests"]]
+    for output in outputs:
+        for html in (render(output), simple_format(output)):
+            shown = Tags(html)
+            assert shown.tags <= {"p", "br"} and shown.attributes == [], html
+    everything = "".join("".join(Tags(render(output)).text) for output in outputs).replace("\u200d", "")
+    assert f"Variant of student {HOSTILE_STUDENT}" in everything
+    assert "<b>bold<b> <img src=x onerror=alert(1)>" in everything and "<script>alert(1)</script>" in everything
+    names = [test["name"] for test in data["tests"]]
+    assert all("\n" not in name for name in names) and any("<script>" in name for name in names)
