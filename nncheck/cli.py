@@ -316,6 +316,9 @@ def check(problems, secret_files):
 def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter):
     """Check answer files (or directories of them) item by item."""
     from nncheck.app.verify_many import verify_paths
+    from nncheck.formats.github import guard_workflow_log
+
+    guard_workflow_log(output_format, os.environ)
 
     sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error, show_hidden,
                           _secrets(secret_files), submitter))

