@@ -13,7 +13,7 @@ from nncheck.errors import Location, NncheckError, NncheckErrors
 EXIT_OK, EXIT_WRONG, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 FORMATS = ("table", "json", "markdown", "latex")
-VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github")
+VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github", "prairielearn")
 
 
 def _printable(text: str) -> str:
@@ -304,7 +304,7 @@ def check(problems, secret_files):
               help="Check every answer file against this problem instead of its problem: line.")
 @click.option("--format", "output_format", type=click.Choice(VERIFY_FORMATS), default="table", show_default=True,
               help="table for people; json: one object per answer file, one per line; gradescope, "
-                   "classroom, junit, github: the whole submission for an autograder or CI (see docs/ci.md).")
+                   "classroom, junit, github, prairielearn: the whole submission for an autograder or CI (see docs/ci.md).")
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits shown in the table.")
 @click.option("--show-hidden", is_flag=True,

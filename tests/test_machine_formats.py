@@ -328,7 +328,8 @@ def test_workflows_parse_and_use_the_expected_actions():
 
 def test_docs_page_shows_every_example_file():
     page = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
-    for path in ("gradescope/setup.sh", "gradescope/run_autograder", "classroom.yml", "nncheck.yml", "gitlab-ci.yml"):
+    for path in ("gradescope/setup.sh", "gradescope/run_autograder", "classroom.yml", "nncheck.yml", "gitlab-ci.yml",
+                 "prairielearn/Dockerfile", "prairielearn/run", "prairielearn/info.json", "prairielearn/question.html"):
         assert (CI / path).read_text(encoding="utf-8").strip() in page, path
 
 
