@@ -25,12 +25,14 @@ def picture_mermaid(picture) -> str:
     """A `flowchart LR` with one node per box, one edge per arrow, a class per kind. In a
     neuron diagram each weight is a small node on its connection, which Mermaid lays out
     apart from every other node (where it puts edge labels differs between versions)."""
-    out = ["flowchart LR", f"    %% {mermaid_text(picture.title)}"]
+    weights = picture.kind == "neurons"
+    # Mermaid sizes a circle by its text's width alone; this padding keeps three lines inside it.
+    out = (['%%{init: {"flowchart": {"padding": 48}}}%%'] if weights else []) + [
+        "flowchart LR", f"    %% {mermaid_text(picture.title)}"]
     for box in picture.boxes:
         label = "<br>".join([f"<b>{mermaid_text(box.name)}</b>"] + [mermaid_text(line) for line in box.lines])
         left, right = ("((", "))") if box.kind == "unit" else ("[", "]")
         out.append(f'    {box.key}{left}"{label}"{right}')
-    weights = picture.kind == "neurons"
     for number, arrow in enumerate(picture.arrows):
         if weights:  # a weight is a small node of its own on its connection, so no two weights collide
             out.append(f'    {arrow.source} --- w{number}(["{mermaid_text(arrow.label)}"]) --> {arrow.target}')
