@@ -13,7 +13,8 @@ from nncheck.errors import Location, NncheckError, NncheckErrors
 EXIT_OK, EXIT_WRONG, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 FORMATS = ("table", "json", "markdown", "latex")
-VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github")
+CSV_STYLES = ("plain", "canvas", "moodle")
+VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github", "prairielearn")
 
 
 def _printable(text: str) -> str:
@@ -304,7 +305,7 @@ def check(problems, secret_files):
               help="Check every answer file against this problem instead of its problem: line.")
 @click.option("--format", "output_format", type=click.Choice(VERIFY_FORMATS), default="table", show_default=True,
               help="table for people; json: one object per answer file, one per line; gradescope, "
-                   "classroom, junit, github: the whole submission for an autograder or CI (see docs/ci.md).")
+                   "classroom, junit, github, prairielearn: the whole submission for an autograder or CI (see docs/ci.md).")
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits shown in the table.")
 @click.option("--show-hidden", is_flag=True,
@@ -320,6 +321,9 @@ def check(problems, secret_files):
 def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter, answer_name):
     """Check answer files (or directories of them) item by item."""
     from nncheck.app.verify_many import verify_paths
+    from nncheck.formats.github import guard_workflow_log
+
+    guard_workflow_log(output_format, os.environ)
 
     sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error, show_hidden,
                           _secrets(secret_files), submitter, answer_name))
@@ -331,6 +335,8 @@ def verify(paths, problem_override, output_format, precision, show_hidden, secre
               help="Grade every answer file against this problem instead of its problem: line.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Processes to grade with (default: the machine's cores).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the gradebook as CSV to this file.")
+@click.option("--csv-style", type=click.Choice(CSV_STYLES), default="plain", show_default=True,
+              help="plain: a row per answer file; canvas, moodle: a gradebook import for that LMS (docs/grading.md).")
 @click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
               help="table: the class summary; json: every student's result and the summary (merge reads it).")
 @click.option("--shard", metavar="K/N", help="Grade only the K-th of N equal parts of the files (join with merge).")
@@ -338,7 +344,8 @@ def verify(paths, problem_override, output_format, precision, show_hidden, secre
               help="Also write the class report as one self-contained HTML page to this file.")
 @click.option("--show-hidden", is_flag=True, help="Keep the messages and diagnoses of hidden items in the output.")
 @secret_option
-def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hidden, secret_files, html_path=None):
+def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hidden, secret_files, html_path=None,
+          csv_style="plain"):
     """Grade a class: every answer file under PATHS, in parallel, into a gradebook and summary."""
     import time
 
@@ -349,30 +356,34 @@ def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hi
                             _secrets(secret_files))
     if not gradebook.files:
         raise NncheckError("no answer files found in " + ", ".join(paths))
-    _write_gradebook(gradebook, output_format, csv_path, time.perf_counter() - started, html_path)
+    _write_gradebook(gradebook, output_format, csv_path, time.perf_counter() - started, html_path, csv_style)
 
 
 @cli.command()
 @click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the gradebook as CSV to this file.")
+@click.option("--csv-style", type=click.Choice(CSV_STYLES), default="plain", show_default=True,
+              help="plain: a row per answer file; canvas, moodle: a gradebook import for that LMS (docs/grading.md).")
 @click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
               help="table: the class summary; json: every student's result and the summary.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False),
               help="Also write the class report as one self-contained HTML page to this file.")
-def merge(shards, csv_path, output_format, html_path=None):
+def merge(shards, csv_path, output_format, html_path=None, csv_style="plain"):
     """Join the JSON outputs of grade --shard 1/N ... N/N into one gradebook and summary."""
     from nncheck.app.gradebook import merge as merge_gradebooks
     from nncheck.app.gradebook import read_gradebook
 
     books = [read_gradebook(path) for path in shards]
-    _write_gradebook(merge_gradebooks(books, list(shards)), output_format, csv_path, None, html_path)
+    _write_gradebook(merge_gradebooks(books, list(shards)), output_format, csv_path, None, html_path, csv_style)
 
 
 def _write_gradebook(gradebook, output_format: str, csv_path: str | None, seconds: float | None,
-                     html_path: str | None = None) -> None:
+                     html_path: str | None = None, csv_style: str = "plain") -> None:
     for record in gradebook.broken:
         click.echo(_printable(f"{record.error}"), err=True)
-    if csv_path:
+    if csv_path and csv_style != "plain":
+        _write_lms_csv(gradebook, csv_path, csv_style)
+    elif csv_path:
         from nncheck.formats.csv import gradebook_csv
 
         write_file(csv_path, gradebook_csv(gradebook))
@@ -389,6 +400,17 @@ def _write_gradebook(gradebook, output_format: str, csv_path: str | None, second
 
         sys.stdout.write(gradebook_table(gradebook, seconds, use_colour(sys.stdout)))
     sys.exit(EXIT_INPUT if gradebook.broken else EXIT_OK)
+
+
+def _write_lms_csv(gradebook, csv_path: str, csv_style: str) -> None:
+    """A Canvas or Moodle gradebook import; files it cannot place (no student:) are named on stderr."""
+    from nncheck.formats.canvas import gradebook_canvas_csv
+    from nncheck.formats.lms import unplaced
+    from nncheck.formats.moodle import gradebook_moodle_csv
+
+    write_file(csv_path, (gradebook_canvas_csv if csv_style == "canvas" else gradebook_moodle_csv)(gradebook))
+    for path in unplaced(gradebook):
+        click.echo(f"warning: {_printable(path)} is not in the {csv_style} CSV (no student: or no problem)", err=True)
 
 
 def write_file(path: str, text: str) -> None:

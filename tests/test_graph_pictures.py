@@ -38,7 +38,8 @@ def read_mermaid(text: str) -> tuple[dict, list]:
     boxes, edges = {}, []
     for line in text.splitlines():
         box = re.fullmatch(r'\s+(\w+)(?:\["|\(\(")(.*)(?:"\]|"\)\))', line)
-        edge = re.fullmatch(r'\s+(\w+) -->\|"(.*)"\| (\w+)', line)
+        edge = (re.fullmatch(r'\s+(\w+) -->\|"(.*)"\| (\w+)', line)
+                or re.fullmatch(r'\s+(\w+) --- \w+\(\["(.*)"\]\) --> (\w+)', line))  # a weight node
         if box:
             label = re.sub(r"</?b>", "", box.group(2))
             boxes[box.group(1)] = [mermaid_unescaped(part) for part in label.split("<br>")]
@@ -67,8 +68,9 @@ def named_edges(boxes: dict, edges: list) -> set:
     return {(boxes[source][0], label, boxes[target][0]) for source, label, target in edges}
 
 
-RELU4_EDGES = {("x", "@", "z"), ("W1", "@", "z"), ("b1", "+", "z"), ("z", "relu", "h"), ("h", "@", "y"),
-               ("W2", "@", "y"), ("b2", "+", "y"), ("y", "-", "L"), ("t", "-", "L")}
+RELU4_EDGES = {("x", "@ (left)", "z"), ("W1", "@ (right)", "z"), ("b1", "+", "z"), ("z", "relu", "h"),
+               ("h", "@ (left)", "y"), ("W2", "@ (right)", "y"), ("b2", "+", "y"), ("y", "- (left)", "L"),
+               ("t", "- (right)", "L")}
 
 
 @pytest.mark.parametrize("output_format, reader", [("mermaid", read_mermaid), ("dot", read_dot)])
@@ -177,7 +179,7 @@ def test_svg_of_relu4_reads_its_names_values_and_operations(tmp_path):
     root = ET.parse(picture).getroot()
     texts = [element.text for element in root.iter(f"{SVG}text")]
     assert texts[0] == "Two-layer ReLU regression on four samples"
-    assert {"L", "value = 2.39", "dL/db2 = -2.73", "relu", "@", "+"} <= set(texts)
+    assert {"L", "value = 2.39", "dL/db2 = -2.73", "relu", "@ (left)", "+"} <= set(texts)
     titles = {element.text for element in root.iter(f"{SVG}title")}
     assert {"n0&#45;&gt;n6", "n0->n6"} & titles  # x -> z, whichever way Graphviz escapes it
 

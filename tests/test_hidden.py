@@ -161,7 +161,7 @@ def test_a_secret_file_adds_hidden_checks_the_problem_file_does_not_hold(relu4_w
     assert verdicts["L"] == ("wrong", 0.0, "hidden") and verdicts["dL/dW1"] == ("correct", 5.0, "hidden")
     assert grader["score"] == 6.0 and grader["max_score"] == 13.0  # dL/dW1 (3 points) replaced by the secret (5)
     by_env = json.loads(invoke("verify", answers, "--format", "gradescope", env={"NNCHECK_SECRET": str(secret)}).stdout)
-    assert by_env["max_score"] == 13.0 and "2.38554" not in by_env["output"]
+    assert by_env["extra_data"]["max_score"] == 13.0 and "2.38554" not in by_env["output"]
     assert [test["visibility"] for test in by_env["tests"][-2:]] == ["hidden", "hidden"]
     assert_nothing_shown(student_outputs(answers, folder), ["2.38554", "2.386"])
 

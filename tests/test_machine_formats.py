@@ -2,8 +2,10 @@
 through the CLI, and the example set-ups in docs/ci/."""
 
 import base64
+import html
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -85,6 +87,11 @@ def strict_json(text):
     return json.loads(text, parse_constant=refuse)
 
 
+def shown(markdown: str) -> str:
+    """What a Gradescope `md` output reads as: escapes undone, one line per paragraph."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown.replace("\u200d", ""))).replace("\n\n", "\n")
+
+
 def classroom_result(output):
     assert output.count("\n") == 1 and output.startswith("result=")
     return strict_json(base64.b64decode(output.strip().removeprefix("result="), validate=True))
@@ -96,20 +103,20 @@ def test_gradescope_scores_every_item(relu4_wrong):
     result = verify(relu4_wrong, "--format", "gradescope")
     assert result.exit_code == 1
     data = strict_json(result.stdout)
-    assert (data["score"], data["max_score"]) == (2.5, 8.0)
+    assert (data["score"], data["extra_data"]["max_score"]) == (2.5, 8.0)
     assert isinstance(data["execution_time"], int)
     assert data["output"] == "nncheck graded 1 answer file: 1 of 4 visible items correct."
     tests = {test["name"]: test for test in data["tests"]}
     assert list(tests) == ["dL/db2", "dL/dW2", "dL/db1", "dL/dW1"]
     assert [test["number"] for test in data["tests"]] == ["1", "2", "3", "4"]
     assert tests["dL/db2"]["status"] == "failed" and tests["dL/db2"]["score"] == 0.0
-    assert tests["dL/db2"]["output"].startswith("wrong, 0/1 points\nsign: dL/db2 has the right magnitude")
+    assert shown(tests["dL/db2"]["output"]).startswith("wrong, 0/1 points\nsign: dL/db2 has the right magnitude")
     assert (tests["dL/dW2"]["score"], tests["dL/dW2"]["max_score"]) == (0.5, 2.0)
     assert "authored: This uses the pre-activations z" in tests["dL/dW2"]["output"]
     assert tests["dL/db1"]["status"] == "passed" and tests["dL/db1"]["score"] == 2.0
-    assert tests["dL/dW1"]["output"].startswith("missing, 0/3 points\nno answer given")
+    assert shown(tests["dL/dW1"]["output"]).startswith("missing, 0/3 points\nno answer given")
     assert {test["visibility"] for test in data["tests"]} == {"visible"}
-    assert f"answer at {relu4_wrong}:4:11" in tests["dL/db2"]["output"]
+    assert f"answer at {relu4_wrong}:4:11" in shown(tests["dL/db2"]["output"])
 
 
 def test_gradescope_names_items_by_problem_when_several_files(relu4_wrong, broken):
@@ -118,12 +125,12 @@ def test_gradescope_names_items_by_problem_when_several_files(relu4_wrong, broke
     assert [test["name"] for test in data["tests"][:2]] == [f"{RELU4_REFERENCE}: dL/db2", f"{RELU4_REFERENCE}: dL/dW2"]
     assert data["tests"][4]["name"] == f"{relu4_wrong}: dL/db2"
     assert [test["number"] for test in data["tests"]][3:5] == ["1.4", "2.1"]
-    assert (data["score"], data["max_score"]) == (10.5, 24.0)  # the broken file counts its problem's 8
+    assert (data["score"], data["extra_data"]["max_score"]) == (10.5, 24.0)  # the broken file counts its problem's 8
     last = data["tests"][-1]
     assert last["name"] == f"{broken}: cannot be graded" and last["number"] == "3"
     assert (last["status"], last["score"], last["max_score"]) == ("failed", 0.0, 8.0)
-    assert last["output"].startswith(f"{broken}:3:1: YAML syntax error")
-    assert data["output"].startswith("nncheck graded 2 answer files: 5 of 8 visible items correct.\nCannot grade")
+    assert shown(last["output"]).startswith(f"{broken}:3:1: YAML syntax error")
+    assert shown(data["output"]).startswith("nncheck graded 2 answer files: 5 of 8 visible items correct.\nCannot grade")
 
 
 def test_gradescope_titles_name_items_of_different_problems(relu4_wrong):
@@ -135,7 +142,7 @@ def test_gradescope_without_answer_files(tmp_path):
     result = verify(tmp_path, "--format", "gradescope")
     assert result.exit_code == 2
     data = strict_json(result.stdout)
-    assert (data["score"], data["max_score"]) == (0.0, 0.0)
+    assert (data["score"], data["extra_data"]["max_score"]) == (0.0, 0.0)
     (test,) = data["tests"]
     assert test["status"] == "failed" and "no answer files found in" in test["output"]
 
@@ -146,7 +153,7 @@ def test_gradescope_keeps_hidden_items_hidden(hidden_answers):
     assert hidden["name"] == "eta_max" and hidden["visibility"] == "hidden"
     assert (hidden["score"], hidden["max_score"]) == (1.0, 3.0)
     assert "0.123456" not in data["output"]
-    assert data["output"] == ("nncheck graded 1 answer file: 0 of 1 visible item correct.\n"
+    assert shown(data["output"]) == ("nncheck graded 1 answer file: 0 of 1 visible item correct.\n"
                               "1 more item is graded but not shown here.")
 
 
@@ -192,7 +199,7 @@ def test_junit_counts_failures_and_errors(relu4_wrong, broken, write):
     assert cases["dL/db2"].find("failure").get("message").startswith("wrong, 0/1 points: sign:")
     assert cases["dL/dW1"].find("failure").get("message") == "missing, 0/3 points: no answer given"
     assert cases["dL/db1"].find("failure") is None and cases["dL/db1"].find("error") is None
-    points = {p.get("name"): p.get("value") for p in cases["dL/dW2"].find("properties")}
+    points = dict(line.split(": ", 1) for line in cases["dL/dW2"].find("system-out").text.splitlines())
     assert (points["points"], points["max_points"]) == ("0.5", "2.0")
     assert invalid_suite.find("testcase[@name='dL/db2']/error").get("type") == "invalid"
     assert broken_suite.find("testcase/error").get("message").startswith(f"{broken}:3:1: YAML syntax error")
@@ -321,7 +328,8 @@ def test_workflows_parse_and_use_the_expected_actions():
 
 def test_docs_page_shows_every_example_file():
     page = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
-    for path in ("gradescope/setup.sh", "gradescope/run_autograder", "classroom.yml", "nncheck.yml", "gitlab-ci.yml"):
+    for path in ("gradescope/setup.sh", "gradescope/run_autograder", "classroom.yml", "nncheck.yml", "gitlab-ci.yml",
+                 "prairielearn/Dockerfile", "prairielearn/run", "prairielearn/info.json", "prairielearn/question.html"):
         assert (CI / path).read_text(encoding="utf-8").strip() in page, path
 
 
@@ -357,7 +365,7 @@ def test_run_autograder_grades_the_submission(autograder):
     # The student's problem: line points elsewhere; the autograder's own problem is used.
     (root / "submission" / "answers.yaml").write_text(RELU4_WRONG.replace(str(RELU4), "mine.yaml"))
     data = run()
-    assert (data["score"], data["max_score"]) == (2.5, 8.0)
+    assert (data["score"], data["extra_data"]["max_score"]) == (2.5, 8.0)
     assert data["tests"][0]["output"].endswith("answer at submission/answers.yaml:4:11")
     assert sorted(os.listdir(root / "results")) == ["results.json"]
 
@@ -367,7 +375,7 @@ def test_run_autograder_grades_hidden_checks_from_the_zips_secret(autograder):
     (root / "source" / "secret.yaml").write_text("ask:\n  - {id: L, points: 3, expected: 2.38554}\n")
     (root / "submission" / "answers.yaml").write_text(RELU4_WRONG.replace(str(RELU4), "mine.yaml") + "  L: 2.38554\n")
     data = run()
-    assert (data["score"], data["max_score"]) == (5.5, 11.0)
+    assert (data["score"], data["extra_data"]["max_score"]) == (5.5, 11.0)
     assert (data["tests"][-1]["name"], data["tests"][-1]["visibility"]) == ("L", "hidden")
     assert "2.38554" not in data["output"]
 
@@ -392,13 +400,13 @@ def test_run_autograder_reports_a_crash_as_json(autograder, tmp_path):
 def test_a_broken_file_of_a_known_problem_counts_its_points(write):
     unusable = write("unusable.yaml", f"problem: {RELU4}\nstudent: cd5678\nanswers: 5\n")
     data = strict_json(verify(unusable, "--format", "gradescope").stdout)
-    assert data["score"] == 0.0 and data["max_score"] == 8.0
+    assert data["score"] == 0.0 and data["extra_data"]["max_score"] == 8.0
     (test,) = data["tests"]
     assert test["max_score"] == 8.0 and test["status"] == "failed"
-    assert test["output"].startswith(f"{unusable}:3:10: answers: expected a mapping")
+    assert shown(test["output"]).startswith(f"{unusable}:3:10: answers: expected a mapping")
     classroom = classroom_result(verify(unusable, "--format", "classroom").stdout)
     assert classroom["status"] == "error" and classroom["max_score"] == 8.0
     empty_dir = Path(unusable).parent / "nothing handed in"
     empty_dir.mkdir()
     nothing = strict_json(verify(empty_dir, "--problem", RELU4, "--format", "gradescope").stdout)
-    assert nothing["max_score"] == 8.0 and nothing["score"] == 0.0
+    assert nothing["extra_data"]["max_score"] == 8.0 and nothing["score"] == 0.0

@@ -66,27 +66,38 @@ def computation_graph(solution, with_values: bool = False, precision: int = 3, h
     return picture
 
 
+# The operand roles of operators whose two sides differ: `y - t` labels y "- (left)", t "- (right)".
+OPERAND_ROLES = {"sub": ("left", "right"), "div": ("numerator", "denominator"), "pow": ("base", "exponent"),
+                 "matmul": ("left", "right"), "lt": ("left", "right"), "le": ("left", "right"),
+                 "gt": ("left", "right"), "ge": ("left", "right")}
+
+
 def operations_on_names(expr: Expr) -> dict[str, list[str]]:
-    """For each name in a formula (in order), the operations applied directly to it:
-    `x @ W1 + b1` gives x: @, W1: @, b1: +; a formula that is only a name gives `=`."""
+    """For each name in a formula (in order), the operations applied directly to it, with the
+    operand's role where the two sides of an operator differ: `x @ W1 + b1` gives
+    x: @ (left), W1: @ (right), b1: +; a formula that is only a name gives `=`."""
     found: dict[str, list[str]] = {}
     if isinstance(expr, Name):
         return {expr.id: ["="]}
 
     def visit(part: Expr) -> None:
         children = [part.target] if isinstance(part, Index) else list(part.args) if isinstance(part, Call) else []
-        for child in children:
+        for position, child in enumerate(children):
             if isinstance(child, Name):
                 operations = found.setdefault(child.id, [])
-                if operation_symbol(part) not in operations:
-                    operations.append(operation_symbol(part))
+                label = operation_symbol(part, position)
+                if label not in operations:
+                    operations.append(label)
             visit(child)
 
     visit(expr)
     return found
 
 
-def operation_symbol(part: Expr) -> str:
+def operation_symbol(part: Expr, position: int | None = None) -> str:
+    """The operation's symbol; with the operand's `position`, its role too where sides differ."""
+    if isinstance(part, Call) and position is not None and part.function in OPERAND_ROLES and len(part.args) == 2:
+        return f"{OPERATOR_SYMBOLS[part.function]} ({OPERAND_ROLES[part.function][position]})"
     if isinstance(part, Index):
         return "[" + ", ".join(_index_text(item) for item in part.items) + "]"
     return OPERATOR_SYMBOLS.get(part.function) or FUNCTION_SYMBOLS.get(part.function, part.function)

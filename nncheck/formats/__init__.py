@@ -2,7 +2,7 @@
 
 Solutions (`run`): table, json, markdown, latex. One answer file at a time (`verify`):
 table, json. A whole submission at once, for autograders and CI (`verify --format`):
-gradescope, classroom, junit, github; each of these modules has
+gradescope, classroom, junit, github, prairielearn; each of these modules has
 `write_submission(submission, stream, environ)`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-SUBMISSION_FORMATS = ("gradescope", "classroom", "junit", "github")
+SUBMISSION_FORMATS = ("gradescope", "classroom", "junit", "github", "prairielearn")
 
 
 def load_format(name: str):

@@ -3,6 +3,8 @@ reads (base64 of JSON, the shape its command and IO graders write).
 
 Written as the single line `result=<base64>`, so `>> "$GITHUB_OUTPUT"` makes it a step output.
 Students see every message in the Actions log, so non-visible items keep only verdict and points.
+The reporter prints names, messages and test code raw with console.log, so those are log lines
+(github.log_line: one line each, nothing the runner reads as a workflow command).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import json
 
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text
+from nncheck.formats.github import log_line
 from nncheck.formats.text import printable
 from nncheck.check.results import CORRECT, ItemResult, Submission
 
@@ -48,12 +51,12 @@ def _variant(verification) -> dict:
 def _item_test(item: ItemResult, prefix: str, answers_path: str) -> dict:
     text = feedback(item)
     return {
-        "name": _text(prefix + item.id),
+        "name": log_line(prefix + item.id),
         "status": "pass" if item.verdict == CORRECT else "fail",
         "score": _number(item.points),
-        "message": _text(f"{item.verdict}, {points_text(item.points)}/{points_text(item.max_points)} points"
-                         + (f": {text}" if text else "")),
-        "test_code": _text(item.id),
+        "message": log_line(f"{item.verdict}, {points_text(item.points)}/{points_text(item.max_points)} points"
+                            + (f": {text}" if text else "")),
+        "test_code": log_line(item.id),
         "filename": _text(item.location.file if item.location else answers_path),
         "line_no": (item.location.line or 0) if item.location else 0,
     }
@@ -62,10 +65,10 @@ def _item_test(item: ItemResult, prefix: str, answers_path: str) -> dict:
 def _broken_test(path: str, error) -> dict:
     location = error.location
     return {
-        "name": _text(f"{path}: cannot be graded"),
+        "name": log_line(f"{path}: cannot be graded"),
         "status": "error",
         "score": 0.0,
-        "message": _text(broken_feedback(error)),
+        "message": log_line(broken_feedback(error)),
         "test_code": "",
         "filename": _text(location.file if location else path),
         "line_no": (location.line or 0) if location else 0,

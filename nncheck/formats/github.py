@@ -2,18 +2,24 @@
 a notice with the score), and a Markdown table in the job summary when GITHUB_STEP_SUMMARY is set.
 
 Everything here is student-visible, so non-visible items keep only verdict and points. Student
-text is escaped as @actions/core escapes it, so it can never start a command or forge a property.
+text is escaped as @actions/core escapes it, so it can never start a command or forge a property;
+and since the runner also reads `##[name]` anywhere in a line of stdout or stderr (its older
+command syntax) and `::name::` at the start of a stderr line, `guard_workflow_log` breaks both
+in everything nncheck writes while a workflow reads it.
 """
 
 from __future__ import annotations
 
+import sys
+
 from nncheck.errors import Location, NncheckError
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
-from nncheck.formats.markdown import markdown_text as _md
-from nncheck.formats.text import plain_lines
+from nncheck.formats.student_markdown import markdown_line as _md
+from nncheck.formats.text import one_line, plain_lines
 from nncheck.check.results import CORRECT, WRONG, ItemResult, Submission, Verification
 
 VERDICT_MARKS = {"correct": "✅", "wrong": "❌", "invalid": "⚠️", "missing": "➖"}
+JOINER = "\u200d"  # zero-width joiner: invisible in the log, and no command parser matches across it
 
 
 def write_submission(submission: Submission, stream, environ) -> None:
@@ -67,8 +73,9 @@ def _command(name: str, message: str, **properties) -> str:
 
 
 def _data(text) -> str:
-    """A command's message as @actions/core escapes it: % CR LF (so it stays on its line)."""
-    return _clean(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A command's message as @actions/core escapes it: % CR LF (so it stays on its line), and
+    `#[` broken (so the older `##[command]` syntax finds nothing in it)."""
+    return _unbracketed(_clean(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text) -> str:
@@ -77,6 +84,52 @@ def _property(text) -> str:
 
 
 _clean = plain_lines
+
+
+def _unbracketed(text: str) -> str:
+    return text.replace("#[", "#" + JOINER + "[")
+
+
+def log_line(text) -> str:
+    """Text that a program prints raw into a workflow log (the Classroom reporter prints test
+    names and messages so): one line, no `##[command]`, and not starting with `::`."""
+    text = _unbracketed(one_line(plain_lines(text)))
+    return JOINER + text if text.startswith(":") else text
+
+
+class WorkflowLogStream:
+    """A text stream (stdout or stderr of a workflow step) in which nothing is read as a command
+    but the commands nncheck writes: `#[` is broken everywhere, and unless `commands`, a line
+    starting with `:` too. Works across writes, so a line written in pieces is guarded as one."""
+
+    def __init__(self, stream, commands: bool):
+        self._stream, self._commands = stream, commands
+        self._previous, self._line_start = "\n", True
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # a text stream, as click tells by trying to write b""
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        out = []
+        for ch in text:
+            if (ch == "[" and self._previous == "#") or (ch == ":" and self._line_start and not self._commands):
+                out.append(JOINER)
+            out.append(ch)
+            self._previous, self._line_start = ch, ch == "\n" or (self._line_start and ch in " \t")
+        self._stream.write("".join(out))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def guard_workflow_log(output_format: str, environ) -> None:
+    """Under --format github, or in any GitHub Actions step (GITHUB_ACTIONS=true): stderr always,
+    stdout when it goes to the log (github, table; the data formats go to files)."""
+    if output_format != "github" and environ.get("GITHUB_ACTIONS") != "true":
+        return
+    sys.stderr = WorkflowLogStream(sys.stderr, commands=False)
+    if output_format in ("github", "table"):
+        sys.stdout = WorkflowLogStream(sys.stdout, commands=output_format == "github")
 
 
 def step_summary(submission: Submission) -> str:

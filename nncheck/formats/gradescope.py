@@ -1,7 +1,9 @@
 """Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/).
 
 One test per asked item, with the item's own visibility, so Gradescope hides what is hidden;
-the top-level `output` every student sees never describes a non-visible item.
+the top-level `output` every student sees never describes a non-visible item. Outputs are
+Markdown (`output_format: md`, every student string escaped), names plain text; only the
+spec's fields are written (the maximum score goes in `extra_data`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import json
 
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
-from nncheck.formats.text import printable
+from nncheck.formats.student_markdown import markdown_paragraphs
+from nncheck.formats.text import one_line
 from nncheck.check.results import CORRECT, ItemResult, Submission
 
 def write_submission(submission: Submission, stream, environ) -> None:
@@ -27,10 +30,11 @@ def results_json(submission: Submission) -> dict:
         tests.append(_broken_test(broken, str(k)))
     return {
         "score": _number(submission.score),
-        "max_score": _number(submission.max_score),
         "execution_time": int(round(submission.seconds)),
         "output": overall_output(submission),
+        "output_format": "md",
         "tests": tests,
+        "extra_data": {"max_score": _number(submission.max_score)},
     }
 
 
@@ -38,12 +42,14 @@ def _item_test(item: ItemResult, prefix: str, number: str) -> dict:
     lines = [f"{item.verdict}, {points_text(item.points)}/{points_text(item.max_points)} points",
              feedback(item, reveal=True), f"answer at {item.location}" if item.location else ""]
     return {
-        "name": _text(prefix + item.id),
+        "name": _name(prefix + item.id),
+        "name_format": "text",
         "number": number,
         "score": _number(item.points),
         "max_score": _number(item.max_points),
         "status": "passed" if item.verdict == CORRECT else "failed",
-        "output": _text("\n".join(line for line in lines if line)),
+        "output": _markdown("\n".join(line for line in lines if line)),
+        "output_format": "md",
         "visibility": item.visibility,
     }
 
@@ -51,12 +57,14 @@ def _item_test(item: ItemResult, prefix: str, number: str) -> dict:
 def _broken_test(broken, number: str) -> dict:
     """A file that could not be graded: no points of its problem's (0 when the problem is unknown)."""
     return {
-        "name": _text(f"{broken.path}: cannot be graded"),
+        "name": _name(f"{broken.path}: cannot be graded"),
+        "name_format": "text",
         "number": number,
         "score": 0.0,
         "max_score": _number(broken.max_score),
         "status": "failed",
-        "output": _text(broken_feedback(broken.error)),
+        "output": _markdown(broken_feedback(broken.error)),
+        "output_format": "md",
         "visibility": "visible",
     }
 
@@ -77,12 +85,17 @@ def overall_output(submission: Submission) -> str:
             lines.append(f"{verification.answers_path}: {variant_note(verification)}.")
     for broken in submission.broken:
         lines.append(f"Cannot grade {broken.path}: {broken_feedback(broken.error)}")
-    return _text("\n".join(lines))
+    return _markdown("\n".join(lines))
 
 
-def _text(text: str) -> str:
-    """Every string written: printable only (no control, format or lone surrogate characters)."""
-    return printable(text)
+def _markdown(text: str) -> str:
+    """An output (`md`): each line a paragraph, student text escaped so it renders as written."""
+    return markdown_paragraphs(text)
+
+
+def _name(text: str) -> str:
+    """A test name (`text`, which Gradescope shows as written): printable, on one line."""
+    return one_line(text)
 
 
 def _number(value: float) -> float:
