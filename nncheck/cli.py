@@ -124,13 +124,6 @@ def _secrets(given) -> list:
     return read_secrets(paths) if paths else []
 
 
-def _console():
-    from rich.console import Console
-
-    width = None if sys.stdout.isatty() else 200
-    return Console(highlight=False, width=width, soft_wrap=False)
-
-
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -313,12 +306,14 @@ def check(problems, secret_files):
 @click.option("--student", "submitter", metavar="ID",
               help="Whose submission this is (a grader pins it, e.g. from the autograder's metadata): answers are "
                    "checked against this student's variant, and a different student: in the file is refused.")
-def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter):
+@click.option("--item", "chosen", multiple=True, metavar="ID",
+              help="Check only this item (repeat for several): the score and exit code cover those items.")
+def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter, chosen=()):
     """Check answer files (or directories of them) item by item."""
     from nncheck.app.verify_many import verify_paths
 
-    sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error, show_hidden,
-                          _secrets(secret_files), submitter))
+    sys.exit(verify_paths(paths, problem_override, output_format, precision, report_error, show_hidden,
+                          _secrets(secret_files), submitter, tuple(dict.fromkeys(chosen))))
 
 
 @cli.command()

@@ -1,5 +1,5 @@
-"""Terminal tables: `run`'s boxed tables with matrices laid out as matrices, and `verify`'s
-verdict table.
+"""Terminal tables: `run`'s boxed tables with matrices laid out as matrices, and the class
+summary of `grade` (`verify`'s verdict table is in verify_table.py).
 
 `run`'s tables are drawn by hand rather than with rich: `run` is the command students start
 most, and this keeps its start-up fast. Colour only on a terminal, and never with NO_COLOR.
@@ -15,14 +15,11 @@ import numpy as np
 from nncheck.formats.numbers import format_number, matrix_lines
 from nncheck.formats.sections import reference_rows, solution_sections
 from nncheck.formats.text import one_line, printable
-from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
 
 HIDDEN_VALUE = "(hidden: an asked item graded later)"
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
-
-VERDICT_STYLES = {"correct": "green", "wrong": "red", "invalid": "magenta", "missing": "yellow"}
 
 
 def points_text(points: float) -> str:
@@ -44,18 +41,22 @@ class Styler:
         return f"{style}{text}{RESET}" if self.colour and text else text
 
 
-def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler) -> list[str]:
-    """Lines of a table with a heavy header box and a rule between rows; cells are lists of lines."""
+def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler, styles=None) -> list[str]:
+    """Lines of a table with a heavy header box and a rule between rows; cells are lists of lines.
+    The first column is bold; `styles` maps (row, column) to the style of that cell."""
     widths = [max([len(headers[c])] + [len(line) for row in rows for line in row[c]]) for c in range(len(headers))]
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:
         return left + middle.join(fill * (w + 2) for w in widths) + right
 
-    def row_lines(cells: list[list[str]]) -> list[str]:
+    def row_lines(k: int, cells: list[list[str]]) -> list[str]:
         lines = []
         for i in range(max(len(cell) for cell in cells)):
             parts = [(cell[i] if i < len(cell) else "").ljust(width) for cell, width in zip(cells, widths)]
             parts[0] = style(parts[0], BOLD)
+            for c in range(1, len(parts)):
+                if styles and (k, c) in styles and parts[c].strip():
+                    parts[c] = style(parts[c], styles[k, c])
             lines.append("│" + "│".join(f" {part} " for part in parts) + "│")
         return lines
 
@@ -65,7 +66,7 @@ def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler) 
     for k, row in enumerate(rows):
         if k:
             lines.append(rule("├", "─", "┼", "┤"))
-        lines += row_lines(row)
+        lines += row_lines(k, row)
     lines.append(rule("└", "─", "┴", "┘"))
     return lines
 
@@ -161,46 +162,6 @@ def render_solution(solution: Solution, precision: int, full: bool = False, stre
                                 terminal_width(stream)))
 
 
-def matrix_text(array, precision: int):
-    from rich.text import Text
-
-    return Text("\n".join(matrix_lines(array, precision, full=False)))
-
-
-def _answer_cell(item: ItemResult, precision: int):
-    from rich.text import Text
-
-    if item.answer is None:
-        return Text("—", style="dim")
-    if isinstance(item.answer, str):
-        return Text(printable(item.answer))
-    return matrix_text(item.answer, precision)
-
-
-def _expected_cell(item: ItemResult, precision: int):
-    from rich.text import Text
-
-    if item.visibility != "visible":
-        return Text(f"({item.visibility.replace('_', ' ')})", style="dim")
-    if item.expected is None:
-        return Text("—", style="dim")
-    if isinstance(item.expected, str):
-        return Text(printable(item.expected))
-    return matrix_text(item.expected, precision)
-
-
-def _diagnosis_cell(item: ItemResult):
-    """The diagnosis key (bold) before the message that explains it."""
-    from rich.text import Text
-
-    text = Text()
-    if item.diagnosis:
-        text.append(item.diagnosis, style="bold")
-        text.append(": ")
-    text.append(printable(item.message))
-    return text
-
-
 def _variant_line(problem) -> str | None:
     """Whose numbers these are, when the problem varies per student (nncheck/engine/variants.py)."""
     if problem.variation is None:
@@ -208,44 +169,6 @@ def _variant_line(problem) -> str | None:
     from nncheck.engine.variants import variant_line
 
     return variant_line(problem)
-
-
-def render_verification(verification: Verification, console, precision: int) -> None:
-    """One answer file's verdicts as a rich table on `console`."""
-    from rich.table import Table
-    from rich.text import Text
-
-    problem = verification.problem
-    heading = one_line(problem.title) or one_line(problem.path)
-    who = f" — {one_line(verification.student)}" if verification.student else ""
-    console.print(Text(f"{one_line(verification.answers_path)}: {heading}{who}", style="bold"))
-    if _variant_line(problem):
-        console.print(Text(one_line(_variant_line(problem))))
-    table = Table(show_lines=True, expand=False)
-    for column in ("item", "verdict", "points", "your answer", "expected", "diagnosis"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("item", "verdict", "points"))
-    for item in verification.items:
-        table.add_row(
-            Text(one_line(item.id), style="bold"),
-            Text(item.verdict, style=VERDICT_STYLES[item.verdict]),
-            Text(f"{points_text(item.points)}/{points_text(item.max_points)}"),
-            _answer_cell(item, precision),
-            _expected_cell(item, precision),
-            _diagnosis_cell(item),
-        )
-    console.print(table)
-    for key in verification.ignored:
-        meant = verification.did_you_mean.get(key)
-        hint = f" (did you mean {one_line(meant)}?)" if meant else ""
-        console.print(Text(f"note: {one_line(key)} is not asked by this problem; ignored{hint}", style="dim"))
-    if verification.withheld_checks:
-        from nncheck.check.hidden import withheld_note
-
-        them = "it" if verification.withheld_checks == 1 else "them"
-        console.print(Text(f"note: {withheld_note(verification)}; the score below leaves {them} out", style="dim"))
-    total_style = "bold green" if verification.all_correct else "bold red"
-    console.print(Text(f"Score: {points_text(verification.score)} / {points_text(verification.max_score)}",
-                       style=total_style))
 
 
 MISTAKE_PHRASES = {

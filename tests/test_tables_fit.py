@@ -1,0 +1,91 @@
+"""Tables that fit: every terminal table fits COLUMNS (else the terminal, else 80 when piped),
+never splits a matrix row or a number, and has no escape codes unless on a colour terminal."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from nncheck.cli import cli
+from nncheck.formats.numbers import matrix_lines
+
+BUNDLED_ANSWERS = sorted(glob.glob("problems/answers/*.yaml"))
+BIG = """title: A wide layer with many outputs
+values:
+  X: {shape: [6, 14], seed: 3}
+  W: {shape: [14, 12], seed: 4}
+graph:
+  Z: X @ W
+  L: 0.5 * sum(Z ** 2)
+loss: L
+ask: [dL/dW, Z]
+"""
+
+
+def invoke(*args, env=None):
+    result = CliRunner().invoke(cli, [str(arg) for arg in args], env=env)
+    assert "Traceback" not in result.output
+    return result
+
+
+def widest(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120"])
+def test_verify_fits_the_width_on_every_bundled_answer_file(columns):
+    result = invoke("verify", *BUNDLED_ANSWERS, env={"COLUMNS": columns})
+    assert result.exit_code in (0, 1)
+    assert widest(result.output) <= int(columns)
+    assert "\x1b" not in result.output
+
+
+def test_piped_verify_is_80_columns_wide_and_keeps_every_matrix_row_whole():
+    result = invoke("verify", "problems/answers/tanh-sigmoid-mse.yaml", env={"COLUMNS": None})
+    assert widest(result.output) <= 80
+    data = json.loads(invoke("run", "problems/tanh-sigmoid-mse.yaml", "--format", "json").output)
+    for row in matrix_lines(np.array(data["gradients"]["W1"]), 6):
+        assert row in result.output
+
+
+def test_a_wide_wrong_answer_is_elided_and_marked_within_the_width(write):
+    problem = write("big.yaml", BIG)
+    data = json.loads(invoke("run", problem, "--format", "json").output)
+    answer = np.array(data["gradients"]["W"])
+    answer[0, 0] += 1.0
+    answer[13, 11] += 1.0
+    path = write("a.yaml", f"problem: big.yaml\nanswers:\n  dL/dW: {json.dumps(answer.round(8).tolist())}\n")
+    for columns in ("70", "100", "200"):
+        out = invoke("verify", path, env={"COLUMNS": columns}).output
+        assert widest(out) <= int(columns) and "…" in out
+        assert out.count("✗") == 2
+    assert "2 of 168 entries wrong: row 1, column 1" in invoke("verify", path, "--format", "json").output
+
+
+def test_no_color_gives_no_escape_codes_even_on_a_terminal(monkeypatch):
+    from nncheck.app.verify_many import verify_paths
+
+    class Terminal:
+        text = ""
+
+        def isatty(self):
+            return True
+
+        def write(self, text):
+            Terminal.text += text
+
+    monkeypatch.setattr("sys.stdout", Terminal())
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("TERM", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    verify_paths(["problems/answers/relu-4-samples.yaml"], None, "table", 6, lambda error: None)
+    assert "Score:" in Terminal.text and "\x1b" not in Terminal.text
+    Terminal.text = ""
+    monkeypatch.delenv("NO_COLOR")
+    verify_paths(["problems/answers/relu-4-samples.yaml"], None, "table", 6, lambda error: None)
+    assert "\x1b[" in Terminal.text
