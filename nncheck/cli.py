@@ -134,60 +134,80 @@ def _secrets(given) -> list:
 @click.option("--of", "of_node", metavar="NODE", help="Take gradients of this scalar node instead of the loss.")
 @click.option("--show-hidden", is_flag=True,
               help="Also show the answers to asked items that are not visible to students (for graders).")
-@click.option("--only", metavar="NAMES", help="JSON: write only these values and nodes (comma-separated), "
+@click.option("--standalone", is_flag=True, help="latex: a whole document that pdflatex compiles, not a fragment.")
+@click.option("--only", metavar="NAMES", help="Show only these values and nodes, or asked items (comma-separated), "
                                             "e.g. the gradients a question asks for on a large network.")
 @student_option
 @secret_option
 @large_option
-def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None):
+def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None,
+        standalone=False):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
     from nncheck.read.problem import load_problem
     from nncheck.engine.solution import Solution
 
+    if standalone and output_format != "latex":
+        raise NncheckError("--standalone makes a whole LaTeX document: use it with --format latex")
     loaded = _for_student(load_problem(problem, _secrets(secret_files)), student)
     solution = Solution(loaded, loss=of_node)
     solution.gradients()
-    references = _reference_answers(loaded, show_hidden)
+    checker = None
+    if loaded.asks:
+        from nncheck.check.checker import Checker
+
+        checker = Checker(loaded)
+    references = _reference_answers(checker, show_hidden)
     hidden = _hidden_entries(loaded, solution.loss, show_hidden)
+    asked = _asked_values(checker, solution.loss, show_hidden)
+    selected = _selected(solution, only, asked)
     if output_format == "json":
         from nncheck.formats.json import solution_json, write_json
 
-        write_json(solution_json(solution, references, hidden, _selected(solution, only)), sys.stdout)
+        write_json(solution_json(solution, references, hidden, selected, asked), sys.stdout)
         sys.stdout.write("\n")
     elif output_format == "markdown":
         from nncheck.formats.markdown import solution_markdown
 
-        sys.stdout.write(solution_markdown(solution, precision, full, references, hidden) + "\n")
+        sys.stdout.write(solution_markdown(solution, precision, full, references, hidden, selected, asked) + "\n")
     elif output_format == "latex":
-        from nncheck.formats.latex import solution_latex
+        from nncheck.formats.latex import latex_document, solution_latex
 
-        sys.stdout.write(solution_latex(solution, precision, full, references, hidden))
+        fragment = solution_latex(solution, precision, full, references, hidden, selected, asked)
+        sys.stdout.write(latex_document(fragment) if standalone else fragment)
     else:
         from nncheck.formats.table import render_solution
 
-        render_solution(solution, precision, full, references=references, hidden=hidden)
+        render_solution(solution, precision, full, references=references, hidden=hidden, only=selected, asked=asked)
 
 
-def _selected(solution, only: str | None) -> set | None:
-    """The names `--only` keeps, or an error naming the ones the problem does not have."""
+def _selected(solution, only: str | None, asked=()) -> set | None:
+    """The names (or asked ids) `--only` keeps, or an error naming the ones the problem does not have."""
     if only is None:
         return None
     names = {name.strip() for name in only.split(",") if name.strip()}
-    unknown = sorted(names - set(solution.vars))
+    unknown = sorted(names - set(solution.vars) - {item.id for item in asked})
     if unknown:
         raise NncheckError(f"--only: {', '.join(unknown)} is not a value or node of {solution.problem.path}")
     return names
 
 
-def _reference_answers(problem, show_hidden: bool) -> list:
+def _asked_values(checker, loss: str, show_hidden: bool) -> list:
+    """Asked values the sections of `run` do not show otherwise (Jacobians, values after steps, ...)."""
+    if checker is None:
+        return []
+    from nncheck.app.asked_values import asked_values
+
+    return asked_values(checker, loss, show_hidden)
+
+
+def _reference_answers(checker, show_hidden: bool) -> list:
     """Reference answers of asked items that are not plain values (design, YES/NO, intervals);
     items (and design case groups) that are not visible only with `show_hidden`."""
-    if all(item.kind == "value" for item in problem.asks):
+    if checker is None or all(item.kind == "value" for item in checker.problem.asks):
         return []
     from nncheck.check.kinds import reference_answers
-    from nncheck.check.checker import Checker
 
-    return reference_answers(Checker(problem), show_hidden)
+    return reference_answers(checker, show_hidden)
 
 
 def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:

@@ -13,7 +13,7 @@ from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
 
 
-def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None) -> dict:
+def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None, asked=()) -> dict:
     """The public JSON shape of `nncheck run --format json`; entries in `hidden` are null.
 
     Tensors stay numpy arrays, which `dumps` and `write_json` write as nested lists; `only`,
@@ -23,6 +23,10 @@ def solution_json(solution: Solution, references=(), hidden=frozenset(), only=No
         extra["answers"] = [{"id": item.id, "kind": item.kind, "reference": dict(lines)} for item, lines in references]
     loss = solution.loss
     wanted = (lambda name: True) if only is None else (lambda name: name in only)
+    kept = [item for item in asked if only is None or item.id in only or item.quantity is not None and (
+        item.quantity.name in only or item.quantity.of in only)]
+    if kept:
+        extra["asked"] = {item.id: None if item.hidden else item.value for item in kept}
     return extra | {
         "title": solution.problem.title,
         "variant": variant_json(solution.problem),

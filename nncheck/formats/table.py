@@ -72,7 +72,7 @@ def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler, 
 
 
 def solution_table(solution: Solution, precision: int, full: bool = False, colour: bool = False,
-                   references=(), hidden=frozenset(), width: int | None = None) -> str:
+                   references=(), hidden=frozenset(), width: int | None = None, only=None, asked=()) -> str:
     """`run`'s tables; with a `width`, every line fits it (see matrix_lines: tensors are elided
     or, with `full`, split into column blocks, never wrapped inside a number)."""
     style = Styler(colour)
@@ -85,7 +85,7 @@ def solution_table(solution: Solution, precision: int, full: bool = False, colou
         out.append(style("\n".join(_wrapped(description, width)) if width else description, DIM))
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out.append(f"{style('Loss', BOLD)} {solution.loss} = {loss_value}")
-    for section in solution_sections(solution, hidden):
+    for section in solution_sections(solution, hidden, only, asked):
         with_formula = any(entry.formula for entry in section.entries)
         headers = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
         formulas = {id(entry): [printable(entry.formula)] for entry in section.entries}
@@ -156,10 +156,10 @@ def terminal_width(stream) -> int:
 
 
 def render_solution(solution: Solution, precision: int, full: bool = False, stream=None, references=(),
-                    hidden=frozenset()) -> None:
+                    hidden=frozenset(), only=None, asked=()) -> None:
     stream = stream or sys.stdout
     stream.write(solution_table(solution, precision, full, use_colour(stream), references, hidden,
-                                terminal_width(stream)))
+                                terminal_width(stream), only, asked))
 
 
 def _variant_line(problem) -> str | None:
