@@ -304,10 +304,9 @@ def check(problems, secret_files):
             failed = True
             continue
         varies = f", {len(problem.variation.values)} varying per student" if problem.variation is not None else ""
-        click.echo(_printable(
-            f"{path}: ok ({_count(len(problem.leaves), 'value')}{varies}, {_count(len(problem.nodes), 'node')}, "
-            f"loss {problem.loss})"
-        ))
+        line = _printable(f"{path}: ok ({_count(len(problem.leaves), 'value')}{varies}, "
+                          f"{_count(len(problem.nodes), 'node')}, loss {problem.loss})")
+        click.echo(_fitted(line, sys.stdout))
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
 
 
@@ -396,9 +395,9 @@ def _write_gradebook(gradebook, output_format: str, csv_path: str | None, second
 
         sys.stdout.write(dumps(gradebook_json(gradebook)) + "\n")
     else:
-        from nncheck.formats.table import gradebook_table, use_colour
+        from nncheck.formats.table import gradebook_table, terminal_width, use_colour
 
-        sys.stdout.write(gradebook_table(gradebook, seconds, use_colour(sys.stdout)))
+        sys.stdout.write(gradebook_table(gradebook, seconds, use_colour(sys.stdout), terminal_width(sys.stdout)))
     sys.exit(EXIT_INPUT if gradebook.broken else EXIT_OK)
 
 
@@ -429,6 +428,17 @@ def template(problem, output, student):
         raise NncheckError(f"{output} exists already; choose another file name or delete it first")
     write_file(output, text)
     click.echo(f"wrote {_printable(output)}")
+
+
+def _fitted(line: str, stream) -> str:
+    """A line of report wrapped between words to the width of the screen, continued indented."""
+    from nncheck.formats.table import terminal_width, words_wrapped
+
+    width = terminal_width(stream)
+    if len(line) <= width:
+        return line
+    first, *rest = words_wrapped(line, width)
+    return "\n".join([first] + ["  " + part for part in words_wrapped(" ".join(rest), width - 2)])
 
 
 def _count(number: int, noun: str) -> str:

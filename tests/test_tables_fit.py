@@ -89,3 +89,40 @@ def test_no_color_gives_no_escape_codes_even_on_a_terminal(monkeypatch):
     monkeypatch.delenv("NO_COLOR")
     verify_paths(["problems/answers/relu-4-samples.yaml"], None, "table", 6, lambda error: None)
     assert "\x1b[" in Terminal.text
+
+
+# --- grade, selftest, train and check ----------------------------------------------------------
+
+BUNDLED = sorted(glob.glob("problems/*.yaml"))
+
+
+@pytest.mark.parametrize("columns", [None, "60", "100"])
+def test_grade_selftest_train_and_check_fit(columns):
+    width = int(columns or 80)
+    outputs = [invoke("grade", "problems/answers", "--jobs", "1", env={"COLUMNS": columns}).stdout,
+               invoke("selftest", *BUNDLED[:6], env={"COLUMNS": columns}).output,
+               invoke("check", *BUNDLED, env={"COLUMNS": columns}).output]
+    outputs += [invoke("train", *args, env={"COLUMNS": columns}).output
+                for args in (["problems/two-layer-least-squares.yaml"], ["problems/sigmoid-sum.yaml"],
+                             ["problems/descending-order-mlp.yaml", "--lr", "0.1", "--steps", "3"])]
+    for output in outputs:
+        assert widest(output) <= width and "\x1b" not in output
+
+
+def test_train_keeps_every_matrix_row_whole_when_it_stacks_the_parameters():
+    result = invoke("train", "problems/two-layer-least-squares.yaml", env={"COLUMNS": "60"})
+    data = json.loads(invoke("train", "problems/two-layer-least-squares.yaml", "--format", "json").output)
+    for name in ("W1", "W2"):
+        for row in matrix_lines(np.array(data["steps"][1]["parameters"][name]), 6):
+            assert row in result.output
+    assert "┃ parameters" in result.output and "W1 =" in result.output
+
+
+def test_selftest_colours_the_result_without_breaking_the_columns(monkeypatch):
+    from nncheck.app.selftest import report_table, selftest_problem
+
+    table = report_table(selftest_problem("problems/relu-4-samples.yaml"), colour=True, width=80)
+    plain = table.replace("\x1b[32m", "").replace("\x1b[1;31m", "").replace("\x1b[2m", "").replace("\x1b[1m", "")
+    plain = plain.replace("\x1b[0m", "")
+    assert "\x1b[32mpass  \x1b[0m" in table
+    assert widest(plain) <= 80 and len({len(line) for line in plain.splitlines()[2:-3]}) == 1

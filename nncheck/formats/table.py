@@ -71,6 +71,35 @@ def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler, 
     return lines
 
 
+def fit_rows(headers: list[str], rows: list[list[list[str]]], width: int | None, wrappable,
+             narrowest: int = 12) -> list[list[list[str]]]:
+    """The rows with the words of the `wrappable` columns wrapped so that the boxed table fits
+    `width` (the widest of those columns first, none below `narrowest`); other columns (numbers,
+    matrices) are kept as they are."""
+    if width is None or not rows:
+        return rows
+    columns = range(len(headers))
+    natural = [max([len(headers[c])] + [len(line) for row in rows for line in row[c]]) for c in columns]
+    widths = list(natural)
+    excess = sum(widths) + 3 * len(headers) + 1 - width
+    while excess > 0:
+        shrinkable = [c for c in wrappable if widths[c] > max(narrowest, len(headers[c]))]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=widths.__getitem__)
+        widths[widest] -= 1
+        excess -= 1
+    return [[words_wrapped(" ".join(cell), widths[c]) if c in wrappable and widths[c] < natural[c] else cell
+             for c, cell in enumerate(row)] for row in rows]
+
+
+def words_wrapped(text: str, width: int) -> list[str]:
+    """Lines of at most `width` characters, broken between words (never at a minus sign)."""
+    import textwrap
+
+    return textwrap.wrap(text, max(1, width), break_on_hyphens=False) or [""]
+
+
 def solution_table(solution: Solution, precision: int, full: bool = False, colour: bool = False,
                    references=(), hidden=frozenset(), width: int | None = None, only=None, asked=()) -> str:
     """`run`'s tables; with a `width`, every line fits it (see matrix_lines: tensors are elided
@@ -182,38 +211,51 @@ MISTAKE_PHRASES = {
 HISTOGRAM_WIDTH = 30
 
 
-def gradebook_table(gradebook, seconds: float | None = None, colour: bool = False) -> str:
+def gradebook_table(gradebook, seconds: float | None = None, colour: bool = False, width: int | None = None) -> str:
     """The class on one screen: counts, then per problem the score distribution and per item
-    how many were right, wrong, invalid or missing, and the commonest mistake."""
-    style = Styler(colour)
+    how many were right, wrong, invalid or missing, and the commonest mistake; with a `width`,
+    every line fits it."""
+    text = _gradebook_lines(gradebook, seconds, Styler(colour), width)
+    return "\n".join(text) + "\n"
+
+
+def _fitted_line(line: str, width: int | None, indent: str = "") -> list[str]:
+    if width is None or len(line) <= width:
+        return [line]
+    return [indent + part if k else part for k, part in enumerate(words_wrapped(line, width - len(indent)))]
+
+
+def _gradebook_lines(gradebook, seconds, style: Styler, width: int | None) -> list[str]:
     broken = gradebook.broken
     took = f" in {seconds:.2f} s" if seconds is not None else ""
     head = f"Graded {len(gradebook.files) - len(broken)} of {len(gradebook.files)} answer files{took}"
     extras = [f"{len(broken)} broken"] if broken else []
     extras += [f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else []
-    out = [style(" · ".join([head] + extras), BOLD)]
+    out = [style(line, BOLD) for line in _fitted_line(" · ".join([head] + extras), width)]
     for summary in gradebook.summaries():
-        out += [""] + _problem_summary(summary, style)
+        out += [""] + _problem_summary(summary, style, width)
     if broken:
         out += ["", style(f"Not graded ({len(broken)})", CYAN)]
-        out += [f"  {one_line(record.error or record.file)}" for record in broken[:10]]
+        for record in broken[:10]:
+            out += _fitted_line(f"  {one_line(record.error or record.file)}", width, "    ")
         if len(broken) > 10:
             out.append(f"  … and {len(broken) - 10} more (every one is in the CSV and JSON output)")
-    return "\n".join(out) + "\n"
+    return out
 
 
-def _problem_summary(summary, style: Styler) -> list[str]:
+def _problem_summary(summary, style: Styler, width: int | None = None) -> list[str]:
     problem = summary.problem
     title = one_line(problem.title) or one_line(problem.path)
     variants = ", a variant per student" if problem.varies else ""
-    out = [style(f"{title} ({one_line(problem.path)}), {points_text(problem.max_score)} points{variants}", CYAN)]
+    heading = f"{title} ({one_line(problem.path)}), {points_text(problem.max_score)} points{variants}"
+    out = [style(line, CYAN) for line in _fitted_line(heading, width)]
     if problem.error:
-        return out + [f"  {one_line(problem.error)}"]
+        return out + _fitted_line(f"  {one_line(problem.error)}", width, "    ")
     figures = [f"{summary.graded} graded"] + ([f"{summary.broken} not graded"] if summary.broken else [])
     if summary.graded:
         figures += [f"mean {format_number(summary.mean, 3)}", f"median {format_number(summary.median, 3)}",
                     f"lowest {format_number(summary.lowest, 3)}", f"highest {format_number(summary.highest, 3)}"]
-    out.append("  " + " · ".join(figures))
+    out += _fitted_line("  " + " · ".join(figures), width, "  ")
     if not summary.graded:
         return out
     out += _histogram(summary, problem.max_score)
@@ -221,7 +263,13 @@ def _problem_summary(summary, style: Styler) -> list[str]:
                                      for verdict in ("correct", "wrong", "invalid", "missing")]
             + [[_commonest(item, summary.graded)]] for item in summary.items]
     headers = ["item", "right", "wrong", "invalid", "missing", "commonest mistake"]
-    out += ["  " + line for line in boxed_table(headers, rows, style)]
+    room = None if width is None else width - 2
+    fitted = boxed_table(headers, fit_rows(headers, rows, room, (0, 5)), style)
+    if room is not None and max(len(line) for line in fitted) > room:     # narrow: the counts in one cell
+        rows = [[row[0], [" · ".join(f"{verdict} {cell[0]}" for verdict, cell in zip(headers[1:5], row[1:5]))]
+                 + ([f"commonest: {row[5][0]}"] if row[5][0] else [])] for row in rows]
+        fitted = boxed_table(["item", "results"], fit_rows(["item", "results"], rows, room, (0, 1), 8), style)
+    out += ["  " + line for line in fitted]
     return out
 
 

@@ -61,8 +61,8 @@ def verification_text(verification: Verification, precision: int, width: int, co
 
 def wrapped(text: str, width: int) -> list[str]:
     """Words in lines of at most `width` characters (a word longer than that is cut)."""
-    return [part for line in printable(text).splitlines() for part in (textwrap.wrap(line, max(1, width)) or [""])] \
-        or [""]
+    return [part for line in printable(text).splitlines()
+            for part in (textwrap.wrap(line, max(1, width), break_on_hyphens=False) or [""])] or [""]
 
 
 class _Cells:
