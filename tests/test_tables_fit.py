@@ -126,3 +126,46 @@ def test_selftest_colours_the_result_without_breaking_the_columns(monkeypatch):
     plain = plain.replace("\x1b[0m", "")
     assert "\x1b[32mpass  \x1b[0m" in table
     assert widest(plain) <= 80 and len({len(line) for line in plain.splitlines()[2:-3]}) == 1
+
+
+# --- any width, any answer -------------------------------------------------------------------
+
+from nncheck.check.results import ItemResult, Verification  # noqa: E402
+from nncheck.formats.verify_table import verification_text  # noqa: E402
+from nncheck.read.problem import load_problem  # noqa: E402
+
+LETTERS = list("abcdefghij -/0123456789.()[]")
+
+
+def random_tensor(rng):
+    shape = [(), (int(rng.integers(1, 15)),), (int(rng.integers(1, 13)), int(rng.integers(1, 13)))][rng.integers(3)]
+    scale = 10.0 ** rng.integers(-6, 7)
+    return np.round(rng.normal(size=shape) * scale, 6)
+
+
+def random_words(rng, most=300):
+    return "".join(rng.choice(LETTERS, size=int(rng.integers(0, most))))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_verdict_table_fits_any_width_without_splitting_a_number(seed):
+    rng = np.random.default_rng(seed)
+    width = int(rng.integers(40, 201))
+    problem = load_problem("problems/relu-4-samples.yaml")
+    results = []
+    for k in range(int(rng.integers(1, 5))):
+        expected = random_tensor(rng)
+        answer = random_tensor(rng) if rng.random() < 0.7 else random_words(rng, 80)
+        result = ItemResult(f"{random_words(rng, 40)}{k}", "wrong", 0.0, 1.0, message=random_words(rng),
+                            expected=expected, answer=answer)
+        if isinstance(answer, np.ndarray) and answer.shape == expected.shape and answer.size:
+            result.wrong_entries = (tuple(0 for _ in answer.shape),)
+        results.append(result)
+    text = verification_text(Verification("a.yaml", problem, "s1", results), 6, width)
+    assert widest(text) <= width
+    for result in results:
+        if not result.wrong_entries:
+            for value in (result.expected, result.answer):
+                if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] <= 3:
+                    for line in matrix_lines(value, 6, False):  # narrow matrices: every row shown whole
+                        assert line in text

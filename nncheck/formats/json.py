@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncheck.formats.sections import asked_selected
 from nncheck.formats.text import printable
 from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
@@ -23,8 +24,7 @@ def solution_json(solution: Solution, references=(), hidden=frozenset(), only=No
         extra["answers"] = [{"id": item.id, "kind": item.kind, "reference": dict(lines)} for item, lines in references]
     loss = solution.loss
     wanted = (lambda name: True) if only is None else (lambda name: name in only)
-    kept = [item for item in asked if only is None or item.id in only or item.quantity is not None and (
-        item.quantity.name in only or item.quantity.of in only)]
+    kept = [item for item in asked if asked_selected(item.id, item.quantity, only)]
     if kept:
         extra["asked"] = {item.id: None if item.hidden else item.value for item in kept}
     return extra | {

@@ -59,10 +59,14 @@ def solution_sections(solution: Solution, hidden=frozenset(), only=None, asked=(
 
 
 def _selected(entry: Entry, only) -> bool:
-    quantity = entry.quantity
-    if quantity is None:
+    if entry.quantity is None:
         return entry.name in only
-    return entry.label in only or quantity.name in only or quantity.of in only
+    return asked_selected(entry.label, entry.quantity, only)
+
+
+def asked_selected(item_id: str, quantity, only) -> bool:
+    """Whether `--only` keeps an asked item: named by its id, or by a name it is of or with respect to."""
+    return only is None or item_id in only or quantity is not None and (quantity.name in only or quantity.of in only)
 
 
 def reference_rows(references) -> list[tuple[str, str, str]]:

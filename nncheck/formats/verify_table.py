@@ -8,7 +8,9 @@ import textwrap
 
 import numpy as np
 
+from nncheck.check.hidden import withheld_note
 from nncheck.check.results import ItemResult, Verification
+from nncheck.engine.variants import variant_line
 from nncheck.formats.numbers import SUMMARY_EDGE, bracketed, format_number, matrix_lines, matrix_slices, tidy
 from nncheck.formats.table import BOLD, DIM, Styler, boxed_table, points_text, terminal_width, use_colour
 from nncheck.formats.text import one_line, printable
@@ -36,8 +38,6 @@ def verification_text(verification: Verification, precision: int, width: int, co
     who = f" — {one_line(verification.student)}" if verification.student else ""
     out = [style(line, BOLD) for line in wrapped(f"{one_line(verification.answers_path)}: {heading}{who}", width)]
     if problem.variation is not None:
-        from nncheck.engine.variants import variant_line
-
         out += wrapped(one_line(variant_line(problem)), width)
     if verification.chosen:
         out += wrapped(f"Checked only the items chosen with --item: {', '.join(map(one_line, verification.chosen))}",
@@ -49,8 +49,6 @@ def verification_text(verification: Verification, precision: int, width: int, co
         out += [style(line, DIM) for line in
                 wrapped(f"note: {one_line(key)} is not asked by this problem; ignored{hint}", width)]
     if verification.withheld_checks:
-        from nncheck.check.hidden import withheld_note
-
         them = "it" if verification.withheld_checks == 1 else "them"
         out += [style(line, DIM) for line in
                 wrapped(f"note: {withheld_note(verification)}; the score below leaves {them} out", width)]
@@ -109,10 +107,6 @@ class _Cells:
             return set()
         flat = [np.ravel_multi_index(index, expected.shape) for index in self.item.wrong_entries]
         return {tuple(int(i) for i in np.unravel_index(k, shown.shape)) for k in flat}
-
-    def fixed_width(self) -> int:
-        """The narrowest the answer and expected cells can be (tensors elided as far as they go)."""
-        return max(_width(self.answer(1)), _width(self.expected(1)), 8)
 
 
 def _width(lines: list[str]) -> int:
@@ -180,7 +174,14 @@ def _two_columns(items, cells, ids, points, width, style):
         body = ["yours:"] + cell.answer(room) + ["expected:"] + cell.expected(room)
         body += ["why:"] + cell.diagnosis(room) if cell.item.message or cell.item.diagnosis else []
         rows.append([stack, body])
-    return boxed_table(["item", "your answer, expected, diagnosis"], rows, style)
+    table = boxed_table(["item", "your answer, expected, diagnosis"], rows, style)
+    if max(len(line) for line in table) <= width:
+        return table
+    room = width - 4        # very narrow: everything in one column, the item first
+    rows = [[stack + ["yours:"] + cell.answer(room) + ["expected:"] + cell.expected(room)
+             + (["why:"] + cell.diagnosis(room) if cell.item.message or cell.item.diagnosis else [])]
+            for stack, cell in zip(stacks, cells)]
+    return boxed_table(["item"], rows, Styler(False))  # (one column: bold would be everything)
 
 
 def marked_lines(array, precision: int, marks: set, width: int | None = None) -> list[str]:

@@ -135,7 +135,7 @@ class ValueCheck:
         found = (self._first_candidate(item, expected, aligned, tolerance.accepts)
                  or jacobian_form(self.base, item.quantity, item.id, aligned, expected, tolerance.accepts))
         result.wrong_entries = wrong_entries(aligned, expected, tolerance)
-        return self._wrong(result, item, found, self._miss_message(item, aligned, expected, tolerance))
+        return self._wrong(result, item, found, miss_message(aligned, expected, tolerance))
 
     def _for_base_numbers(self, item: AskItem, answer: np.ndarray, tolerance: Tolerance) -> bool:
         """Whether the answer to a student's variant is the value at the problem's printed numbers."""
@@ -179,9 +179,6 @@ class ValueCheck:
         else:
             result.message = fallback if item.visible else "does not match the expected value"
         return result
-
-    def _miss_message(self, item: AskItem, answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> str:
-        return miss_message(answer, expected, tolerance)
 
     def _check_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
         """A formula is checked once per problem: a class writes the same formulas many times.
