@@ -121,7 +121,8 @@ def test_a_factor_of_four_without_a_batch_is_worded_plainly(write):
 
 def test_with_a_batch_the_factor_names_sum_versus_mean(write):
     code, items = items_of(relu4(write, {"dL/db1": [0.0067, 0, 0.0335]}))
-    assert items["dL/db1"]["message"] == "dL/db1 is 1/4 of (the batch size? mean versus sum) the expected value"
+    assert items["dL/db1"]["message"] == ("dL/db1 is 1/4 of the expected value (the batch has 4 examples: a mean "
+                                          "where the sum is taken?)")
 
 
 def test_forgetting_the_mean_is_recognised_beside_a_regulariser(write):

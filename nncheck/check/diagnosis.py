@@ -242,8 +242,8 @@ def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | 
             for value, message in _reduction_candidates(solution, quantity, item_id, expected):
                 if value is not None and value.shape == expected.shape and not _proportional(value, expected):
                     yield Candidate("factor", message, value)
-        for factor, why in _factors(problem, solution):
-            yield Candidate("factor", f"{item_id} is {why} the expected value", factor * expected)
+        for factor, amount, why in _factors(problem, solution):
+            yield Candidate("factor", f"{item_id} is {amount} the expected value{why}", factor * expected)
     if quantity is None or quantity.of is None or quantity.step:
         return
     used = functions_used(problem)
@@ -300,31 +300,29 @@ def _other_step_candidates(solution: Solution, quantity: Quantity, item_id: str)
 
 
 def _factors(problem: Problem, solution: Solution):
-    """Constant factors, worded by what the problem has: a batch ("sum versus mean") or not."""
-    yield 2.0, "2 times"
-    yield 0.5, "half"
+    """(factor, how much, why) of constant factors, worded by what the problem has: a batch
+    ("sum versus mean") or not."""
+    yield 2.0, "2 times", ""
+    yield 0.5, "half", ""
     batch = batch_sizes(problem)
     sizes = [n for n in batch if n > 2]
     for n in sizes:
-        yield float(n), f"{n} times (the batch size? sum versus mean)"
-        yield 1.0 / n, f"1/{n} of (the batch size? mean versus sum)"
+        yield float(n), f"{n} times", f" (the batch has {n} examples: a sum where the mean is taken?)"
+        yield 1.0 / n, f"1/{n} of", f" (the batch has {n} examples: a mean where the sum is taken?)"
     for shape in reduced_shapes(solution):
         n = int(np.prod(shape))
         if n <= 2 or n in sizes:
             continue
         sizes.append(n)
         entries = " x ".join(str(size) for size in shape)
-        if shape[0] in batch:
-            yield float(n), f"{n} times (the {entries} entries of a batch with several outputs? sum versus mean)"
-            yield 1.0 / n, f"1/{n} of (the {entries} entries of a batch with several outputs? mean versus sum)"
-        else:
-            yield float(n), f"{n} times (the loss reduces all {entries} entries: sum versus mean?)"
-            yield 1.0 / n, f"1/{n} of (the loss reduces all {entries} entries: mean versus sum?)"
+        what = "a batch with several outputs" if shape[0] in batch else "the tensor the loss reduces"
+        yield float(n), f"{n} times", f" (the {entries} entries of {what}: a sum where the mean is taken?)"
+        yield 1.0 / n, f"1/{n} of", f" (the {entries} entries of {what}: a mean where the sum is taken?)"
     for n in matrix_sizes(problem):
         if n not in sizes:
             sizes.append(n)
-            yield float(n), f"{n} times"
-            yield 1.0 / n, f"1/{n} of"
+            yield float(n), f"{n} times", ""
+            yield 1.0 / n, f"1/{n} of", ""
 
 
 def _reduction_candidates(solution: Solution, quantity: Quantity, item_id: str, expected: np.ndarray):
