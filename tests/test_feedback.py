@@ -58,6 +58,7 @@ def test_every_wrong_entry_is_listed_counting_from_one(write):
     assert items["dL/dW1"]["message"] == (
         "2 of 6 entries wrong: row 1, column 2: yours 0.5, expected 0 (accepted from -1.3401e-5 to 1.3401e-5); "
         "row 2, column 3: yours -0.3, expected -0.134 (accepted from -0.1345 to -0.1335) (3 significant figures)")
+    assert items["dL/dW1"]["wrong_entries"] == [[1, 2], [2, 3]]
 
 
 def test_the_table_marks_the_wrong_entries_and_only_those(write):

@@ -73,6 +73,8 @@ def _item_json(item: ItemResult) -> dict:
     }
     if item.visibility == "visible" and item.expected is not None:
         data["expected"] = np.asarray(item.expected).tolist()
+    if item.visibility == "visible" and item.wrong_entries:
+        data["wrong_entries"] = [[i + 1 for i in index] for index in item.wrong_entries]
     return data
 
 
