@@ -125,13 +125,6 @@ def _secrets(given) -> list:
     return read_secrets(paths) if paths else []
 
 
-def _console():
-    from rich.console import Console
-
-    width = None if sys.stdout.isatty() else 200
-    return Console(highlight=False, width=width, soft_wrap=False)
-
-
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -142,60 +135,80 @@ def _console():
 @click.option("--of", "of_node", metavar="NODE", help="Take gradients of this scalar node instead of the loss.")
 @click.option("--show-hidden", is_flag=True,
               help="Also show the answers to asked items that are not visible to students (for graders).")
-@click.option("--only", metavar="NAMES", help="JSON: write only these values and nodes (comma-separated), "
+@click.option("--standalone", is_flag=True, help="latex: a whole document that pdflatex compiles, not a fragment.")
+@click.option("--only", metavar="NAMES", help="Show only these values and nodes, or asked items (comma-separated), "
                                             "e.g. the gradients a question asks for on a large network.")
 @student_option
 @secret_option
 @large_option
-def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None):
+def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None,
+        standalone=False):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
     from nncheck.read.problem import load_problem
     from nncheck.engine.solution import Solution
 
+    if standalone and output_format != "latex":
+        raise NncheckError("--standalone makes a whole LaTeX document: use it with --format latex")
     loaded = _for_student(load_problem(problem, _secrets(secret_files)), student)
     solution = Solution(loaded, loss=of_node)
     solution.gradients()
-    references = _reference_answers(loaded, show_hidden)
+    checker = None
+    if loaded.asks:
+        from nncheck.check.checker import Checker
+
+        checker = Checker(loaded)
+    references = _reference_answers(checker, show_hidden)
     hidden = _hidden_entries(loaded, solution.loss, show_hidden)
+    asked = _asked_values(checker, solution.loss, show_hidden)
+    selected = _selected(solution, only, asked)
     if output_format == "json":
         from nncheck.formats.json import solution_json, write_json
 
-        write_json(solution_json(solution, references, hidden, _selected(solution, only)), sys.stdout)
+        write_json(solution_json(solution, references, hidden, selected, asked), sys.stdout)
         sys.stdout.write("\n")
     elif output_format == "markdown":
         from nncheck.formats.markdown import solution_markdown
 
-        sys.stdout.write(solution_markdown(solution, precision, full, references, hidden) + "\n")
+        sys.stdout.write(solution_markdown(solution, precision, full, references, hidden, selected, asked) + "\n")
     elif output_format == "latex":
-        from nncheck.formats.latex import solution_latex
+        from nncheck.formats.latex import latex_document, solution_latex
 
-        sys.stdout.write(solution_latex(solution, precision, full, references, hidden))
+        fragment = solution_latex(solution, precision, full, references, hidden, selected, asked)
+        sys.stdout.write(latex_document(fragment) if standalone else fragment)
     else:
         from nncheck.formats.table import render_solution
 
-        render_solution(solution, precision, full, references=references, hidden=hidden)
+        render_solution(solution, precision, full, references=references, hidden=hidden, only=selected, asked=asked)
 
 
-def _selected(solution, only: str | None) -> set | None:
-    """The names `--only` keeps, or an error naming the ones the problem does not have."""
+def _selected(solution, only: str | None, asked=()) -> set | None:
+    """The names (or asked ids) `--only` keeps, or an error naming the ones the problem does not have."""
     if only is None:
         return None
     names = {name.strip() for name in only.split(",") if name.strip()}
-    unknown = sorted(names - set(solution.vars))
+    unknown = sorted(names - set(solution.vars) - {item.id for item in asked})
     if unknown:
         raise NncheckError(f"--only: {', '.join(unknown)} is not a value or node of {solution.problem.path}")
     return names
 
 
-def _reference_answers(problem, show_hidden: bool) -> list:
+def _asked_values(checker, loss: str, show_hidden: bool) -> list:
+    """Asked values the sections of `run` do not show otherwise (Jacobians, values after steps, ...)."""
+    if checker is None:
+        return []
+    from nncheck.app.asked_values import asked_values
+
+    return asked_values(checker, loss, show_hidden)
+
+
+def _reference_answers(checker, show_hidden: bool) -> list:
     """Reference answers of asked items that are not plain values (design, YES/NO, intervals);
     items (and design case groups) that are not visible only with `show_hidden`."""
-    if all(item.kind == "value" for item in problem.asks):
+    if checker is None or all(item.kind == "value" for item in checker.problem.asks):
         return []
     from nncheck.check.kinds import reference_answers
-    from nncheck.check.checker import Checker
 
-    return reference_answers(Checker(problem), show_hidden)
+    return reference_answers(checker, show_hidden)
 
 
 def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
@@ -292,10 +305,9 @@ def check(problems, secret_files):
             failed = True
             continue
         varies = f", {len(problem.variation.values)} varying per student" if problem.variation is not None else ""
-        click.echo(_printable(
-            f"{path}: ok ({_count(len(problem.leaves), 'value')}{varies}, {_count(len(problem.nodes), 'node')}, "
-            f"loss {problem.loss})"
-        ))
+        line = _printable(f"{path}: ok ({_count(len(problem.leaves), 'value')}{varies}, "
+                          f"{_count(len(problem.nodes), 'node')}, loss {problem.loss})")
+        click.echo(_fitted(line, sys.stdout))
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
 
 
@@ -318,15 +330,18 @@ def check(problems, secret_files):
 @click.option("--answer-file", "answer_name", metavar="NAME", default="answers.yaml", show_default=True,
               help="Autograder and CI formats grade one answer file per problem: where a submission holds several "
                    "for the same problem, the one with this name (none of them if no file has it).")
-def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter, answer_name):
+@click.option("--item", "chosen", multiple=True, metavar="ID",
+              help="Check only this item (repeat for several): the score and exit code cover those items.")
+def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter, answer_name,
+           chosen=()):
     """Check answer files (or directories of them) item by item."""
     from nncheck.app.verify_many import verify_paths
     from nncheck.formats.github import guard_workflow_log
 
     guard_workflow_log(output_format, os.environ)
 
-    sys.exit(verify_paths(paths, problem_override, output_format, precision, _console, report_error, show_hidden,
-                          _secrets(secret_files), submitter, answer_name))
+    sys.exit(verify_paths(paths, problem_override, output_format, precision, report_error, show_hidden,
+                          _secrets(secret_files), submitter, tuple(dict.fromkeys(chosen)), answer_name))
 
 
 @cli.command()
@@ -396,9 +411,9 @@ def _write_gradebook(gradebook, output_format: str, csv_path: str | None, second
 
         sys.stdout.write(dumps(gradebook_json(gradebook)) + "\n")
     else:
-        from nncheck.formats.table import gradebook_table, use_colour
+        from nncheck.formats.table import gradebook_table, terminal_width, use_colour
 
-        sys.stdout.write(gradebook_table(gradebook, seconds, use_colour(sys.stdout)))
+        sys.stdout.write(gradebook_table(gradebook, seconds, use_colour(sys.stdout), terminal_width(sys.stdout)))
     sys.exit(EXIT_INPUT if gradebook.broken else EXIT_OK)
 
 
@@ -440,6 +455,17 @@ def template(problem, output, student):
         raise NncheckError(f"{output} exists already; choose another file name or delete it first")
     write_file(output, text)
     click.echo(f"wrote {_printable(output)}")
+
+
+def _fitted(line: str, stream) -> str:
+    """A line of report wrapped between words to the width of the screen, continued indented."""
+    from nncheck.formats.table import terminal_width, words_wrapped
+
+    width = terminal_width(stream)
+    if len(line) <= width:
+        return line
+    first, *rest = words_wrapped(line, width)
+    return "\n".join([first] + ["  " + part for part in words_wrapped(" ".join(rest), width - 2)])
 
 
 def _count(number: int, noun: str) -> str:

@@ -74,7 +74,7 @@ def test_summary_counts_and_histogram_follow_the_records(relu_class):
 
 
 def test_table_summary_reads_in_one_screen(relu_class):
-    result = invoke("grade", relu_class, "--jobs", "1")
+    result = CliRunner().invoke(cli, ["grade", relu_class, "--jobs", "1"], env={"COLUMNS": "200"})  # lines unwrapped
     assert result.exit_code == 2
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Graded 27 of 30 answer files in ") and lines[0].endswith(" · 3 broken")

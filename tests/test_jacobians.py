@@ -263,7 +263,8 @@ def test_mean_over_samples_and_outputs_is_a_factor_of_n_times_k(write):
     path = write("batch.yaml", BATCH)
     _, items = verify(write, path, {"dL/dW": (expected / 12).round(6).tolist()})
     assert verdict(items["dL/dW"]) == ("wrong", "factor", 0)
-    assert items["dL/dW"]["message"].startswith("dL/dW is 1/12 of (the 4 x 3 entries of a batch")
+    assert items["dL/dW"]["message"] == ("dL/dW is 1/12 of the expected value (the 4 x 3 entries of a batch with "
+                                         "several outputs: a mean where the sum is taken?)")
     _, items = verify(write, path, {"dL/dW": "X.T @ (Y - Yt) / 12"})
     assert verdict(items["dL/dW"]) == ("wrong", "factor", 0)
     mean = write("mean.yaml", BATCH.replace("0.5 * sum((Y - Yt)**2)", "mean((Y - Yt)**2)"))

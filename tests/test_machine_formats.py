@@ -291,7 +291,7 @@ def test_hidden_expected_value_never_shown(hidden_answers, output_format, tmp_pa
     for leak in ("0.123456", "0.1235", "largest step", "opposite sign", "sign:", "authored"):
         assert leak not in shown
     assert "hidden check: graded, details are not shown" in shown
-    assert "your answer has 3" in shown  # visible items keep their message
+    assert "yours 3" in shown  # visible items keep their message
 
 
 def test_hidden_item_keeps_verdict_and_points(hidden_answers):

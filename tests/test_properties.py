@@ -341,6 +341,7 @@ def test_a_quantity_after_k_steps(write):
 
 def test_the_verify_table_shows_the_answer_and_the_counterexample(write):
     write("problem.yaml", GATE)
-    result = invoke("verify", write("a.yaml", "problem: problem.yaml\nanswers:\n  dL/dt always 0: yes\n"))
+    answers = write("a.yaml", "problem: problem.yaml\nanswers:\n  dL/dt always 0: yes\n")
+    result = CliRunner().invoke(cli, ["verify", answers], env={"COLUMNS": "200"})  # the diagnosis on one line
     assert result.exit_code == 1
     assert "YES" in result.output and "dL/dt is not always zero" in result.output

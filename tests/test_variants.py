@@ -309,7 +309,8 @@ ask:
 def test_a_draw_marked_vary_keeps_its_base_and_varies_per_student(write):
     path = write("p.yaml", RELU + "vary:\n  key: quiz 1\n  values:\n    b: {dist: uniform, low: -1, high: 1, "
                  "decimals: 1}\n  condition: abs(z) > 0.05\n")
-    assert invoke("check", path).stdout.startswith(f"{path}: ok (4 values, 2 varying per student")
+    checked = invoke("check", path, env={"COLUMNS": "200"}).stdout   # on one line, however long the path
+    assert checked.startswith(f"{path}: ok (4 values, 2 varying per student")
     base = json.loads(invoke("run", path, "--format", "json").stdout)["values"]
     from nncheck.read.problem import load_problem
 

@@ -68,7 +68,7 @@ def test_three_significant_figures_and_the_interval(write):
     assert code == 1
     assert items["L"]["verdict"] == "correct"
     assert items["y"]["verdict"] == "wrong" and items["y"]["diagnosis"] is None
-    assert "expected -0.7 at [3] (accepted from -0.7005 to -0.6995" in items["y"]["message"]
+    assert "1 of 4 entries wrong: entry 4: yours -0.69, expected -0.7 (accepted from -0.7005 to -0.6995" in items["y"]["message"]
 
 
 def test_scalar_and_one_element_list_are_the_same_and_vectors_have_no_orientation(write):

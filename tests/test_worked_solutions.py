@@ -45,7 +45,8 @@ def invoke(*args):
     ("-mean(log(yhat))", r"-\operatorname{mean}(\log(\hat{y}))"),
     ("abs(x) + norm(x)", r"\left\lvert x \right\rvert + \left\lVert x \right\rVert"),
     ("(ones == 1) or (ones == 3)", r"\left[\mathrm{ones} = 1\right] \lor \left[\mathrm{ones} = 3\right]"),
-    ("eta * x[0]", r"\eta \, x[0]"),
+    ("eta * x[0]", r"\eta \, x[1]"),
+    ("x[-1] + x[1:3] + x[:, 0]", r"x[n] + x[2:3] + x[:, 1]"),
     ("x / 3", r"\frac{x}{3}"),
 ])
 def test_formulas_in_mathematical_notation(formula, notation):

@@ -562,14 +562,16 @@ def selftest_paths(paths, output_format: str, stream) -> tuple[int, list[Nncheck
             continue
         reports.append(report)
         if output_format == "table":
-            stream.write(report_table(report, _colour(stream)))
+            stream.write(report_table(report, _colour(stream), _width(stream)))
     seconds = time.perf_counter() - started
     if output_format == "json":
         from nncheck.formats.json import dumps
 
         stream.write(dumps(selftest_json(reports, errors, seconds)) + "\n")
     else:
-        stream.write(summary_line(reports, unusable, seconds) + "\n")
+        from nncheck.formats.table import words_wrapped
+
+        stream.write("\n".join(words_wrapped(summary_line(reports, unusable, seconds), _width(stream))) + "\n")
     return (1 if any(report.failed for report in reports) else 0), errors
 
 
@@ -579,23 +581,33 @@ def _colour(stream) -> bool:
     return use_colour(stream)
 
 
+def _width(stream) -> int:
+    from nncheck.formats.table import terminal_width
+
+    return terminal_width(stream)
+
+
 RESULT_STYLES = {PASS: "\x1b[32m", FAIL: "\x1b[1;31m", SKIP: "\x1b[2m"}
 
 
-def report_table(report: ProblemReport, colour: bool = False) -> str:
-    """One problem: a title line, a table (check, result, detail), and a count."""
-    from nncheck.formats.table import BOLD, Styler, boxed_table
+def report_table(report: ProblemReport, colour: bool = False, width: int | None = None) -> str:
+    """One problem: a title line, a table (check, result, detail), and a count; with a `width`,
+    every line fits it (the words of the check and detail columns wrap)."""
+    from nncheck.formats.table import BOLD, Styler, boxed_table, fit_rows, words_wrapped
     from nncheck.formats.text import one_line, printable
 
     style = Styler(colour)
-    rows = []
-    for check in report.checks:
+    rows, styles = [], {}
+    for k, check in enumerate(report.checks):
         detail = f"{check.location}: {check.detail}" if check.result == FAIL and check.location else check.detail
-        lines = textwrap.wrap(printable(detail), 88) or [""]
-        rows.append([[one_line(f"{check.item}: {check.check}")], [style(check.result, RESULT_STYLES[check.result])],
-                     lines])
-    lines = [style(one_line(f"{report.path}: {report.title}"), BOLD)]
-    lines += boxed_table(["check", "result", "detail"], rows, style) + [count_line(report), ""]
+        lines = textwrap.wrap(printable(detail), 88, break_on_hyphens=False) or [""]
+        rows.append([[one_line(f"{check.item}: {check.check}")], [check.result], lines])
+        styles[k, 1] = RESULT_STYLES[check.result]
+    headers = ["check", "result", "detail"]
+    title = one_line(f"{report.path}: {report.title}")
+    lines = [style(line, BOLD) for line in (words_wrapped(title, width) if width else [title])]
+    lines += boxed_table(headers, fit_rows(headers, rows, width, (0, 2)), style, styles)
+    lines += (words_wrapped(count_line(report), width) if width else [count_line(report)]) + [""]
     return "\n".join(lines) + "\n"
 
 

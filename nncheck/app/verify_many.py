@@ -38,8 +38,8 @@ def answer_files(paths) -> list[tuple[str, bool]]:
     return found
 
 
-def verify_paths(paths, problem_override, output_format, precision, make_console, report_error,
-                 show_hidden: bool = False, secrets=(), student=None,
+def verify_paths(paths, problem_override, output_format, precision, report_error,
+                 show_hidden: bool = False, secrets=(), student=None, chosen=(),
                  answer_name: str = ANSWER_FILE_NAME) -> int:
     """Verify every answer file; returns the exit code (2 if any file was unusable). What
     students read (table, json) and the exit code leave out checks that are not visible,
@@ -53,7 +53,7 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     started = time.perf_counter()
     files = answer_files(paths)
     submission = Submission([])
-    writer = SubmissionWriter(output_format, precision, make_console)
+    writer = SubmissionWriter(output_format, precision)
     checkers = Checkers(secrets, allow_base=output_format in ("table", "json") and not student)
     if not files:
         nothing = NncheckError("no answer files found in " + ", ".join(paths))
@@ -62,7 +62,7 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
     found_in_directories = set()
     for path, named in files:
         try:
-            verification = verify_file(path, named, problem_override, checkers, student)
+            verification = verify_file(path, named, problem_override, checkers, student, chosen)
             if verification is None:
                 print(printable_line(f"note: skipped {path}: not an answer file (no answers: or problem:)"),
                       file=sys.stderr)
@@ -91,7 +91,7 @@ def verify_paths(paths, problem_override, output_format, precision, make_console
 
 
 def verify_file(path: str, named: bool, problem_override: str | None, checkers: "Checkers",
-                student=None):
+                student=None, chosen=()):
     """One answer file read once and verified, or None for a file found in a directory that is
     not an answer file. `student` (the grader's `--student`) is whose submission it is."""
     from nncheck.read.answers import load_answer_file, looks_like_answers
@@ -102,7 +102,7 @@ def verify_file(path: str, named: bool, problem_override: str | None, checkers: 
     answer_file = load_answer_file(path, problem_override, doc)
     if student:
         pin_student(answer_file, student)
-    return checkers.for_answers(answer_file).verify(answer_file)
+    return checkers.for_answers(answer_file).verify(answer_file, chosen)
 
 
 def pin_student(answer_file, student) -> None:
@@ -283,9 +283,8 @@ class SubmissionWriter:
     """Writes verify's output: table and json file by file as they are verified; the machine
     formats (formats.SUBMISSION_FORMATS) once, for the whole submission."""
 
-    def __init__(self, output_format: str, precision: int, make_console):
+    def __init__(self, output_format: str, precision: int):
         self.output_format, self.precision = output_format, precision
-        self.console = make_console() if output_format == "table" else None
 
     def verified(self, verification) -> None:
         if self.output_format == "json":
@@ -293,9 +292,9 @@ class SubmissionWriter:
 
             sys.stdout.write(dumps(verification_json(verification)) + "\n")
         elif self.output_format == "table":
-            from nncheck.formats.table import render_verification
+            from nncheck.formats.verify_table import render_verification
 
-            render_verification(verification, self.console, self.precision)
+            render_verification(verification, sys.stdout, self.precision)
 
     def broken(self, path: str, error: NncheckError) -> None:
         if self.output_format == "json":

@@ -34,6 +34,7 @@ class Checker:
         variant; what does not depend on the numbers (the redraws) is then shared with it."""
         self.problem = problem
         self.base = Solution(problem)
+        self.base_numbers = variant_of  # the checker of the problem's printed numbers, for a variant
         self.shared: dict = variant_of.shared if variant_of is not None else {}
         self._trajectories: dict[int, list[Solution]] = {}
         self.kind_cache: dict[str, object] = {}
@@ -150,8 +151,11 @@ class Checker:
                  for key, answer in answer_file.answers.items()]
         return items, []
 
-    def verify(self, answer_file: AnswerFile) -> Verification:
+    def verify(self, answer_file: AnswerFile, chosen=()) -> Verification:
+        """Every asked item checked; with `chosen` (item ids, `verify --item`), those only."""
         items, ignored = self.items_for(answer_file)
+        if chosen:
+            items, ignored = self.chosen_items(items, chosen, answer_file), []
         hints = self.key_hints(answer_file, ignored)
         meant = {key: written for written, key in hints.items()}
         results = []
@@ -168,7 +172,19 @@ class Checker:
                     result.message += f" (your answers have {written}, which is not asked: did you mean {hints[written]}?)"
             results.extend(found)
         _check_report_size(results, answer_file.path)
-        return Verification(answer_file.path, self.problem, answer_file.student, results, ignored, did_you_mean=hints)
+        return Verification(answer_file.path, self.problem, answer_file.student, results, ignored, did_you_mean=hints,
+                            chosen=tuple(chosen))
+
+    def chosen_items(self, items: list[AskItem], chosen, answer_file: AnswerFile) -> list[AskItem]:
+        """The items named by `verify --item`, in the problem's order; an unknown name is an error."""
+        ids = [item.id for item in items]
+        for name in chosen:
+            if name not in ids:
+                close = closest(name, ids) if ids else None
+                hint = f"; did you mean {close!r}?" if close else f"; the items are {', '.join(ids)}"
+                where = "answered in this file" if not self.problem.asks else f"asked by {self.problem.path}"
+                raise NncheckError(f"--item {name!r} is not an item {where}{hint}", Location(answer_file.path))
+        return [item for item in items if item.id in set(chosen)]
 
     def key_hints(self, answer_file: AnswerFile, ignored: list[str]) -> dict[str, str]:
         """For answer keys that match no asked item, the unanswered visible asked key each most

@@ -97,8 +97,39 @@ def matmul_text(problem: Problem, name: str) -> str | None:
 
 
 def batch_sizes(problem: Problem) -> list[int]:
-    sizes = {n for leaf in problem.leaves.values() if len(leaf.shape) >= 2 for n in leaf.shape if n > 2}
-    return sorted(sizes)
+    """Sizes of the problem's batch axes: the rows of a data matrix X in `X @ W`, or its columns
+    in `W @ X`. Data and weights are told apart by `parameters:`; without it, in a product of two
+    given matrices the left one is the data (`X @ W`). [] for a problem of one example."""
+    parameters = set(problem.parameters)
+    sizes: set[int] = set()
+
+    def matrix(expr):
+        leaf = problem.leaves.get(expr.id) if isinstance(expr, Name) else None
+        return leaf if leaf is not None and len(leaf.shape) >= 2 else None
+
+    def walk(expr):
+        if isinstance(expr, Call):
+            if expr.function == "matmul" and len(expr.args) == 2:
+                (a, b), (left, right) = expr.args, (matrix(arg) for arg in expr.args)
+                if left is not None and right is not None and not parameters:
+                    sizes.add(left.shape[0])
+                elif left is not None and a.id not in parameters and isinstance(b, Name) and b.id in parameters:
+                    sizes.add(left.shape[0])
+                elif right is not None and b.id not in parameters and isinstance(a, Name) and a.id in parameters:
+                    sizes.add(right.shape[-1])
+            for arg in expr.args:
+                walk(arg)
+        elif hasattr(expr, "target"):
+            walk(expr.target)
+
+    for node in problem.nodes:
+        walk(node.formula.expr)
+    return sorted(n for n in sizes if n > 1)
+
+
+def matrix_sizes(problem: Problem) -> list[int]:
+    """The sizes of the axes of the problem's matrices (each a factor a student may be off by)."""
+    return sorted({n for leaf in problem.leaves.values() if len(leaf.shape) >= 2 for n in leaf.shape if n > 2})
 
 
 def shape_diagnosis(solution: Solution, quantity: Quantity | None, item_id: str, answer: np.ndarray,
@@ -207,8 +238,12 @@ def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | 
         yield from _other_step_candidates(solution, quantity, item_id)
     if np.any(expected != 0):
         yield Candidate("sign", f"{item_id} has the right magnitude but the opposite sign", -expected)
-        for factor, why in _factors(problem, solution):
-            yield Candidate("factor", f"{item_id} is {why} the expected value", factor * expected)
+        if quantity is not None and quantity.of is not None and not quantity.step:
+            for value, message in _reduction_candidates(solution, quantity, item_id, expected):
+                if value is not None and value.shape == expected.shape and not _proportional(value, expected):
+                    yield Candidate("factor", message, value)
+        for factor, amount, why in _factors(problem, solution):
+            yield Candidate("factor", f"{item_id} is {amount} the expected value{why}", factor * expected)
     if quantity is None or quantity.of is None or quantity.step:
         return
     used = functions_used(problem)
@@ -240,6 +275,15 @@ def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | 
     yield from _convention_candidates(problem, solution, quantity, item_id)
 
 
+def _proportional(value: np.ndarray, expected: np.ndarray) -> bool:
+    """Whether `value` is a constant times `expected` (a factor candidate says it better)."""
+    scale = float(np.vdot(expected, expected))
+    if scale == 0:
+        return not np.any(value)
+    factor = float(np.vdot(value, expected)) / scale
+    return bool(np.allclose(value, factor * expected, rtol=1e-9, atol=1e-12 * (1 + np.max(np.abs(value)))))
+
+
 def _other_step_candidates(solution: Solution, quantity: Quantity, item_id: str):
     """The quantity one gradient-descent step too early or too late."""
     from nncheck.engine.training import descend
@@ -256,20 +300,80 @@ def _other_step_candidates(solution: Solution, quantity: Quantity, item_id: str)
 
 
 def _factors(problem: Problem, solution: Solution):
-    yield 2.0, "2 times"
-    yield 0.5, "half"
-    sizes = batch_sizes(problem)
+    """(factor, how much, why) of constant factors, worded by what the problem has: a batch
+    ("sum versus mean") or not."""
+    yield 2.0, "2 times", ""
+    yield 0.5, "half", ""
+    batch = batch_sizes(problem)
+    sizes = [n for n in batch if n > 2]
     for n in sizes:
-        yield float(n), f"{n} times (the batch size? sum versus mean)"
-        yield 1.0 / n, f"1/{n} of (the batch size? mean versus sum)"
+        yield float(n), f"{n} times", f" (the batch has {n} examples: a sum where the mean is taken?)"
+        yield 1.0 / n, f"1/{n} of", f" (the batch has {n} examples: a mean where the sum is taken?)"
     for shape in reduced_shapes(solution):
         n = int(np.prod(shape))
         if n <= 2 or n in sizes:
             continue
         sizes.append(n)
         entries = " x ".join(str(size) for size in shape)
-        yield float(n), f"{n} times (the {entries} entries of a batch with several outputs? sum versus mean)"
-        yield 1.0 / n, f"1/{n} of (the {entries} entries of a batch with several outputs? mean versus sum)"
+        what = "a batch with several outputs" if shape[0] in batch else "the tensor the loss reduces"
+        yield float(n), f"{n} times", f" (the {entries} entries of {what}: a sum where the mean is taken?)"
+        yield 1.0 / n, f"1/{n} of", f" (the {entries} entries of {what}: a mean where the sum is taken?)"
+    for n in matrix_sizes(problem):
+        if n not in sizes:
+            sizes.append(n)
+            yield float(n), f"{n} times", ""
+            yield 1.0 / n, f"1/{n} of", ""
+
+
+def _reduction_candidates(solution: Solution, quantity: Quantity, item_id: str, expected: np.ndarray):
+    """The gradient with the loss's mean taken as a sum, or its sum over the batch taken as a
+    mean: with a regularizer beside it, such a mistake is no constant factor."""
+    batch = batch_sizes(solution.problem)
+    means = [var for var in solution.tape.vars if _reduces(var, "mean")]
+    batch_sums = {var.parents[0].value.shape for var in solution.tape.vars
+                  if _reduces(var, "sum") and var.parents[0].value.shape[:1] and var.parents[0].value.shape[0] in batch
+                  and var.params.get("axis") in (None, 0)}
+    summed = PRIMITIVES["sum"].grads[0]
+    if means:
+        value = _regraded(solution, quantity, {"mean": (summed,)})
+        count = _count(means[0])
+        what = f"the batch of {count}" if _over_batch(means[0], batch) else f"{count} entries"
+        yield value, (f"{item_id} matches the gradient with the loss's mean over {what} taken as a sum: the "
+                      f"mean divides by {count}, and so does its gradient")
+    if batch_sums:
+        def averaged(g, ans, x, axis=None):
+            spread = summed(g, ans, x, axis)
+            return spread / _reduce_count(x, axis) if x.shape in batch_sums else spread
+
+        value = _regraded(solution, quantity, {"sum": (averaged,)})
+        n = next(iter(batch_sums))[0]
+        yield value, (f"{item_id} matches the gradient with the loss's sum over the batch of {n} taken as a mean: "
+                      f"the loss adds up the examples' losses, without dividing by {n}")
+
+
+def _reduces(var, name: str) -> bool:
+    return var.primitive is not None and var.primitive.name == name and _count(var) > 1
+
+
+def _count(var) -> int:
+    shape, axis = var.parents[0].value.shape, var.params.get("axis")
+    return _reduce_count_of(shape, axis)
+
+
+def _reduce_count_of(shape: tuple, axis) -> int:
+    if axis is None:
+        return int(np.prod(shape))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def _reduce_count(x: np.ndarray, axis) -> int:
+    return _reduce_count_of(x.shape, axis)
+
+
+def _over_batch(var, batch: list[int]) -> bool:
+    shape = var.parents[0].value.shape
+    return bool(shape) and shape[0] in batch and var.params.get("axis") in (None, 0)
 
 
 def reduced_shapes(solution: Solution) -> list[tuple]:

@@ -23,6 +23,8 @@ class ItemResult:
     answer: np.ndarray | str | None = None
     expected: np.ndarray | str | None = None
     location: Location | None = None
+    wrong_entries: tuple = ()                       # indices (in expected's shape) outside their interval
+    formula_value: np.ndarray | None = None         # a wrong formula's value at the problem's numbers
 
 
 @dataclass(eq=False)
@@ -35,6 +37,7 @@ class Verification:
     withheld_checks: int = 0
     withheld_points: float = 0.0
     did_you_mean: dict[str, str] = field(default_factory=dict)  # ignored key -> the asked key it resembles
+    chosen: tuple = ()          # `verify --item`: the only items checked (all when empty)
 
     @property
     def score(self) -> float:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncheck.formats.sections import asked_selected
 from nncheck.formats.text import printable
 from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
 
 
-def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None) -> dict:
+def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None, asked=()) -> dict:
     """The public JSON shape of `nncheck run --format json`; entries in `hidden` are null.
 
     Tensors stay numpy arrays, which `dumps` and `write_json` write as nested lists; `only`,
@@ -23,6 +24,9 @@ def solution_json(solution: Solution, references=(), hidden=frozenset(), only=No
         extra["answers"] = [{"id": item.id, "kind": item.kind, "reference": dict(lines)} for item, lines in references]
     loss = solution.loss
     wanted = (lambda name: True) if only is None else (lambda name: name in only)
+    kept = [item for item in asked if asked_selected(item.id, item.quantity, only)]
+    if kept:
+        extra["asked"] = {item.id: None if item.hidden else item.value for item in kept}
     return extra | {
         "title": solution.problem.title,
         "variant": variant_json(solution.problem),
@@ -69,6 +73,8 @@ def _item_json(item: ItemResult) -> dict:
     }
     if item.visibility == "visible" and item.expected is not None:
         data["expected"] = np.asarray(item.expected).tolist()
+    if item.visibility == "visible" and item.wrong_entries:
+        data["wrong_entries"] = [[i + 1 for i in index] for index in item.wrong_entries]
     return data
 
 

@@ -4,11 +4,14 @@ text from input is written into LaTeX."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from nncheck.formats.math_notation import delta_latex, formula_latex, latex_name
 from nncheck.formats.numbers import entry_grid, format_number, matrix_slices
-from nncheck.formats.sections import reference_rows, solution_sections
+from nncheck.formats.orientation import column_vectors
+from nncheck.formats.sections import ASKED, reference_rows, solution_sections
 from nncheck.formats.text import one_line
 from nncheck.engine.solution import Solution
 
@@ -17,18 +20,36 @@ def latex_number(value: float, precision: int) -> str:
     return _tex_entry(format_number(value, precision))
 
 
-def latex_tensor(array: np.ndarray, precision: int, full: bool = True) -> str:
+def latex_tensor(array: np.ndarray, precision: int, full: bool = True, column: bool = False) -> str:
+    """A tensor as `bmatrix`es (a vector as a row, or with `column` as a column; tensors of 3 or
+    more axes as labelled 2-D slices, counted from 1 as in mathematics)."""
+    array = np.asarray(array)
+    if column and array.ndim == 1:
+        array = array.reshape(-1, 1)
     blocks = []
-    for label, block in matrix_slices(np.asarray(array)):
+    for label, block in math_slices(array):
         if block.ndim == 0:
             blocks.append(latex_number(block, precision))
             continue
         grid = entry_grid(block, precision, full)
-        rows = [" & ".join(_tex_entry(entry) for entry in row) for row in grid]
+        rows = [" & ".join(r"\vdots" if set(row) == {"…"} and len(grid) > 1 else _tex_entry(entry) for entry in row)
+                for row in grid]
         rows = [row.replace("…", r"\cdots") for row in rows]
         body = r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
         blocks.append(rf"\underset{{{label}}}{{{body}}}" if label else body)
     return r",\ ".join(blocks)
+
+
+def math_slices(array: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The 2-D slices of a tensor of 3 or more axes, labelled from 1 (`[1, :, :]`); others whole."""
+    return [(_one_based(label), block) for label, block in matrix_slices(array)]
+
+
+def _one_based(label: str) -> str:
+    if not label:
+        return label
+    parts = label.strip("[]").split(", ")
+    return "[" + ", ".join(str(int(part) + 1) if part.lstrip("-").isdigit() else part for part in parts) + "]"
 
 
 def _tex_entry(text: str) -> str:
@@ -39,7 +60,7 @@ def _tex_entry(text: str) -> str:
 
 
 def solution_latex(solution: Solution, precision: int, full: bool = False, references=(),
-                   hidden=frozenset()) -> str:
+                   hidden=frozenset(), only=None, asked=()) -> str:
     """A worked solution: each node's formula then its value, each delta with the chain-rule
     step that produced it, each gradient; one `align*` per entry, so pages can break between."""
     from nncheck.engine.chain_rule import chain_rule
@@ -54,13 +75,17 @@ def solution_latex(solution: Solution, precision: int, full: bool = False, refer
     out.append(rf"\subsection*{{{latex_text(one_line(problem.title) or one_line(problem.path))}}}")
     if problem.description:
         out.append(latex_text(one_line(problem.description)))
-    for section, heading in zip(solution_sections(solution, hidden), _headings(solution.loss)):
-        out += ["", f"% {section.title}", rf"\paragraph{{{heading}}}"]
+    headings, columns = _headings(solution.loss), column_vectors(solution)
+    for section in solution_sections(solution, hidden, only, asked):
+        out += ["", f"% {section.title}", rf"\paragraph{{{headings.get(section.title, section.title)}}}"]
         if section.title == "Values":
-            out += _values_block(section.entries, precision, full)
+            out += _values_block(section.entries, precision, full, columns)
+            continue
+        if section.title == ASKED:
+            out += _asked_block(section.entries, precision, full, columns)
             continue
         for entry in section.entries:
-            out += _entry_block(entry, solution, steps, precision, full)
+            out += _entry_block(entry, solution, steps, precision, full, columns)
     if references:
         out += ["", "% Reference answers"]
         out += [f"% {one_line(item_id)}: {one_line(label)}: {one_line(text)}"
@@ -68,18 +93,49 @@ def solution_latex(solution: Solution, precision: int, full: bool = False, refer
     return "\n".join(out) + "\n"
 
 
-def _headings(loss: str) -> list[str]:
+def latex_document(fragment: str) -> str:
+    """The worked solution as a document pdflatex compiles as it is (`run --standalone`):
+    amsmath, and room for the widest matrix."""
+    columns = max([row.count("&") + 1 for body in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", fragment)
+                   for row in body.split(r"\\")] + [10])
+    head = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage[margin=2cm]{geometry}"]
+    if columns > 10:
+        head.append(rf"\setcounter{{MaxMatrixCols}}{{{columns}}}")
+    return "\n".join(head + [r"\begin{document}", fragment.rstrip("\n"), r"\end{document}"]) + "\n"
+
+
+def _headings(loss: str) -> dict[str, str]:
     delta = rf"$\partial {latex_name(loss)} / \partial(\text{{node}})$"
     gradient = rf"$\partial {latex_name(loss)} / \partial(\text{{value}})$"
-    return ["Values", "Forward pass", f"Backward pass: the deltas {delta}", f"Gradients {gradient}"]
+    return {f"Backward pass: d{loss}/d(node)": f"Backward pass: the deltas {delta}",
+            f"Gradients: d{loss}/d(value)": f"Gradients {gradient}",
+            ASKED: "Asked items: Jacobians, other gradients, values after steps"}
 
 
-def _values_block(entries, precision: int, full: bool) -> list[str]:
-    lines = [f"{latex_name(entry.name)} &= {_value(entry, precision, full)}" for entry in entries]
+def _asked_block(entries, precision: int, full: bool, columns=frozenset()) -> list[str]:
+    """`d z2 / d z1 &= value` for each asked item that no other section shows."""
+    lines = [f"{asked_latex(entry)} &= {_value(entry, precision, full, columns)}" for entry in entries]
     return [r"\begin{align*}", " \\\\\n".join(lines), r"\end{align*}"]
 
 
-def _entry_block(entry, solution: Solution, steps, precision: int, full: bool) -> list[str]:
+def asked_latex(entry) -> str:
+    """An asked item's id in mathematical notation: dz2/dz1 as a fraction, W1@1 as W_1 after 1 step."""
+    quantity = entry.quantity
+    if quantity is None:
+        return rf"\text{{{latex_text(entry.label)}}}"
+    text = delta_latex(quantity.of, quantity.name) if quantity.of else latex_name(quantity.name)
+    if quantity.step:
+        steps = f"{quantity.step} step{'s' if quantity.step != 1 else ''}"
+        return rf"\left.{text}\right|_{{\text{{after {steps}}}}}"
+    return text
+
+
+def _values_block(entries, precision: int, full: bool, columns=frozenset()) -> list[str]:
+    lines = [f"{latex_name(entry.name)} &= {_value(entry, precision, full, columns)}" for entry in entries]
+    return [r"\begin{align*}", " \\\\\n".join(lines), r"\end{align*}"]
+
+
+def _entry_block(entry, solution: Solution, steps, precision: int, full: bool, columns=frozenset()) -> list[str]:
     """`left &= formula \\ &= value` for a node, a delta or a gradient."""
     if entry.label == entry.name:
         node = next(node for node in solution.problem.nodes if node.name == entry.name)
@@ -88,13 +144,21 @@ def _entry_block(entry, solution: Solution, steps, precision: int, full: bool) -
         left = delta_latex(solution.loss, entry.name)
         step = steps.steps.get(entry.name)
         formula = "1" if step is None else formula_latex(step, steps.scalars)
-    value = _value(entry, precision, full)
+    value = _value(entry, precision, full, columns)
     lines = [f"{left} &= {value}"] if formula == value else [f"{left} &= {formula}", f"&= {value}"]
     return [r"\begin{align*}", " \\\\\n".join(lines), r"\end{align*}"]
 
 
-def _value(entry, precision: int, full: bool) -> str:
-    return r"\text{(hidden)}" if entry.hidden else latex_tensor(entry.value, precision, full)
+def _value(entry, precision: int, full: bool, columns=frozenset()) -> str:
+    if entry.hidden:
+        return r"\text{(hidden)}"
+    return latex_tensor(entry.value, precision, full, is_column(entry, columns))
+
+
+def is_column(entry, columns) -> bool:
+    """Whether an entry's vector is written as a column (formats/orientation.py)."""
+    name = entry.quantity.name if entry.quantity is not None else entry.name
+    return np.ndim(entry.value) == 1 and name in columns
 
 
 LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&",

@@ -10,8 +10,10 @@ import numpy as np
 
 from nncheck.engine.chain_rule import chain_rule
 from nncheck.formats.math_notation import delta_latex, formula_latex, latex_name
-from nncheck.formats.numbers import aligned_rows, entry_grid, format_number, matrix_slices
-from nncheck.formats.sections import reference_rows, solution_sections
+from nncheck.formats.latex import is_column, math_slices
+from nncheck.formats.numbers import aligned_rows, entry_grid, format_number
+from nncheck.formats.orientation import column_vectors
+from nncheck.formats.sections import ASKED, reference_rows, solution_sections
 from nncheck.formats.text import one_line, plain_lines
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
@@ -31,9 +33,13 @@ def _cell(text: str) -> str:
     return markdown_text(text)
 
 
-def _matrix_cell(array: np.ndarray, precision: int, full: bool) -> str:
+def _matrix_cell(array: np.ndarray, precision: int, full: bool, column: bool = False) -> str:
+    """A tensor's rows in code spans (a vector as one row, or with `column` one entry a line)."""
+    array = np.asarray(array)
+    if column and array.ndim == 1:
+        array = array.reshape(-1, 1)
     lines = []
-    for label, block in matrix_slices(np.asarray(array)):
+    for label, block in math_slices(array):
         if label:
             lines.append(label)
         lines += [f"`[ {row} ]`" if block.ndim else f"`{row}`" for row in aligned_rows(entry_grid(block, precision, full))]
@@ -63,7 +69,7 @@ def _worked_formula(entry, solution: Solution, steps) -> str:
 
 
 def solution_markdown(solution: Solution, precision: int, full: bool = False, references=(),
-                      hidden=frozenset()) -> str:
+                      hidden=frozenset(), only=None, asked=()) -> str:
     problem = solution.problem
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out = [f"# {_cell(one_line(problem.title) or one_line(problem.path))}", ""]
@@ -75,9 +81,9 @@ def solution_markdown(solution: Solution, precision: int, full: bool = False, re
         out += [_cell(one_line(problem.description)), ""]
     out += [f"**Loss** {_cell(solution.loss)} = {loss_value}", ""]
     out += _graph_section(solution)
-    steps = chain_rule(solution)
-    for section in solution_sections(solution, hidden):
-        worked = section.title != "Values"
+    steps, columns = chain_rule(solution), column_vectors(solution)
+    for section in solution_sections(solution, hidden, only, asked):
+        worked = section.title not in ("Values", ASKED)
         out += [f"## {section.title}", ""]
         header = ["name", "shape"] + (["formula" if section.title == "Forward pass" else "chain rule"] if worked
                                       else []) + ["value"]
@@ -86,7 +92,8 @@ def solution_markdown(solution: Solution, precision: int, full: bool = False, re
             cells = [_cell(entry.label), describe_shape(np.shape(entry.value))]
             if worked:
                 cells.append(f"$`{_worked_formula(entry, solution, steps)}`$")
-            cells.append("(hidden)" if entry.hidden else _matrix_cell(entry.value, precision, full))
+            cells.append("(hidden)" if entry.hidden else _matrix_cell(entry.value, precision, full,
+                                                                      is_column(entry, columns)))
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     if references:

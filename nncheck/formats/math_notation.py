@@ -246,11 +246,24 @@ def _plain(text: str) -> str:
 
 
 def _index_item(item) -> str:
+    """An index as mathematics counts, from 1: `x[0]` is x[1], `x[-1]` x[n], `x[0:2]` x[1:2] (both
+    ends included)."""
     if item is None:
         return r"\mathrm{None}"
     if item is Ellipsis:
         return r"\ldots"
     if isinstance(item, slice):
-        parts = ["" if bound is None else str(bound) for bound in (item.start, item.stop, item.step)]
-        return ":".join(parts[:2] if item.step is None else parts)
+        start = "" if item.start is None else _one_based(item.start)
+        stop = "" if item.stop is None else _one_based(item.stop - 1)
+        step = "" if item.step is None else f":{item.step}"
+        return f"{start}:{stop}{step}"
+    if isinstance(item, int):
+        return _one_based(item)
     return _plain(str(item))
+
+
+def _one_based(index: int) -> str:
+    """0 -> 1, -1 -> n (the last), -2 -> n-1."""
+    if index >= 0:
+        return str(index + 1)
+    return "n" if index == -1 else f"n{index + 1}"

@@ -1,5 +1,5 @@
-"""Terminal tables: `run`'s boxed tables with matrices laid out as matrices, and `verify`'s
-verdict table.
+"""Terminal tables: `run`'s boxed tables with matrices laid out as matrices, and the class
+summary of `grade` (`verify`'s verdict table is in verify_table.py).
 
 `run`'s tables are drawn by hand rather than with rich: `run` is the command students start
 most, and this keeps its start-up fast. Colour only on a terminal, and never with NO_COLOR.
@@ -15,14 +15,11 @@ import numpy as np
 from nncheck.formats.numbers import format_number, matrix_lines
 from nncheck.formats.sections import reference_rows, solution_sections
 from nncheck.formats.text import one_line, printable
-from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
 
 HIDDEN_VALUE = "(hidden: an asked item graded later)"
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
-
-VERDICT_STYLES = {"correct": "green", "wrong": "red", "invalid": "magenta", "missing": "yellow"}
 
 
 def points_text(points: float) -> str:
@@ -44,18 +41,22 @@ class Styler:
         return f"{style}{text}{RESET}" if self.colour and text else text
 
 
-def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler) -> list[str]:
-    """Lines of a table with a heavy header box and a rule between rows; cells are lists of lines."""
+def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler, styles=None) -> list[str]:
+    """Lines of a table with a heavy header box and a rule between rows; cells are lists of lines.
+    The first column is bold; `styles` maps (row, column) to the style of that cell."""
     widths = [max([len(headers[c])] + [len(line) for row in rows for line in row[c]]) for c in range(len(headers))]
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:
         return left + middle.join(fill * (w + 2) for w in widths) + right
 
-    def row_lines(cells: list[list[str]]) -> list[str]:
+    def row_lines(k: int, cells: list[list[str]]) -> list[str]:
         lines = []
         for i in range(max(len(cell) for cell in cells)):
             parts = [(cell[i] if i < len(cell) else "").ljust(width) for cell, width in zip(cells, widths)]
             parts[0] = style(parts[0], BOLD)
+            for c in range(1, len(parts)):
+                if styles and (k, c) in styles and parts[c].strip():
+                    parts[c] = style(parts[c], styles[k, c])
             lines.append("│" + "│".join(f" {part} " for part in parts) + "│")
         return lines
 
@@ -65,13 +66,42 @@ def boxed_table(headers: list[str], rows: list[list[list[str]]], style: Styler) 
     for k, row in enumerate(rows):
         if k:
             lines.append(rule("├", "─", "┼", "┤"))
-        lines += row_lines(row)
+        lines += row_lines(k, row)
     lines.append(rule("└", "─", "┴", "┘"))
     return lines
 
 
+def fit_rows(headers: list[str], rows: list[list[list[str]]], width: int | None, wrappable,
+             narrowest: int = 12) -> list[list[list[str]]]:
+    """The rows with the words of the `wrappable` columns wrapped so that the boxed table fits
+    `width` (the widest of those columns first, none below `narrowest`); other columns (numbers,
+    matrices) are kept as they are."""
+    if width is None or not rows:
+        return rows
+    columns = range(len(headers))
+    natural = [max([len(headers[c])] + [len(line) for row in rows for line in row[c]]) for c in columns]
+    widths = list(natural)
+    excess = sum(widths) + 3 * len(headers) + 1 - width
+    while excess > 0:
+        shrinkable = [c for c in wrappable if widths[c] > max(narrowest, len(headers[c]))]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=widths.__getitem__)
+        widths[widest] -= 1
+        excess -= 1
+    return [[words_wrapped(" ".join(cell), widths[c]) if c in wrappable and widths[c] < natural[c] else cell
+             for c, cell in enumerate(row)] for row in rows]
+
+
+def words_wrapped(text: str, width: int) -> list[str]:
+    """Lines of at most `width` characters, broken between words (never at a minus sign)."""
+    import textwrap
+
+    return textwrap.wrap(text, max(1, width), break_on_hyphens=False) or [""]
+
+
 def solution_table(solution: Solution, precision: int, full: bool = False, colour: bool = False,
-                   references=(), hidden=frozenset(), width: int | None = None) -> str:
+                   references=(), hidden=frozenset(), width: int | None = None, only=None, asked=()) -> str:
     """`run`'s tables; with a `width`, every line fits it (see matrix_lines: tensors are elided
     or, with `full`, split into column blocks, never wrapped inside a number)."""
     style = Styler(colour)
@@ -84,7 +114,7 @@ def solution_table(solution: Solution, precision: int, full: bool = False, colou
         out.append(style("\n".join(_wrapped(description, width)) if width else description, DIM))
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out.append(f"{style('Loss', BOLD)} {solution.loss} = {loss_value}")
-    for section in solution_sections(solution, hidden):
+    for section in solution_sections(solution, hidden, only, asked):
         with_formula = any(entry.formula for entry in section.entries)
         headers = ["name"] + (["formula"] if with_formula else []) + ["shape", "value"]
         formulas = {id(entry): [printable(entry.formula)] for entry in section.entries}
@@ -155,50 +185,10 @@ def terminal_width(stream) -> int:
 
 
 def render_solution(solution: Solution, precision: int, full: bool = False, stream=None, references=(),
-                    hidden=frozenset()) -> None:
+                    hidden=frozenset(), only=None, asked=()) -> None:
     stream = stream or sys.stdout
     stream.write(solution_table(solution, precision, full, use_colour(stream), references, hidden,
-                                terminal_width(stream)))
-
-
-def matrix_text(array, precision: int):
-    from rich.text import Text
-
-    return Text("\n".join(matrix_lines(array, precision, full=False)))
-
-
-def _answer_cell(item: ItemResult, precision: int):
-    from rich.text import Text
-
-    if item.answer is None:
-        return Text("—", style="dim")
-    if isinstance(item.answer, str):
-        return Text(printable(item.answer))
-    return matrix_text(item.answer, precision)
-
-
-def _expected_cell(item: ItemResult, precision: int):
-    from rich.text import Text
-
-    if item.visibility != "visible":
-        return Text(f"({item.visibility.replace('_', ' ')})", style="dim")
-    if item.expected is None:
-        return Text("—", style="dim")
-    if isinstance(item.expected, str):
-        return Text(printable(item.expected))
-    return matrix_text(item.expected, precision)
-
-
-def _diagnosis_cell(item: ItemResult):
-    """The diagnosis key (bold) before the message that explains it."""
-    from rich.text import Text
-
-    text = Text()
-    if item.diagnosis:
-        text.append(item.diagnosis, style="bold")
-        text.append(": ")
-    text.append(printable(item.message))
-    return text
+                                terminal_width(stream), only, asked))
 
 
 def _variant_line(problem) -> str | None:
@@ -208,44 +198,6 @@ def _variant_line(problem) -> str | None:
     from nncheck.engine.variants import variant_line
 
     return variant_line(problem)
-
-
-def render_verification(verification: Verification, console, precision: int) -> None:
-    """One answer file's verdicts as a rich table on `console`."""
-    from rich.table import Table
-    from rich.text import Text
-
-    problem = verification.problem
-    heading = one_line(problem.title) or one_line(problem.path)
-    who = f" — {one_line(verification.student)}" if verification.student else ""
-    console.print(Text(f"{one_line(verification.answers_path)}: {heading}{who}", style="bold"))
-    if _variant_line(problem):
-        console.print(Text(one_line(_variant_line(problem))))
-    table = Table(show_lines=True, expand=False)
-    for column in ("item", "verdict", "points", "your answer", "expected", "diagnosis"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("item", "verdict", "points"))
-    for item in verification.items:
-        table.add_row(
-            Text(one_line(item.id), style="bold"),
-            Text(item.verdict, style=VERDICT_STYLES[item.verdict]),
-            Text(f"{points_text(item.points)}/{points_text(item.max_points)}"),
-            _answer_cell(item, precision),
-            _expected_cell(item, precision),
-            _diagnosis_cell(item),
-        )
-    console.print(table)
-    for key in verification.ignored:
-        meant = verification.did_you_mean.get(key)
-        hint = f" (did you mean {one_line(meant)}?)" if meant else ""
-        console.print(Text(f"note: {one_line(key)} is not asked by this problem; ignored{hint}", style="dim"))
-    if verification.withheld_checks:
-        from nncheck.check.hidden import withheld_note
-
-        them = "it" if verification.withheld_checks == 1 else "them"
-        console.print(Text(f"note: {withheld_note(verification)}; the score below leaves {them} out", style="dim"))
-    total_style = "bold green" if verification.all_correct else "bold red"
-    console.print(Text(f"Score: {points_text(verification.score)} / {points_text(verification.max_score)}",
-                       style=total_style))
 
 
 MISTAKE_PHRASES = {
@@ -259,38 +211,51 @@ MISTAKE_PHRASES = {
 HISTOGRAM_WIDTH = 30
 
 
-def gradebook_table(gradebook, seconds: float | None = None, colour: bool = False) -> str:
+def gradebook_table(gradebook, seconds: float | None = None, colour: bool = False, width: int | None = None) -> str:
     """The class on one screen: counts, then per problem the score distribution and per item
-    how many were right, wrong, invalid or missing, and the commonest mistake."""
-    style = Styler(colour)
+    how many were right, wrong, invalid or missing, and the commonest mistake; with a `width`,
+    every line fits it."""
+    text = _gradebook_lines(gradebook, seconds, Styler(colour), width)
+    return "\n".join(text) + "\n"
+
+
+def _fitted_line(line: str, width: int | None, indent: str = "") -> list[str]:
+    if width is None or len(line) <= width:
+        return [line]
+    return [indent + part if k else part for k, part in enumerate(words_wrapped(line, width - len(indent)))]
+
+
+def _gradebook_lines(gradebook, seconds, style: Styler, width: int | None) -> list[str]:
     broken = gradebook.broken
     took = f" in {seconds:.2f} s" if seconds is not None else ""
     head = f"Graded {len(gradebook.files) - len(broken)} of {len(gradebook.files)} answer files{took}"
     extras = [f"{len(broken)} broken"] if broken else []
     extras += [f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else []
-    out = [style(" · ".join([head] + extras), BOLD)]
+    out = [style(line, BOLD) for line in _fitted_line(" · ".join([head] + extras), width)]
     for summary in gradebook.summaries():
-        out += [""] + _problem_summary(summary, style)
+        out += [""] + _problem_summary(summary, style, width)
     if broken:
         out += ["", style(f"Not graded ({len(broken)})", CYAN)]
-        out += [f"  {one_line(record.error or record.file)}" for record in broken[:10]]
+        for record in broken[:10]:
+            out += _fitted_line(f"  {one_line(record.error or record.file)}", width, "    ")
         if len(broken) > 10:
             out.append(f"  … and {len(broken) - 10} more (every one is in the CSV and JSON output)")
-    return "\n".join(out) + "\n"
+    return out
 
 
-def _problem_summary(summary, style: Styler) -> list[str]:
+def _problem_summary(summary, style: Styler, width: int | None = None) -> list[str]:
     problem = summary.problem
     title = one_line(problem.title) or one_line(problem.path)
     variants = ", a variant per student" if problem.varies else ""
-    out = [style(f"{title} ({one_line(problem.path)}), {points_text(problem.max_score)} points{variants}", CYAN)]
+    heading = f"{title} ({one_line(problem.path)}), {points_text(problem.max_score)} points{variants}"
+    out = [style(line, CYAN) for line in _fitted_line(heading, width)]
     if problem.error:
-        return out + [f"  {one_line(problem.error)}"]
+        return out + _fitted_line(f"  {one_line(problem.error)}", width, "    ")
     figures = [f"{summary.graded} graded"] + ([f"{summary.broken} not graded"] if summary.broken else [])
     if summary.graded:
         figures += [f"mean {format_number(summary.mean, 3)}", f"median {format_number(summary.median, 3)}",
                     f"lowest {format_number(summary.lowest, 3)}", f"highest {format_number(summary.highest, 3)}"]
-    out.append("  " + " · ".join(figures))
+    out += _fitted_line("  " + " · ".join(figures), width, "  ")
     if not summary.graded:
         return out
     out += _histogram(summary, problem.max_score)
@@ -298,7 +263,13 @@ def _problem_summary(summary, style: Styler) -> list[str]:
                                      for verdict in ("correct", "wrong", "invalid", "missing")]
             + [[_commonest(item, summary.graded)]] for item in summary.items]
     headers = ["item", "right", "wrong", "invalid", "missing", "commonest mistake"]
-    out += ["  " + line for line in boxed_table(headers, rows, style)]
+    room = None if width is None else width - 2
+    fitted = boxed_table(headers, fit_rows(headers, rows, room, (0, 5)), style)
+    if room is not None and max(len(line) for line in fitted) > room:     # narrow: the counts in one cell
+        rows = [[row[0], [" · ".join(f"{verdict} {cell[0]}" for verdict, cell in zip(headers[1:5], row[1:5]))]
+                 + ([f"commonest: {row[5][0]}"] if row[5][0] else [])] for row in rows]
+        fitted = boxed_table(["item", "results"], fit_rows(["item", "results"], rows, room, (0, 1), 8), style)
+    out += ["  " + line for line in fitted]
     return out
 
 

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from nncheck.formats.numbers import format_number, matrix_lines
-from nncheck.formats.table import BOLD, CYAN, DIM, Styler, boxed_table, use_colour
+from nncheck.formats.table import BOLD, CYAN, DIM, Styler, boxed_table, terminal_width, use_colour, words_wrapped
 from nncheck.formats.text import one_line, printable
 from nncheck.engine.solution import Solution
 from nncheck.engine.training import Training
@@ -39,26 +39,55 @@ def training_json(training: Training, shown=None) -> dict:
     }
 
 
-def training_table(training: Training, precision: int, colour: bool = False, shown=None) -> str:
+def training_table(training: Training, precision: int, colour: bool = False, shown=None,
+                   width: int | None = None) -> str:
+    """The loss and the parameters at each step shown; with a `width`, every line fits it: wide
+    parameters are elided per axis, and when they still do not fit side by side, they are
+    listed one below the other in a single column."""
     style = Styler(colour)
     trajectory, descended = training.trajectory, training.descended
     problem = trajectory[0].problem
-    out = [style(one_line(problem.title) or one_line(problem.path), BOLD)]
+    out = [style(line, BOLD) for line in _lines(one_line(problem.title) or one_line(problem.path), width)]
     if problem.description:
-        out.append(style(printable(problem.description).strip(), DIM))
+        out += [style(line, DIM) for line in _lines(printable(problem.description).strip(), width)]
     steps = len(trajectory) - 1
-    out.append(f"{style('Gradient descent', BOLD)} on {', '.join(problem.parameters)}: lr {format_number(training.rate, precision)}, "
+    heading = (f"Gradient descent on {', '.join(problem.parameters)}: lr {format_number(training.rate, precision)}, "
                f"{steps} step{'s' if steps != 1 else ''}, descending {descended}")
-    headers = ["step", descended] + list(problem.parameters)
+    out += [style(line, BOLD) if k == 0 else line for k, line in enumerate(_lines(heading, width))]
     shown = range(len(trajectory)) if shown is None else shown
-    rows = [[[str(step)], [format_number(_loss(trajectory[step], descended), precision)]]
-            + [matrix_lines(trajectory[step].value(name), precision, full=False) for name in problem.parameters]
-            for step in shown]
+    labels = [[[str(step)], [format_number(_loss(trajectory[step], descended), precision)]] for step in shown]
+    values = [[trajectory[step].value(name) for name in problem.parameters] for step in shown]
+    headers, rows = _parameter_columns(problem.parameters, labels, values, precision, descended, width)
     out += [""] + boxed_table(headers, rows, style)
-    out += [style(f"note: {note}", CYAN) for note in training.notes]
+    out += [style(line, CYAN) for note in training.notes for line in _lines(f"note: {note}", width)]
     return "\n".join(out) + "\n"
+
+
+def _lines(text: str, width: int | None) -> list[str]:
+    if width is None:
+        return text.splitlines() or [""]
+    return [part for line in text.splitlines() for part in words_wrapped(line, width)] or [""]
+
+
+def _parameter_columns(names, labels, values, precision: int, descended: str, width: int | None):
+    """Headers and rows: a column per parameter if they fit side by side, else one column."""
+    headers = ["step", descended] + list(names)
+    fixed = max(len("step"), *(len(label[0][0]) for label in labels))
+    fixed += max(len(descended), *(len(label[1][0]) for label in labels))
+    room = None if width is None else width - fixed - 3 * len(headers) - 1
+    for each in ([None] if room is None else [None, max(8, room // max(1, len(names)))]):
+        rows = [label + [matrix_lines(value, precision, False, each) for value in step]
+                for label, step in zip(labels, values)]
+        used = sum(max([len(name)] + [len(line) for row in rows for line in row[2 + c]]) for c, name in enumerate(names))
+        if room is None or used <= room:
+            return headers, rows
+    room = width - fixed - 3 * 3 - 1
+    rows = [label + [[line for name, value in zip(names, step)
+                      for line in [f"{name} ="] + matrix_lines(value, precision, False, room)]]
+            for label, step in zip(labels, values)]
+    return ["step", descended, "parameters"], rows
 
 
 def render_training(training: Training, precision: int, stream=None, shown=None) -> None:
     stream = stream or sys.stdout
-    stream.write(training_table(training, precision, use_colour(stream), shown))
+    stream.write(training_table(training, precision, use_colour(stream), shown, terminal_width(stream)))

@@ -123,6 +123,10 @@ class ValueCheck:
         mistake = self._authored_number(item, value)
         if mistake is not None:
             return mistake_result(result, mistake)
+        if aligned is not None and self._for_base_numbers(item, aligned, tolerance):
+            result.wrong_entries = wrong_entries(aligned, expected, tolerance)
+            return self._wrong(result, item, Candidate("base_numbers", base_numbers_message(item.id, self.problem),
+                                                       expected), "")
         if aligned is None:
             found = shape_diagnosis(self.base, item.quantity, item.id, value, expected, tolerance.accepts)
             message = (f"{item.id} has shape {describe_shape(expected.shape)}; "
@@ -130,7 +134,19 @@ class ValueCheck:
             return self._wrong(result, item, found, message)
         found = (self._first_candidate(item, expected, aligned, tolerance.accepts)
                  or jacobian_form(self.base, item.quantity, item.id, aligned, expected, tolerance.accepts))
-        return self._wrong(result, item, found, self._miss_message(item, aligned, expected, tolerance))
+        result.wrong_entries = wrong_entries(aligned, expected, tolerance)
+        return self._wrong(result, item, found, miss_message(aligned, expected, tolerance))
+
+    def _for_base_numbers(self, item: AskItem, answer: np.ndarray, tolerance: Tolerance) -> bool:
+        """Whether the answer to a student's variant is the value at the problem's printed numbers."""
+        printed = self.checker.base_numbers
+        if printed is None or (item.quantity is None and item.expected_formula is None):
+            return False
+        try:
+            base_value = printed.item_expected(printed.base, item)
+        except NncheckError:
+            return False
+        return base_value.shape == answer.shape and tolerance.accepts(answer, base_value)
 
     def _authored_number(self, item: AskItem, value: np.ndarray):
         for mistake in item.mistakes:
@@ -163,16 +179,6 @@ class ValueCheck:
         else:
             result.message = fallback if item.visible else "does not match the expected value"
         return result
-
-    def _miss_message(self, item: AskItem, answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> str:
-        miss = tolerance.first_miss(answer, expected)
-        if miss is None:
-            return "does not match the expected value"
-        index, low, high = miss
-        where = f" at {list(index)}" if index else ""
-        got = format_number(answer[index], 8)
-        return (f"expected {format_number(expected[index], 6)}{where} (accepted from {format_number(low, 6)} "
-                f"to {format_number(high, 6)}, {tolerance.describe()}); your answer has {got}")
 
     def _check_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
         """A formula is checked once per problem: a class writes the same formulas many times.
@@ -239,6 +245,11 @@ class FormulaCheck:
                 return checker._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
                                                 f"but {item.id} has shape {describe_shape(result.expected.shape)}")
         fallback = "the formula does not give the expected value at the problem's numbers"
+        aligned = align(value, result.expected)
+        if aligned is not None:
+            result.formula_value = value
+            result.wrong_entries = wrong_entries(aligned, result.expected, formula_tolerance(result.expected))
+            fallback = formula_miss_message(item.id, aligned, result.expected, result.wrong_entries)
         return checker._wrong(result, item, found, fallback)
 
     def redraws(self):
@@ -322,6 +333,84 @@ def _same(answer, expected) -> bool:
         return False
     aligned = align(answer, expected)
     return aligned is not None and formula_tolerance(expected).accepts(aligned, expected)
+
+
+MAX_LISTED_ENTRIES = 8
+
+
+def base_numbers_message(item_id: str, problem) -> str:
+    """A varying problem answered with the numbers printed in it instead of the student's own."""
+    student = problem.variant.student if problem.variant is not None else "ID"
+    return (f"this is the value of {item_id} for the base numbers printed in the problem, not your variant's: "
+            f"work with your own numbers (nncheck run {problem.path} --student {student} shows them)")
+
+
+def wrong_entries(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> tuple:
+    """The indices of the entries outside their accepted interval, in order."""
+    widths = tolerance.half_widths(expected) * (1 + 1e-9)
+    misses = np.argwhere(~(np.abs(np.asarray(answer) - expected) <= widths))
+    return tuple(tuple(int(i) for i in index) for index in misses)
+
+
+def entry_name(index: tuple, shape: tuple) -> str:
+    """An entry as a person reads it from the printed matrix, counting from 1: `row 2, column 3`."""
+    if len(shape) == 1:
+        return f"entry {index[0] + 1}"
+    if len(shape) == 2:
+        return f"row {index[0] + 1}, column {index[1] + 1}"
+    return "entry (" + ", ".join(str(i + 1) for i in index) + ")"
+
+
+def entry_list(answer: np.ndarray, expected: np.ndarray, misses: tuple) -> str:
+    """`; 2 of 6 entries wrong: row 1, column 2 (yours 0.5, expected 0.0122); ...`"""
+    if expected.size < 2 or not misses:
+        return ""
+    parts = [f"{entry_name(index, expected.shape)} (yours {format_number(answer[index], 6)}, "
+             f"expected {format_number(expected[index], 6)})" for index in misses[:MAX_LISTED_ENTRIES]]
+    more = len(misses) - MAX_LISTED_ENTRIES
+    tail = f"; and {more} more" if more > 0 else ""
+    return f"; {len(misses)} of {expected.size} entries wrong: " + "; ".join(parts) + tail
+
+
+MAX_SHOWN_VALUE = 12
+
+
+def formula_miss_message(item_id: str, value: np.ndarray, expected: np.ndarray, misses: tuple) -> str:
+    """`your formula gives 0.31 at the problem's numbers, where dL/db2 is -2.732`, and the wrong entries."""
+    if expected.size > MAX_SHOWN_VALUE:
+        return "your formula does not give the expected value at the problem's numbers" + \
+            entry_list(value, expected, misses)
+    return (f"your formula gives {format_tensor(value)} at the problem's numbers, where {item_id} is "
+            f"{format_tensor(expected)}{entry_list(value, expected, misses)}")
+
+
+def miss_message(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> str:
+    """Every entry outside its interval, counting from 1 as printed, with the intervals."""
+    misses = wrong_entries(answer, expected, tolerance)
+    if not misses:
+        return "does not match the expected value"
+    if expected.size == 1:
+        index = misses[0]
+        low, high = _interval(tolerance, expected, index)
+        return (f"expected {format_number(expected[index], 6)} (accepted from {format_number(low, 6)} "
+                f"to {format_number(high, 6)}, {tolerance.describe()}); your answer has "
+                f"{format_number(answer[index], 8)}")
+    parts = []
+    for index in misses[:MAX_LISTED_ENTRIES]:
+        low, high = _interval(tolerance, expected, index)
+        parts.append(f"{entry_name(index, expected.shape)}: yours {format_number(answer[index], 8)}, expected "
+                     f"{format_number(expected[index], 6)} (accepted from {format_number(low, 6)} to "
+                     f"{format_number(high, 6)})")
+    more = len(misses) - MAX_LISTED_ENTRIES
+    tail = f"; and {more} more" if more > 0 else ""
+    return (f"{len(misses)} of {expected.size} entries wrong: " + "; ".join(parts) + tail
+            + f" ({tolerance.describe()})")
+
+
+def _interval(tolerance: Tolerance, expected: np.ndarray, index: tuple) -> tuple[float, float]:
+    width = float(tolerance.half_widths(expected)[index]) * (1 + 1e-9)
+    centre = float(expected[index])
+    return centre - width, centre + width
 
 
 def mistake_result(result: ItemResult, mistake) -> ItemResult:
