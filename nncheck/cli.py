@@ -313,8 +313,12 @@ def check(problems, secret_files):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--problem", "problem_override", type=click.Path(dir_okay=False),
-              help="Check every answer file against this problem instead of its problem: line.")
+@click.option("--problem", "problem_override", type=click.Path(dir_okay=False), multiple=True,
+              help="Check every answer file against this problem instead of its problem: line; repeated, the "
+                   "problems that answer files' problem: lines choose from (by file name).")
+@click.option("--problems", "problem_dirs", type=click.Path(file_okay=False), multiple=True, metavar="DIR",
+              help="The problem files in DIR are the ones to choose from: an answer file's problem: names one of "
+                   "them by file name; naming anything else is that file's error.")
 @click.option("--format", "output_format", type=click.Choice(VERIFY_FORMATS), default="table", show_default=True,
               help="table for people; json: one object per answer file, one per line; gradescope, "
                    "classroom, junit, github, prairielearn: the whole submission for an autograder or CI (see docs/ci.md).")
@@ -333,7 +337,7 @@ def check(problems, secret_files):
 @click.option("--item", "chosen", multiple=True, metavar="ID",
               help="Check only this item (repeat for several): the score and exit code cover those items.")
 def verify(paths, problem_override, output_format, precision, show_hidden, secret_files, submitter, answer_name,
-           chosen=()):
+           chosen=(), problem_dirs=()):
     """Check answer files (or directories of them) item by item."""
     from nncheck.app.verify_many import verify_paths
     from nncheck.formats.github import guard_workflow_log
@@ -341,13 +345,18 @@ def verify(paths, problem_override, output_format, precision, show_hidden, secre
     guard_workflow_log(output_format, os.environ)
 
     sys.exit(verify_paths(paths, problem_override, output_format, precision, report_error, show_hidden,
-                          _secrets(secret_files), submitter, tuple(dict.fromkeys(chosen)), answer_name))
+                          _secrets(secret_files), submitter, tuple(dict.fromkeys(chosen)), answer_name, problem_dirs))
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--problem", "problem_override", type=click.Path(dir_okay=False),
-              help="Grade every answer file against this problem instead of its problem: line.")
+@click.option("--problem", "problem_override", type=click.Path(dir_okay=False), multiple=True,
+              help="Grade every answer file against this problem instead of its problem: line; repeated, the "
+                   "problems that answer files' problem: lines choose from (by file name).")
+@click.option("--problems", "problem_dirs", type=click.Path(file_okay=False), multiple=True, metavar="DIR",
+              help="The problem files in DIR are the ones to grade against: an answer file's problem: names one "
+                   "of them by file name. Without --problem or --problems, a problem file among the graded answers "
+                   "is never used.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Processes to grade with (default: the machine's cores).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the gradebook as CSV to this file.")
 @click.option("--csv-style", type=click.Choice(CSV_STYLES), default="plain", show_default=True,
@@ -360,7 +369,7 @@ def verify(paths, problem_override, output_format, precision, show_hidden, secre
 @click.option("--show-hidden", is_flag=True, help="Keep the messages and diagnoses of hidden items in the output.")
 @secret_option
 def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hidden, secret_files, html_path=None,
-          csv_style="plain"):
+          csv_style="plain", problem_dirs=()):
     """Grade a class: every answer file under PATHS, in parallel, into a gradebook and summary."""
     import time
 
@@ -368,9 +377,11 @@ def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hi
 
     started = time.perf_counter()
     gradebook = grade_paths(paths, problem_override, jobs or default_jobs(), parse_shard(shard), show_hidden,
-                            _secrets(secret_files))
+                            _secrets(secret_files), problem_dirs)
     if not gradebook.files:
         raise NncheckError("no answer files found in " + ", ".join(paths))
+    graded_against = [info.path for info in gradebook.problems]
+    print(_printable("graded against: " + (", ".join(graded_against) or "no problem")), file=sys.stderr)
     _write_gradebook(gradebook, output_format, csv_path, time.perf_counter() - started, html_path, csv_style)
 
 

@@ -34,13 +34,15 @@ def verify(*args, env=None):
 def hostile(tmp_path):
     """A hand-in whose every student-written string is markup: a student id, a file name, and
     answer keys (with newlines, workflow commands, links, HTML), plus one file that cannot be used."""
-    free = tmp_path / "free.yaml"
+    free = tmp_path / "free.yaml"   # the grader's problem, outside the hand-in
     free.write_text("values:\n  x: [1.0, 2.0]\ngraph:\n  L: sum(x)\nloss: L\n")
+    hand_in = tmp_path / "hand-in"
+    hand_in.mkdir()
     keys = "".join(f"  {key}: 1\n" for key in HOSTILE_KEYS)
-    (tmp_path / "keys.yaml").write_text(f"problem: {free}\nanswers:\n{keys}  L: 3\n")
-    (tmp_path / "variant.yaml").write_text(f"problem: {VARIANTS}\nstudent: '{HOSTILE_STUDENT}'\nanswers:\n  L: 1\n")
-    (tmp_path / HOSTILE_FILE).write_text("problem: nowhere.yaml\nanswers: [\n")
-    return tmp_path
+    (hand_in / "keys.yaml").write_text(f"problem: {free}\nanswers:\n{keys}  L: 3\n")
+    (hand_in / "variant.yaml").write_text(f"problem: {VARIANTS}\nstudent: '{HOSTILE_STUDENT}'\nanswers:\n  L: 1\n")
+    (hand_in / HOSTILE_FILE).write_text("problem: nowhere.yaml\nanswers: [\n")
+    return hand_in
 
 
 @pytest.fixture

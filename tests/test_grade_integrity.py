@@ -203,3 +203,109 @@ def test_run_autograder_pins_every_member_of_a_group_and_another_field(autograde
     assert "cannot be graded" in json.dumps(run())
     data = run(NNCHECK_STUDENT_FIELD="sid")
     assert "cannot be graded" not in json.dumps(data) and "222" in data["output"]
+
+
+# --- the grader chooses the problems ---------------------------------------------------------
+
+EASY = """\
+title: Two-layer ReLU regression on four samples
+values:
+  x: 1.0
+graph:
+  L: 2 * x
+loss: L
+ask:
+  - {id: dL/dx, points: 8}
+"""
+
+
+def grade_json(*args):
+    result = CliRunner().invoke(cli, ["grade", "--jobs", "1", "--format", "json", *map(str, args)])
+    return result, json.loads(result.stdout) if result.stdout.strip() else None
+
+
+@pytest.fixture
+def cheating_class(tmp_path):
+    """Two students answer relu-4-samples; s2's folder also holds a problem of their own."""
+    course = tmp_path / "course"
+    (course / "problems").mkdir(parents=True)
+    shutil.copy(RELU4, course / "problems" / "relu-4-samples.yaml")
+    answers = RELU4_REFERENCE.read_text(encoding="utf-8")
+    for student in ("s1", "s2"):
+        folder = course / "submissions" / student
+        folder.mkdir(parents=True)
+        text = answers.replace("problem: ../relu-4-samples.yaml", "problem: ../../problems/relu-4-samples.yaml")
+        (folder / "answers.yaml").write_text(re.sub(r"(?m)^student: .*$", f"student: {student}", text),
+                                             encoding="utf-8")
+    (course / "submissions" / "s2" / "easy.yaml").write_text(EASY, encoding="utf-8")
+    (course / "submissions" / "s2" / "answers.yaml").write_text(
+        "problem: easy.yaml\nstudent: s2\nanswers:\n  dL/dx: 2\n", encoding="utf-8")
+    return course
+
+
+def test_a_students_own_problem_file_is_never_graded_against(cheating_class):
+    result, book = grade_json(cheating_class / "submissions")
+    assert [problem["path"].rsplit("/", 1)[-1] for problem in book["problems"]] == ["relu-4-samples.yaml"]
+    s2 = next(record for record in book["files"] if record["student"] == "s2")
+    assert s2["status"] == "broken" and s2["score"] == 0.0 and s2["max_score"] == 8.0
+    assert "answers.yaml:1:10: problem: 'easy.yaml' is a problem file among the answers being graded" in s2["error"]
+    assert "graded against: " in result.stderr and "relu-4-samples.yaml" in result.stderr
+
+
+def test_problems_dir_lets_problem_lines_choose_only_among_the_graders(cheating_class):
+    result, book = grade_json(cheating_class / "submissions", "--problems", cheating_class / "problems")
+    s1, s2 = sorted(book["files"], key=lambda record: record["student"])
+    assert s1["status"] == "graded" and s1["score"] == 8.0
+    assert s2["status"] == "broken" and s2["max_score"] == 8.0
+    assert "problem: 'easy.yaml' is not one of the problems graded here (relu-4-samples.yaml)" in s2["error"]
+    assert len(book["problems"]) == 1 and book["summary"]["problems"][0]["graded"] == 1
+
+
+def test_an_unreadable_problem_line_changes_no_other_record(cheating_class, tmp_path):
+    gradebook = tmp_path / "book.csv"
+    _, before = grade_json(cheating_class / "submissions", "--csv", gradebook)
+    header = gradebook.read_text(encoding="utf-8").splitlines()[0]
+    lost = cheating_class / "submissions" / "s3"
+    lost.mkdir()
+    (lost / "answers.yaml").write_text("student: s3\nproblem: ../nowhere.yaml\nanswers:\n  dL/db2: 1\n")
+    _, after = grade_json(cheating_class / "submissions", "--csv", gradebook)
+    assert gradebook.read_text(encoding="utf-8").splitlines()[0] == header
+    assert [problem["path"] for problem in after["problems"]] == [problem["path"] for problem in before["problems"]]
+    s3 = next(record for record in after["files"] if record["student"] == "s3")
+    assert s3["error"].startswith(f"{lost / 'answers.yaml'}:2:10: problem: cannot read '../nowhere.yaml'")
+    assert s3["max_score"] == 8.0
+
+
+def test_verify_problems_dir_chooses_by_file_name(cheating_class):
+    answers = cheating_class / "submissions" / "s1" / "answers.yaml"
+    result = verify(answers, "--problems", cheating_class / "problems", "--format", "gradescope")
+    assert json.loads(result.stdout)["score"] == 8.0
+    own = cheating_class / "submissions" / "s2"
+    result = verify(own, "--problems", cheating_class / "problems", "--format", "gradescope")
+    assert json.loads(result.stdout)["score"] == 0.0 and "not one of the problems graded here" in result.stderr
+
+
+# --- a gradebook that keeps every identity ----------------------------------------------------
+
+
+def test_two_files_of_one_student_count_once_and_are_flagged(cheating_class, tmp_path):
+    folder = cheating_class / "submissions" / "s1"
+    shutil.copy(folder / "answers.yaml", folder / "answers copy.yaml")
+    gradebook = tmp_path / "book.csv"
+    _, book = grade_json(cheating_class / "submissions", "--problems", cheating_class / "problems",
+                         "--csv", gradebook)
+    s1 = [record for record in book["files"] if record["student"] == "s1"]
+    assert sorted(record["status"] for record in s1) == ["duplicate", "graded"]
+    duplicate = next(record for record in s1 if record["status"] == "duplicate")
+    assert "counted once, by" in duplicate["error"]
+    assert book["summary"]["problems"][0]["graded"] == 1
+    assert "duplicate" in gradebook.read_text(encoding="utf-8")
+
+
+def test_a_broken_file_keeps_its_student(cheating_class):
+    folder = cheating_class / "submissions" / "s1"
+    (folder / "answers.yaml").write_text("problem: ../../problems/relu-4-samples.yaml\nstudent: 's16'\n"
+                                         "answers:\n  dL/db2: [1,\n", encoding="utf-8")
+    _, book = grade_json(cheating_class / "submissions")
+    record = next(record for record in book["files"] if record["file"].endswith("s1/answers.yaml"))
+    assert record["status"] == "broken" and record["student"] == "s16"

@@ -125,10 +125,11 @@ def test_gradescope_names_items_by_problem_when_several_files(relu4_wrong, broke
     assert [test["name"] for test in data["tests"][:2]] == [f"{RELU4_REFERENCE}: dL/db2", f"{RELU4_REFERENCE}: dL/dW2"]
     assert data["tests"][4]["name"] == f"{relu4_wrong}: dL/db2"
     assert [test["number"] for test in data["tests"]][3:5] == ["1.4", "2.1"]
-    assert (data["score"], data["extra_data"]["max_score"]) == (10.5, 24.0)  # the broken file counts its problem's 8
+    # The broken file names no problem that can be read: it fails, and adds no points to one.
+    assert (data["score"], data["extra_data"]["max_score"]) == (10.5, 16.0)
     last = data["tests"][-1]
     assert last["name"] == f"{broken}: cannot be graded" and last["number"] == "3"
-    assert (last["status"], last["score"], last["max_score"]) == ("failed", 0.0, 8.0)
+    assert (last["status"], last["score"], last["max_score"]) == ("failed", 0.0, 0.0)
     assert shown(last["output"]).startswith(f"{broken}:3:1: YAML syntax error")
     assert shown(data["output"]).startswith("nncheck graded 2 answer files: 5 of 8 visible items correct.\nCannot grade")
 
@@ -175,7 +176,7 @@ def test_classroom_result_is_one_output_line_of_base64_json(relu4_wrong):
 def test_classroom_status(relu4_wrong, broken):
     assert classroom_result(verify(RELU4_REFERENCE, "--format", "classroom").stdout)["status"] == "pass"
     data = classroom_result(verify(RELU4_REFERENCE, broken, "--format", "classroom").stdout)
-    assert data["status"] == "error" and data["max_score"] == 16.0
+    assert data["status"] == "error" and data["max_score"] == 8.0  # a file naming no problem adds no points
     assert data["tests"][-1]["status"] == "error"
     assert data["tests"][-1]["message"].startswith(f"{broken}:3:1: YAML syntax error")
     assert data["tests"][-1]["line_no"] == 3

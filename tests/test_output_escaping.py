@@ -36,7 +36,7 @@ def test_a_newline_in_the_problem_path_cannot_forge_a_line(tmp_path):
     answers.write_text('problem: "missing\\nerror: forged.yaml"\nanswers: {}\n')
     result = invoke("verify", answers, "--format", "json")
     assert len(result.stderr.splitlines()) == 1 and "missing\\nerror: forged.yaml" in result.stderr
-    assert json.loads(result.stdout)["error"].endswith("cannot read file: No such file or directory")
+    assert "1:10: problem: cannot read" in json.loads(result.stdout)["error"]
 
 
 def test_template_comments_and_keys_cannot_inject_yaml(tmp_path):

@@ -181,11 +181,14 @@ def test_an_answer_file_without_student_is_an_input_error_with_its_location(tmp_
     assert invoke("verify", empty).exit_code == 2
 
 
-def test_a_student_id_written_as_a_number_must_be_quoted(tmp_path):
-    path = tmp_path / "n.yaml"
-    path.write_text(f"problem: {json.dumps(problem_path())}\nstudent: 0012345\nanswers: {{}}\n")
-    result = invoke("verify", path)
-    assert result.exit_code == 2 and f"{path}:2:10: error: student: write the id in quotes" in result.stderr
+@pytest.mark.parametrize("written", ["0012345", "12345", "1e3", "007"])
+def test_a_student_id_written_as_a_number_is_the_id_as_written(tmp_path, written):
+    unquoted, quoted = tmp_path / "n.yaml", tmp_path / "q.yaml"
+    unquoted.write_text(f"problem: {json.dumps(problem_path())}\nstudent: {written}\nanswers: {{}}\n")
+    quoted.write_text(f"problem: {json.dumps(problem_path())}\nstudent: '{written}'\nanswers: {{}}\n")
+    (code, [plain]), (_, [text]) = verify_json(unquoted), verify_json(quoted)
+    assert code == 1 and plain["student"] == written
+    assert plain["variant"] == text["variant"]
 
 
 def test_variant_base_is_for_reference_answers_not_for_grades(tmp_path):

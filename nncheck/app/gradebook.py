@@ -11,6 +11,7 @@ import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from nncheck.engine.variants import normalised_id
 from nncheck.errors import Location, NncheckError
 
 HISTOGRAM_BINS = 10
@@ -96,11 +97,29 @@ class Gradebook:
 
     @property
     def broken(self) -> list[GradedFile]:
-        return [record for record in self.files if record.status == "broken"]
+        """Files not graded: unusable (`broken`) or a second file of a student (`duplicate`)."""
+        return [record for record in self.files if record.status != "graded"]
 
     def summaries(self) -> list[ProblemSummary]:
         return [summarize(problem, [record for record in self.files if record.problem == problem.path])
                 for problem in self.problems]
+
+
+def flag_duplicates(files: list[GradedFile]) -> None:
+    """A student counts once per problem: of two graded files with the same `student:` and
+    problem, the later (in path order) becomes `duplicate`, with the file that counts named."""
+    counted: dict[tuple[str, str], GradedFile] = {}
+    for record in sorted(files, key=lambda record: record.file):
+        if record.status != "graded" or record.problem is None or not normalised_id(record.student):
+            continue
+        key = (normalised_id(record.student), record.problem)
+        if key not in counted:
+            counted[key] = record
+            continue
+        first = counted[key]
+        record.status = "duplicate"
+        record.error = (f"a second answer file of student {record.student} for this problem; the student is counted "
+                        f"once, by {first.file}")
 
 
 def summarize(problem: ProblemInfo, records: list[GradedFile]) -> ProblemSummary:
@@ -215,6 +234,8 @@ def merge(gradebooks: list[Gradebook], sources: list[str]) -> Gradebook:
     for book in gradebooks:
         for problem in book.problems:
             problems.setdefault(problem.path, problem)
+    files = sorted((record for book in gradebooks for record in book.files), key=lambda r: r.file)
+    flag_duplicates(files)
     return Gradebook(problems=[problems[path] for path in sorted(problems)],
-                     files=sorted((record for book in gradebooks for record in book.files), key=lambda r: r.file),
+                     files=files,
                      skipped=sorted(path for book in gradebooks for path in book.skipped))

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import re
 
+from nncheck.app.problem_choice import ProblemChoice
 from nncheck.app.verify_many import Checkers, answer_files, problem_of_broken, verify_file
 from nncheck.errors import NncheckError
-from nncheck.app.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard
+from nncheck.read.yamlfile import top_level_text
+from nncheck.app.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard, flag_duplicates
 
 _SHARD = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
 HIDDEN_MESSAGE = "hidden check (details hidden; pass --show-hidden to see them)"
@@ -48,9 +50,12 @@ def class_files(paths, shard: Shard | None) -> list[tuple[str, bool]]:
     return [entry for i, entry in enumerate(files) if i % shard.count == shard.index - 1]
 
 
-def grade_paths(paths, problem_override: str | None, jobs: int, shard: Shard | None,
-                show_hidden: bool, secrets=()) -> Gradebook:
-    """Grade every answer file under `paths` (this shard of them) with `jobs` processes."""
+def grade_paths(paths, problem_override, jobs: int, shard: Shard | None,
+                show_hidden: bool, secrets=(), problem_dirs=()) -> Gradebook:
+    """Grade every answer file under `paths` (this shard of them) with `jobs` processes, against
+    the grader's problems (`problem_override`: one path or several, and `problem_dirs`; see
+    app/problem_choice.py): never a problem file found among the answers."""
+    problem_override = ProblemChoice.of(problem_override, problem_dirs, paths, guard=True)
     files = class_files(paths, shard)
     settings = (problem_override, show_hidden, list(secrets))
     if jobs <= 1 or len(files) < 2 * jobs:
@@ -64,6 +69,7 @@ def grade_paths(paths, problem_override: str | None, jobs: int, shard: Shard | N
         with context.Pool(jobs, initializer=_start_worker, initargs=settings) as pool:
             records = list(pool.imap(grade_file, files, chunksize=chunk))
     graded = [record for record in records if record is not None]
+    flag_duplicates(graded)
     return Gradebook(problems=_problem_infos(graded, Checkers(secrets, require_asks, allow_base=False)), files=graded,
                      skipped=[path for (path, _), record in zip(files, records) if record is None],
                      shard=shard)
@@ -72,7 +78,7 @@ def grade_paths(paths, problem_override: str | None, jobs: int, shard: Shard | N
 _worker: dict = {}
 
 
-def _start_worker(problem_override: str | None, show_hidden: bool, secrets: list) -> None:
+def _start_worker(problem_override: ProblemChoice, show_hidden: bool, secrets: list) -> None:
     _worker.clear()
     _worker.update(problem_override=problem_override, show_hidden=show_hidden,
                    checkers=Checkers(secrets, require_asks, allow_base=False))
@@ -85,7 +91,8 @@ def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
     try:
         verification = verify_file(path, named, override, _worker["checkers"])
     except NncheckError as error:
-        return GradedFile(file=path, student="", problem=problem_of_broken(path, override),
+        return GradedFile(file=path, student=top_level_text(path, "student") or "",
+                          problem=problem_of_broken(path, override),
                           status="broken", score=0.0, max_score=0.0, items=[], error=str(error))
     if verification is None:
         return None

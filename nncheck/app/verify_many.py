@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from nncheck.app.problem_choice import ProblemChoice
 from nncheck.check.results import BrokenFile
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import read_yaml
@@ -40,7 +41,7 @@ def answer_files(paths) -> list[tuple[str, bool]]:
 
 def verify_paths(paths, problem_override, output_format, precision, report_error,
                  show_hidden: bool = False, secrets=(), student=None, chosen=(),
-                 answer_name: str = ANSWER_FILE_NAME) -> int:
+                 answer_name: str = ANSWER_FILE_NAME, problem_dirs=()) -> int:
     """Verify every answer file; returns the exit code (2 if any file was unusable). What
     students read (table, json) and the exit code leave out checks that are not visible,
     unless `show_hidden`; the machine formats keep their points (see formats/feedback.py), and
@@ -51,6 +52,8 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
     from nncheck.check.results import Submission
 
     started = time.perf_counter()
+    problem_override = ProblemChoice.of(problem_override, problem_dirs, paths,
+                                        guard=output_format not in ("table", "json"))
     files = answer_files(paths)
     submission = Submission([])
     writer = SubmissionWriter(output_format, precision)
@@ -58,7 +61,7 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
     if not files:
         nothing = NncheckError("no answer files found in " + ", ".join(paths))
         report_error(nothing)
-        submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override)))
+        submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override.override)))
     found_in_directories = set()
     for path, named in files:
         try:
@@ -79,8 +82,9 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
             found_in_directories.add(id(verification))
         submission.verifications.append(verification)
         writer.verified(verification if show_hidden else student_view(verification))
-    _count_unreadable_files(submission, checkers)
-    if output_format not in ("table", "json"):
+    if output_format in ("table", "json"):
+        _count_unreadable_files(submission, checkers)
+    else:  # a grade: one file per problem, and a file that names none adds no points to one
         for error in one_file_per_problem(submission, answer_name, checkers, found_in_directories):
             report_error(error)
     submission.seconds = time.perf_counter() - started
@@ -90,7 +94,7 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
     return EXIT_INPUT if submission.broken else EXIT_WRONG if wrong else EXIT_OK
 
 
-def verify_file(path: str, named: bool, problem_override: str | None, checkers: "Checkers",
+def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
                 student=None, chosen=()):
     """One answer file read once and verified, or None for a file found in a directory that is
     not an answer file. `student` (the grader's `--student`) is whose submission it is."""
@@ -99,7 +103,7 @@ def verify_file(path: str, named: bool, problem_override: str | None, checkers: 
     doc = read_yaml(path)
     if not named and not looks_like_answers(doc):
         return None
-    answer_file = load_answer_file(path, problem_override, doc)
+    answer_file = load_answer_file(path, chosen_problem(path, doc, problem_override), doc)
     if student:
         pin_student(answer_file, student)
     return checkers.for_answers(answer_file).verify(answer_file, chosen)
@@ -168,18 +172,36 @@ def one_file_per_problem(submission, answer_name: str, checkers: "Checkers", fou
     return errors
 
 
-def problem_of_broken(path: str, problem_override: str | None) -> str | None:
-    """The problem a broken answer file was meant for, where that can still be told."""
-    if problem_override is not None:
-        return problem_override
+def chosen_problem(path: str, doc, problem_override) -> str:
+    """The problem file an answer file is graded against (see app/problem_choice.py); a
+    `problem:` that cannot be followed is the answer file's error, at that line."""
+    choice = ProblemChoice.of(problem_override)
+    data = doc.data
+    if not isinstance(data, dict) or not set(data) & {"problem", "answers"}:
+        return choice.override or ""    # not an answer file: load_answer_file says what it is
+    written = data.get("problem")
+    if written is not None and not isinstance(written, str):
+        raise NncheckError("problem: write the problem's file name, such as problem: hw1.yaml", doc.where("problem"))
+    written = written.strip() if written else None
+    problem = choice.problem_for(written, path, doc)
+    if not choice.chosen_by_grader and not os.path.exists(problem):
+        raise NncheckError(f"problem: cannot read {written!r}: no such file ({problem}); write the problem file's path "
+                           "relative to this answer file, or pass --problem", doc.where("problem"))
+    return problem
+
+
+def problem_of_broken(path: str, problem_override) -> str | None:
+    """The problem a broken answer file was meant for, where that can still be told (a problem
+    file that cannot be used is never one: the file alone is broken)."""
+    choice = ProblemChoice.of(problem_override)
+    if choice.override is not None:
+        return choice.override
     try:
-        data = read_yaml(path).data
+        doc = read_yaml(path)
+        problem = chosen_problem(path, doc, choice)
     except NncheckError:
         return None
-    written = data.get("problem") if isinstance(data, dict) else None
-    if not isinstance(written, str) or not written.strip():
-        return None
-    return os.path.normpath(os.path.join(os.path.dirname(path), written.strip()))
+    return problem if os.path.isfile(problem) else None
 
 
 class Checkers:
@@ -261,15 +283,12 @@ def variant_student(answer_file, problem) -> str:
     if answer_file.pinned:
         return answer_file.student
     doc = answer_file.doc
-    written = doc.data.get("student") if doc is not None else answer_file.student
+    written = answer_file.student
     where = doc.where("student") if doc is not None else None
-    if written is None or (isinstance(written, str) and not written.strip()):
+    if not written.strip():
         raise NncheckError(f"{problem.path} gives every student their own numbers: add student: with your id "
                            f"(nncheck template {problem.path} --student ID writes it), so that your answers are "
                            "checked against your numbers", where)
-    if not isinstance(written, str):
-        raise NncheckError("student: write the id in quotes, such as student: \"0012345\", so that it is read exactly "
-                           "as written (a number loses its leading zeros, and the id chooses your numbers)", where)
     return written
 
 

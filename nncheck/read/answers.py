@@ -67,8 +67,10 @@ def load_answer_file(path: str, problem_override: str | None = None, doc: YamlDo
                                doc.where("problem") if "problem" in data else doc.where())
         problem_path = os.path.normpath(os.path.join(os.path.dirname(path), written.strip()))
     student = data.get("student")
-    if student is not None and not isinstance(student, (str, int)):
-        raise NncheckError("student: expected a name or id", doc.where("student"))
+    if student is not None and not isinstance(student, str):
+        if isinstance(student, (dict, list)):
+            raise NncheckError("student: expected a name or id", doc.where("student"))
+        student = doc.top_texts.get("student", str(student))  # 007, 12345, 1e3: ids, as written
     section = data.get("answers")
     if section is None:
         section = {}

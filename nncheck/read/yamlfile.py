@@ -127,6 +127,7 @@ class YamlDoc:
     spots: dict[tuple, Spot] = field(default_factory=dict)
     key_spots: dict[tuple, Location] = field(default_factory=dict)
     labels: dict[tuple, str] = field(default_factory=dict)
+    top_texts: dict[str, str] = field(default_factory=dict)  # top-level plain scalars as written (ids)
 
     def label(self, path: tuple, default: str) -> str:
         """How messages name the value at `path` (a document merged from several files says which)."""
@@ -183,6 +184,22 @@ def read_yaml(path: str, display_name: str | None = None) -> YamlDoc:
             f"file is not UTF-8 text (bad byte at offset {error.start})", Location(name)
         ) from None
     return parse_yaml(text, name)
+
+
+def top_level_text(path: str, key: str) -> str | None:
+    """The value of a top-level `key: value` line as written, read from the source text (for a
+    file whose YAML cannot be read: a broken answer file keeps its student:)."""
+    try:
+        text = _read_regular_file(path)[:MAX_FILE_BYTES].decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+    match = re.search(rf"^{re.escape(key)}:[ \t]*(.*?)[ \t]*(?:[ \t]#.*)?$", text, flags=re.M)
+    if not match:
+        return None
+    value = match.group(1)
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return value[:200] or None
 
 
 def _read_regular_file(path: str) -> bytes:
@@ -292,6 +309,8 @@ def _build(node, path: tuple, doc: YamlDoc, depth: int) -> Any:
     single_line = node.start_mark.line == node.end_mark.line
     offset = {"": 0, "'": 1, '"': 1}.get(node.style or "") if single_line else None
     doc.spots[path] = Spot(location, offset)
+    if len(path) == 1 and not node.style:
+        doc.top_texts[path[0]] = node.value
     return _scalar(node, location)
 
 
