@@ -1,5 +1,6 @@
 """Follow-through credit: a wrong answer that is right for the student's own earlier wrong answers."""
 
+import csv
 import json
 
 import numpy as np
@@ -213,3 +214,31 @@ def test_a_visible_answer_is_never_said_to_be_built_on_a_hidden_one(tmp_path):
     graded = items(verify(tmp_path, answers, problem, ["--show-hidden"]))
     assert graded["h1"]["verdict"] == "wrong"               # the grade does not depend on who looks
     assert graded["dL/dz2"]["based_on"] == ["z2"] and graded["dL/dz2"]["verdict"] == "follow_through"
+
+
+def test_grade_counts_follow_through_apart_from_right_and_wrong(tmp_path):
+    hand_ins = tmp_path / "class"
+    hand_ins.mkdir()
+    rng = np.random.default_rng(11)     # each entry off by its own amount: nothing is consistent with anything
+    wrong_everywhere = {name: (np.asarray(value) + rng.uniform(0.2, 0.5, np.shape(value))).tolist()
+                        for name, value in two_layer_answers().items()}
+    for student, answers in (("right", two_layer_answers()), ("carried", two_layer_answers(z1=[1.3, -1.4])),
+                             ("off", wrong_everywhere)):
+        (hand_ins / f"{student}.yaml").write_text(yaml.safe_dump({"student": student, "answers": answers}))
+    args = ["grade", str(hand_ins), "--problem", PARTS, "--jobs", "1"]
+    book = json.loads(CliRunner().invoke(cli, args + ["--format", "json"]).stdout)
+    counts = {item["id"]: item["counts"] for item in book["summary"]["problems"][0]["items"]}
+    assert counts["z1"] == {"correct": 1, "follow_through": 0, "wrong": 2, "invalid": 0, "missing": 0}
+    assert counts["h1"] == {"correct": 1, "follow_through": 1, "wrong": 1, "invalid": 0, "missing": 0}
+    table = CliRunner().invoke(cli, args + ["--csv", str(tmp_path / "book.csv"), "--html", str(tmp_path / "r.html")],
+                               env={"COLUMNS": "200"}).stdout
+    header = next(line for line in table.splitlines() if "┃ item" in line)
+    assert [cell.strip() for cell in header.split("┃")[1:-1]] == \
+        ["item", "right", "follow-through", "wrong", "invalid", "missing", "commonest mistake"]
+    h1 = next(line for line in table.splitlines() if line.startswith("  │ h1 "))
+    assert [cell.strip() for cell in h1.split("│")[2:5]] == ["33 %", "33 %", "33 %"]
+    rows = {row["student"]: row for row in csv.DictReader(open(tmp_path / "book.csv"))}
+    assert (rows["carried"]["follow_through"], rows["right"]["follow_through"], rows["off"]["follow_through"]) == \
+        ("10", "0", "0")
+    assert rows["carried"]["total"] == "5"
+    assert "<th class=num>follow-through</th>" in (tmp_path / "r.html").read_text()
