@@ -19,6 +19,7 @@ from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape, read_tensor
 from nncheck.read.tolerance import Tolerance
 from nncheck.check.checker import evaluate_answer, format_tensor, strip_label
+from nncheck.check.one_edit import with_named_step
 
 KEYS = {"value": ("tolerance", "expected", "mistakes")}
 MAX_REMEMBERED_FORMULAS = 10_000
@@ -241,9 +242,10 @@ class FormulaCheck:
         if found is None and align(value, result.expected) is None:
             found = self._everywhere(value, lambda solution, answer, expected: shape_diagnosis(
                 solution, item.quantity, item.id, answer, expected, _same))
-            if found is None:
-                return checker._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
-                                                f"but {item.id} has shape {describe_shape(result.expected.shape)}")
+        found = with_named_step(self, found)
+        if found is None and align(value, result.expected) is None:
+            return checker._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
+                                            f"but {item.id} has shape {describe_shape(result.expected.shape)}")
         fallback = "the formula does not give the expected value at the problem's numbers"
         aligned = align(value, result.expected)
         if aligned is not None:
