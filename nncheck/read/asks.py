@@ -12,12 +12,13 @@ from nncheck.errors import ErrorCollector, Location, NncheckError
 from nncheck.read.formula import Formula, parse_formula
 from nncheck.read.tensors import read_tensor
 from nncheck.read.follow_through import INHERIT, read_follow_through
+from nncheck.read.layout import read_layout
 from nncheck.read.tolerance import Tolerance, read_tolerance
 from nncheck.read.yamlfile import YamlDoc
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
-VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid", "follow_through")
+VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid", "follow_through", "layout")
 MISTAKE_KEYS = ("formula", "value", "message", "points")
 MAX_ASKS = 500
 MAX_POINTS = 1_000_000
@@ -79,6 +80,7 @@ class AskItem:
     expected_formula: Formula | None = None
     forbid: tuple = ()
     follow_through: float | str | None = INHERIT  # credit for follow-through; INHERIT: the problem's
+    layout: str | None = INHERIT                  # strict or either; INHERIT: the problem's
 
     @property
     def visible(self) -> bool:
@@ -159,7 +161,8 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
                    tolerance, expected, mistakes, prompt, expected_formula=expected_formula,
                    forbid=_forbidden(doc, spec, path, label),
                    follow_through=(read_follow_through(doc, path + ("follow_through",), f"{label}.follow_through")
-                                   if "follow_through" in spec else INHERIT))
+                                   if "follow_through" in spec else INHERIT),
+                   layout=read_layout(doc, path + ("layout",), f"{label}.layout") if "layout" in spec else INHERIT)
 
 
 def _forbidden(doc: YamlDoc, spec: dict, path: tuple, label: str) -> tuple:
