@@ -100,7 +100,7 @@ class SelfTest:
     # --- value items -----------------------------------------------------------------
 
     def value_item(self, item: AskItem) -> None:
-        if item.forbid:
+        if item.formula_only:
             return self.formula_only_item(item)
         engine, given = self.engine_value(item), self.given_value(item)
         self.value_reference(item, given if engine is None else engine, engine is not None, given is not None)
@@ -180,7 +180,7 @@ class SelfTest:
     def mistake(self, item: AskItem, number: int, mistake) -> None:
         """The mistake's value (and its formula, when it has one) must get its message and points."""
         value = mistake.value if mistake.value is not None else evaluate_answer(mistake.formula, self.base)
-        answers = [] if item.forbid else [("value", value)]
+        answers = [] if item.formula_only else [("value", value)]
         answers += [("formula", mistake.formula.text)] if mistake.formula is not None else []
         points = min(mistake.points, item.points)
         for how, answer in answers:

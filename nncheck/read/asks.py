@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from nncheck.errors import ErrorCollector, Location, NncheckError
+from nncheck.errors import ErrorCollector, Location, NncheckError, closest
 from nncheck.read.formula import Formula, parse_formula
 from nncheck.read.tensors import read_tensor
 from nncheck.read.follow_through import INHERIT, read_follow_through
@@ -18,7 +18,7 @@ from nncheck.read.yamlfile import YamlDoc
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
-VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid", "follow_through", "layout")
+VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid", "allow", "follow_through", "layout")
 MISTAKE_KEYS = ("formula", "value", "message", "points")
 MAX_ASKS = 500
 MAX_POINTS = 1_000_000
@@ -96,12 +96,18 @@ class AskItem:
     spec: Any = None
     expected_formula: Formula | None = None
     forbid: tuple = ()
+    allow: tuple = ()          # the only value and node names a formula answer may use (empty: any)
     follow_through: float | str | None = INHERIT  # credit for follow-through; INHERIT: the problem's
     layout: str | None = INHERIT                  # strict or either; INHERIT: the problem's
 
     @property
     def visible(self) -> bool:
         return self.visibility == "visible"
+
+    @property
+    def formula_only(self) -> bool:
+        """Items that ask to write one thing in terms of others take formulas, not numbers."""
+        return bool(self.forbid or self.allow)
 
 
 def read_asks(doc: YamlDoc, names: list[str]) -> list[AskItem]:
@@ -176,20 +182,31 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
     return AskItem(item_id.strip(), None if explicit else quantity,
                    _points(doc, spec, path, label, 1.0), visibility, where,
                    tolerance, expected, mistakes, prompt, expected_formula=expected_formula,
-                   forbid=_forbidden(doc, spec, path, label),
+                   forbid=_names(doc, spec, path, label, "forbid", "function or value names, such as [sigmoid, exp]"),
+                   allow=_allowed(doc, spec, path, label, names),
                    follow_through=(read_follow_through(doc, path + ("follow_through",), f"{label}.follow_through")
                                    if "follow_through" in spec else INHERIT),
                    layout=read_layout(doc, path + ("layout",), f"{label}.layout") if "layout" in spec else INHERIT)
 
 
-def _forbidden(doc: YamlDoc, spec: dict, path: tuple, label: str) -> tuple:
-    """Functions and names a formula answer may not use (`forbid: [sigmoid, exp]`), for items
-    that ask to write one thing in terms of another (such items take formulas only)."""
-    forbid = spec.get("forbid", [])
-    if not isinstance(forbid, list) or not all(isinstance(name, str) and name.strip() for name in forbid):
-        raise NncheckError(f"{label}.forbid: expected a list of function or value names, such as [sigmoid, exp]",
-                           doc.where(*path, "forbid"))
-    return tuple(name.strip() for name in forbid)
+def _names(doc: YamlDoc, spec: dict, path: tuple, label: str, key: str, what: str) -> tuple:
+    """A list of names: `forbid:` (functions and names a formula answer may not use) or `allow:`;
+    items with either ask to write one thing in terms of others, so they take formulas only."""
+    names = spec.get(key, [])
+    if not isinstance(names, list) or not all(isinstance(name, str) and name.strip() for name in names):
+        raise NncheckError(f"{label}.{key}: expected a list of {what}", doc.where(*path, key))
+    return tuple(name.strip() for name in names)
+
+
+def _allowed(doc: YamlDoc, spec: dict, path: tuple, label: str, names: list[str]) -> tuple:
+    allow = _names(doc, spec, path, label, "allow", "value and node names, such as [x, W1, b1]")
+    for j, name in enumerate(allow):
+        if name not in names:
+            close = closest(name, names)
+            hint = f"; did you mean {close!r}?" if close else ""
+            raise NncheckError(f"{label}.allow: {name!r} is not a value or node of this problem{hint}",
+                               doc.where(*path, "allow", j))
+    return allow
 
 
 def kind_module(kind, location: Location, label: str):

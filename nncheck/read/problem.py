@@ -102,6 +102,14 @@ class Problem:
     def names(self) -> list[str]:
         return list(self.leaves) + [node.name for node in self.nodes]
 
+    def computed_from(self, names) -> set:
+        """The names given and every node computed from them."""
+        found = set(names)
+        for node in self.nodes:
+            if any(name in found for name in node.formula.names):
+                found.add(node.name)
+        return found
+
     def default_tolerance(self):
         """The problem's `tolerance:`, or the default (3 significant figures)."""
         if self.tolerance is not None:

@@ -329,18 +329,9 @@ INPUT_READERS = {"draw": _drawn_inputs, "enumerate": _enumerated_inputs, "inputs
 # --- running the network -----------------------------------------------------------------
 
 
-def dependents(problem, names) -> set:
-    """The names given and every node computed from them."""
-    found = set(names)
-    for node in problem.nodes:
-        if any(name in found for name in node.formula.names):
-            found.add(node.name)
-    return found
-
-
 def check_against_problem(problem, spec: DesignSpec) -> None:
     """What can only be checked with the graph: the output depends on the parameters, the target does not."""
-    designed = dependents(problem, spec.parameters)
+    designed = problem.computed_from(spec.parameters)
     if spec.output not in designed:
         raise NncheckError(f"{spec.label}.output: {spec.output} does not depend on the parameters "
                            f"{', '.join(spec.parameters)}", spec.output_location)
@@ -373,7 +364,7 @@ def _input_batches(checker, spec: DesignSpec, group: CaseGroup) -> list[InputBat
     """The group's inputs in batches of at most BATCH_ENTRIES entries per value (computed once)."""
     if not group.batches and len(group.inputs):
         problem = checker.problem
-        varying = dependents(problem, list(spec.parameters) + [spec.input])
+        varying = problem.computed_from(list(spec.parameters) + [spec.input])
         largest = max([checker.base.value(name).size for name in varying] + [1])
         size = max(1, BATCH_ENTRIES // largest)
         with uncounted():  # computed once for the problem, not for an answer file
@@ -386,8 +377,8 @@ def _input_batch(checker, spec: DesignSpec, inputs: np.ndarray) -> InputBatch:
     """Nodes computed from the input alone are evaluated here, once; those computed from
     neither the input nor the parameters keep the values of the problem's own solution."""
     problem = checker.problem
-    designed = dependents(problem, spec.parameters)
-    from_input = dependents(problem, [spec.input]) - designed
+    designed = problem.computed_from(spec.parameters)
+    from_input = problem.computed_from([spec.input]) - designed
     env = {name: Batched(checker.base.value(name), False) for name in problem.names if name not in designed}
     env[spec.input] = Batched(inputs, True)
     finite = evaluate_nodes([node for node in problem.nodes if node.name in from_input], env, len(inputs))
@@ -404,7 +395,7 @@ def _run_batch(problem, spec: DesignSpec, batch: InputBatch, parameters: dict) -
     Solution fails an input where any value is not finite."""
     count = len(batch.inputs)
     env = batch.env | {name: Batched(value, False) for name, value in parameters.items()}
-    designed = dependents(problem, spec.parameters)
+    designed = problem.computed_from(spec.parameters)
     finite = batch.finite & evaluate_nodes([node for node in problem.nodes if node.name in designed], env, count)
     if not finite.any():
         return [Case(x, None, None, False, float("inf")) for x in batch.inputs]
@@ -470,7 +461,7 @@ def _run_case(problem, spec: DesignSpec, group: CaseGroup, index: int, values: d
 def student_parameters(checker, spec: DesignSpec, answer_file) -> tuple[dict, tuple | None]:
     """The answered parameters in the problem's shapes, or (verdict, diagnosis, message) of why not."""
     values, missing, invalid, shape_errors = {}, [], [], 0
-    forbidden = dependents(checker.problem, spec.parameters)
+    forbidden = checker.problem.computed_from(spec.parameters)
     for name in spec.parameters:
         answer = answer_file.answers.get(name)
         if answer is None or answer.is_missing:

@@ -54,6 +54,17 @@ def _forbidden_parts(expr, forbid: tuple) -> str:
     return ""
 
 
+def _relation_asked(item: AskItem) -> str:
+    return f"write {item.id} as a formula in quotes: the question asks for the relation, not its numbers"
+
+
+def _listed(names: list[str], at_most: int = 12) -> str:
+    """`x, W1 and b1`; long lists end in `…`."""
+    if len(names) > at_most:
+        return ", ".join(names[:at_most]) + ", …"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
 def formula_tolerance(expected: np.ndarray) -> Tolerance:
     """Formula answers are exact: only float round-off is allowed."""
     scale = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
@@ -83,9 +94,8 @@ class ValueCheck:
             result.expected = self._expected_for(item)
         except NncheckError as error:
             return self._invalid(result, error.message)
-        if item.forbid and not answer.is_formula:
-            return self._invalid(result, f"write {item.id} as a formula in quotes: the question asks for the "
-                                         "relation, not its numbers")
+        if item.formula_only and not answer.is_formula:
+            return self._invalid(result, _relation_asked(item))
         if answer.is_formula:
             return self._check_formula(item, answer, result)
         try:
@@ -106,6 +116,22 @@ class ValueCheck:
                 hint = f"; did you mean {close!r}?" if close else ""
                 raise NncheckError(f"{name!r} is not a value or node of this problem{hint}")
         return self.expected(self.base, item.quantity)
+
+    def _circular(self, item: AskItem, formula: Formula) -> str:
+        """Why the formula cannot answer the item: it names what is asked, or something computed
+        from it, or a name outside the item's `allow:` list; "" when it can."""
+        quantity, problem = item.quantity, self.problem
+        asked = quantity.name if quantity is not None and quantity.of is None and not quantity.step else None
+        unusable = problem.computed_from([asked]) if asked in problem.names else set()
+        usable = [name for name in (item.allow or problem.names) if name not in unusable]
+        used = [name for name in formula.names if name in unusable or (item.allow and name not in item.allow)]
+        if not used:
+            return ""
+        terms = _listed(usable) if usable else "numbers only"
+        if used[0] in unusable:
+            what = "what is asked" if used[0] == asked else f"computed from {asked}"
+            return f"a formula for {item.id} cannot use {used[0]} ({what}); write it in {terms}"
+        return f"write {item.id} in {terms} only: the formula uses {used[0]}"
 
     @staticmethod
     def _invalid(result: ItemResult, message: str) -> ItemResult:
@@ -212,8 +238,12 @@ class ValueCheck:
         used = _forbidden_parts(formula.expr, item.forbid)
         if used:
             return self._invalid(result, f"write {item.id} without {used}: the question asks for it in other terms")
+        circular = self._circular(item, formula)
+        if circular:
+            return self._invalid(result, circular)
         if not formula.names:
-            return self._check_number(item, value, result)
+            return self._invalid(result, _relation_asked(item)) if item.formula_only else \
+                self._check_number(item, value, result)
         return FormulaCheck(self, item, formula, result).run(value)
 
 
