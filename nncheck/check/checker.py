@@ -13,6 +13,7 @@ from nncheck.engine.tape import Tape, evaluate_formula, repeat_problem, uncounte
 from nncheck.errors import Location, NncheckError, closest
 from nncheck.formats.numbers import format_number
 from nncheck.read.formula import Formula
+from nncheck.check.follow_through import apply_follow_through
 from nncheck.check.kinds import load_kind
 from nncheck.read.problem import Problem
 from nncheck.check.results import MISSING, Verification
@@ -196,6 +197,7 @@ class Checker:
                 if result.verdict == MISSING and written is not None:
                     result.message += f" (your answers have {written}, which is not asked: did you mean {hints[written]}?)"
             results.extend(found)
+        apply_follow_through(self, items, results)
         _check_report_size(results, answer_file.path)
         return Verification(answer_file.path, self.problem, answer_file.student, results, ignored, did_you_mean=hints,
                             chosen=tuple(chosen))

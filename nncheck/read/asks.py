@@ -11,12 +11,14 @@ import numpy as np
 from nncheck.errors import ErrorCollector, Location, NncheckError
 from nncheck.read.formula import Formula, parse_formula
 from nncheck.read.tensors import read_tensor
+from nncheck.read.follow_through import INHERIT, read_follow_through
+from nncheck.read.layout import read_layout
 from nncheck.read.tolerance import Tolerance, read_tolerance
 from nncheck.read.yamlfile import YamlDoc
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
-VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid")
+VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid", "follow_through", "layout")
 MISTAKE_KEYS = ("formula", "value", "message", "points")
 MAX_ASKS = 500
 MAX_POINTS = 1_000_000
@@ -94,6 +96,8 @@ class AskItem:
     spec: Any = None
     expected_formula: Formula | None = None
     forbid: tuple = ()
+    follow_through: float | str | None = INHERIT  # credit for follow-through; INHERIT: the problem's
+    layout: str | None = INHERIT                  # strict or either; INHERIT: the problem's
 
     @property
     def visible(self) -> bool:
@@ -172,7 +176,10 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
     return AskItem(item_id.strip(), None if explicit else quantity,
                    _points(doc, spec, path, label, 1.0), visibility, where,
                    tolerance, expected, mistakes, prompt, expected_formula=expected_formula,
-                   forbid=_forbidden(doc, spec, path, label))
+                   forbid=_forbidden(doc, spec, path, label),
+                   follow_through=(read_follow_through(doc, path + ("follow_through",), f"{label}.follow_through")
+                                   if "follow_through" in spec else INHERIT),
+                   layout=read_layout(doc, path + ("layout",), f"{label}.layout") if "layout" in spec else INHERIT)
 
 
 def _forbidden(doc: YamlDoc, spec: dict, path: tuple, label: str) -> tuple:
