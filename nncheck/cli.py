@@ -232,13 +232,14 @@ def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
 @click.option("--every", type=click.IntRange(1, 10_000), metavar="K",
               help="Show every K-th step (the start and the last step always).")
 @click.option("--last", is_flag=True, help="Show only the start and the last step.")
+@student_option
 @large_option
-def train(problem, steps, lr, output_format, precision, parameter_names, every, last):
+def train(problem, steps, lr, output_format, precision, parameter_names, every, last, student=None):
     """Run gradient descent on PROBLEM's parameters and show the loss and parameters at every step."""
     from nncheck.read.problem import load_problem
     from nncheck.engine.training import train as descend_problem
 
-    loaded = load_problem(problem)
+    loaded = _for_student(load_problem(problem), student)
     if parameter_names is not None:
         loaded.parameters = _trained_values(loaded, parameter_names)
     training = descend_problem(loaded, steps, lr)
@@ -487,12 +488,13 @@ def _count(number: int, noun: str) -> str:
 @click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True,
               help="table for authors, json for programs.")
-def selftest(problems, output_format):
+@secret_option
+def selftest(problems, output_format, secret_files=()):
     """For authors: PROBLEMS mark their reference answers right, and mistakes, perturbed and
     trivial answers wrong, as they should (docs/selftest.md). Exit 1 if any check fails."""
     from nncheck.app.selftest import selftest_paths
 
-    code, errors = selftest_paths(problems, output_format, sys.stdout)
+    code, errors = selftest_paths(problems, output_format, sys.stdout, _secrets(secret_files))
     if errors:
         raise errors[0] if len(errors) == 1 else NncheckErrors(errors)
     sys.exit(code)
@@ -524,15 +526,17 @@ def plot(function_names, derivative, z_range, output):
 @click.option("--show-hidden", is_flag=True,
               help="Also show the answers to asked items that are not visible to students (for graders).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the picture to this file.")
+@student_option
 @secret_option
 @large_option
-def graph(problem, output_format, with_values, neurons, precision, of_node, show_hidden, output, secret_files):
+def graph(problem, output_format, with_values, neurons, precision, of_node, show_hidden, output, secret_files,
+          student=None):
     """Draw PROBLEM's computation graph (or, with --neurons, its layers as neurons)."""
     from nncheck.app.computation_graph import computation_graph, neuron_diagram
     from nncheck.read.problem import load_problem
     from nncheck.engine.solution import Solution
 
-    loaded = load_problem(problem, _secrets(secret_files))
+    loaded = _for_student(load_problem(problem, _secrets(secret_files)), student)
     solution = Solution(loaded, loss=of_node)
     hidden = _hidden_entries(loaded, solution.loss, show_hidden)
     picture = (neuron_diagram(solution, precision, hidden) if neurons

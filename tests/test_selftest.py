@@ -153,14 +153,70 @@ def test_a_design_whose_cases_the_all_zero_network_passes_fails(write):
     assert failures(data)["gate: all zero"]["location"] == f"{path}:12:5"
 
 
-def test_a_design_without_near_ties_fails_its_margin_variants(write, tmp_path):
-    """Bits only: no input sits at or near x[0] + x[1] = 1.5, so b = -1.5 +- 1e-9 is never caught."""
+def test_a_design_on_a_lattice_skips_margins_no_input_can_fall_inside(write):
+    """Bits only: the inputs are every point of {0, 1}^2, and x[0] + x[1] is never within 0.5 of
+    1.5, so b = -1.5 +- 1e-9 is as correct a design as b = -1.5: the margin checks are skipped."""
     code, data = report(write("gate.yaml", GATE + BITS))
+    assert code == 0, failures(data)
+    margins = {check["check"]: check for check in data["problems"][0]["checks"] if check["check"].startswith("margin")}
+    assert set(margins) == {"margin +0.001", "margin +1e-09", "margin -0.001", "margin -1e-09"}
+    assert all(check["result"] == "skip" for check in margins.values())
+    assert margins["margin +1e-09"]["detail"] == (
+        "b + 1e-09: the same output on every input; the inputs are every point of the lattice {0, 1}^n, so no "
+        "input falls inside the margin and a design with it is correct")
+
+
+def test_a_design_whose_inputs_can_be_any_numbers_fails_its_margin_variants(write):
+    """Listed inputs beside the bits (0.5 is off the lattice): a margin is not caught."""
+    code, data = report(write("gate.yaml", GATE + BITS + ONLY_ONES.replace("[[1, 1], [2, 2]]", "[[1, 1], [0.5, 0.5]]")))
     assert code == 1
     assert set(failures(data)) == {"gate: margin +0.001", "gate: margin +1e-09", "gate: margin -0.001",
                                    "gate: margin -1e-09"}
     code, data = report(write("gate-near.yaml", GATE + BITS + NEAR_THRESHOLD))
     assert code == 0, failures(data)
+
+
+def test_a_margin_that_changes_an_output_on_the_lattice_is_still_tried(write):
+    """The threshold on a lattice point (b = -1, step(0) = 1 fires at x = [0, 1]): the shifted
+    designs give other outputs there, so they are checked, and caught."""
+    text = GATE.replace("b: -1.5", "b: -1").replace("target: x[0] + x[1] >= 1.5", "target: x[0] + x[1] >= 1")
+    code, data = report(write("gate.yaml", text + BITS))
+    margins = {check["check"]: check["result"] for check in data["problems"][0]["checks"]
+               if check["check"].startswith("margin")}
+    assert margins == {"margin +0.001": "skip", "margin +1e-09": "skip", "margin -0.001": "pass",
+                       "margin -1e-09": "pass"}
+    assert code == 0
+
+
+def test_the_xor_design_on_bits_passes_its_selftest():
+    code, data = report("tests/data/xor-step-design.yaml")
+    assert code == 0, failures(data)
+    checks = {check["check"]: check["result"] for check in data["problems"][0]["checks"]}
+    assert checks["reference"] == "pass" and checks["all zero"] == "pass" and checks["constant y = 0"] == "pass"
+    assert [checks[f"margin {m}"] for m in ("+0.001", "+1e-09", "-0.001", "-1e-09")] == ["skip"] * 4
+
+
+def test_a_varying_problem_answers_its_yes_no_items_in_the_variant_checks():
+    """sample-1's unit is off (YES, dL/dw is always 0), the printed numbers' is on (NO)."""
+    code, data = report("tests/data/varying-yes-no.yaml")
+    assert code == 0, failures(data)
+    variants = [check for check in data["problems"][0]["checks"] if check["item"] == "vary"]
+    assert [check["result"] for check in variants] == ["pass", "pass"]
+    assert variants[0]["detail"] == ("its reference answers score 3 of 3; the printed numbers' answers lose points "
+                                     "on 2 of 2 items")
+    assert variants[1]["detail"].startswith("its reference answers score 3 of 3")
+
+
+def test_selftest_takes_the_graders_secret_file(tmp_path):
+    path = copy(tmp_path, "relu-4-samples")
+    (tmp_path / "secret.yaml").write_text("problem: relu-4-samples.yaml\nask:\n  - id: L\n    points: 2\n"
+                                          "    visibility: hidden\n", encoding="utf-8")
+    code, data = report(path, "--secret", os.fspath(tmp_path / "secret.yaml"))
+    assert code == 0, failures(data)
+    checks = [check for check in data["problems"][0]["checks"] if check["item"] == "L"]
+    assert checks and checks[0]["check"] == "reference" and checks[0]["result"] == "pass"
+    code, data = report(path)
+    assert not [check for check in data["problems"][0]["checks"] if check["item"] == "L"]
 
 
 def test_the_descending_order_detector_without_its_near_ties_fails_the_1e_9_margin(tmp_path):

@@ -108,6 +108,30 @@ def test_without_an_id_run_shows_the_printed_numbers():
     assert "Base variant" in invoke("run", problem_path()).stdout
 
 
+def test_graph_shows_a_students_own_numbers():
+    own = run_json("ab1234")["values"]["x"]
+    assert own != PRINTED_X
+    picture = invoke("graph", problem_path(), "--student", "ab1234", "--values", "--format", "dot")
+    assert picture.exit_code == 0, picture.output
+    assert " ".join(f"{value:g}" for value in own) in picture.stdout
+    assert " ".join(f"{value:g}" for value in PRINTED_X) not in picture.stdout
+
+
+def test_train_descends_from_a_students_own_numbers(write):
+    path = write("p.yaml", "title: t\nvalues:\n  w: 1.0\n  x: 2.0\ngraph:\n  L: (w * x - 1)**2\nloss: L\n"
+                           "parameters: [w]\ntrain: {lr: 0.1, steps: 1}\nvary:\n  values: {x: {dist: integers, "
+                           "low: 1, high: 5}}\n")
+    x = json.loads(invoke("run", path, "--student", "cd5678", "--format", "json").stdout)["values"]["x"]
+    result = invoke("train", path, "--student", "cd5678", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["variant"] == {"student": "cd5678", "seed": variant_seed("t", "cd5678")}
+    assert data["steps"][0]["loss"] == (x - 1) ** 2
+    assert data["steps"][1]["parameters"]["w"] == pytest.approx(1.0 - 0.1 * 2 * (x - 1) * x)
+    assert "Variant of student cd5678" in invoke("train", path, "--student", "cd5678").stdout
+    assert json.loads(invoke("train", path, "--format", "json").stdout)["variant"] is None
+
+
 def test_the_two_parts_of_one_question_share_a_students_numbers():
     """2(a) and 2(b) have the same key and vary the same values: one network per student."""
     mse, bce = run_json("ab1234", MSE), run_json("ab1234", BCE)

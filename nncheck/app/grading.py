@@ -57,7 +57,7 @@ def grade_paths(paths, problem_override, jobs: int, shard: Shard | None,
     app/problem_choice.py): never a problem file found among the answers."""
     problem_override = ProblemChoice.of(problem_override, problem_dirs, paths, guard=True)
     files = class_files(paths, shard)
-    settings = (problem_override, show_hidden, list(secrets))
+    settings = (problem_override, show_hidden, list(secrets), list(paths))
     if jobs <= 1 or len(files) < 2 * jobs:
         _start_worker(*settings)
         records = [grade_file(entry) for entry in files]
@@ -78,10 +78,17 @@ def grade_paths(paths, problem_override, jobs: int, shard: Shard | None,
 _worker: dict = {}
 
 
-def _start_worker(problem_override: ProblemChoice, show_hidden: bool, secrets: list) -> None:
+def _start_worker(problem_override: ProblemChoice, show_hidden: bool, secrets: list, paths=()) -> None:
     _worker.clear()
     _worker.update(problem_override=problem_override, show_hidden=show_hidden,
-                   checkers=Checkers(secrets, require_asks, allow_base=False))
+                   checkers=Checkers(secrets, require_asks, allow_base=False, roster=lambda: class_students(paths)))
+
+
+def class_students(paths) -> list[str]:
+    """The `student:` of every answer file of the whole class (every shard: the diagnosis of an
+    answer that fits a classmate's numbers must not depend on the shard), read from the text."""
+    students = {top_level_text(path, "student") or "" for path, _ in class_files(paths, None)}
+    return sorted(student for student in students if student.strip())
 
 
 def grade_file(entry: tuple[str, bool]) -> GradedFile | None:

@@ -30,6 +30,7 @@ from nncheck.check.kinds import load_kind
 from nncheck.read.problem import Problem, load_problem
 from nncheck.check.results import CORRECT, INVALID, WRONG, ItemResult
 from nncheck.check.checker import Checker, evaluate_answer, format_tensor
+from nncheck.read.tolerance import Tolerance
 from nncheck.read.yamlfile import parse_yaml
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
@@ -38,6 +39,7 @@ ENTRY_OFF = 0.25            # one entry moved by a quarter of the largest entry 
 MARGINS = (1e-3, 1e-9)      # the margin variants of a threshold design
 THRESHOLDS = ("step", "sign")
 CONSTANT_SETTINGS = (1.0, -1.0)
+EXACT_COMPARE = Tolerance(sigfigs=None, rtol=0.0, atol=0.0)  # design parameters: the same numbers or not
 
 
 @dataclass(eq=False)
@@ -63,10 +65,11 @@ class ProblemReport:
         return [check for check in self.checks if check.result == FAIL]
 
 
-def selftest_problem(path: str) -> ProblemReport:
-    """Every check of one problem file; NncheckError if the problem cannot be used at all."""
+def selftest_problem(path: str, secrets=()) -> ProblemReport:
+    """Every check of one problem file (with the grader-only `secrets` merged into it, as
+    `verify --secret` does); NncheckError if the problem cannot be used at all."""
     started = time.perf_counter()
-    problem = load_problem(path)
+    problem = load_problem(path, secrets)
     run = SelfTest(problem)
     if not problem.asks:
         run.add(path, "asked items", SKIP, "the problem has no ask: list; only its reference file is checked")
@@ -363,12 +366,26 @@ class SelfTest:
             self.add(item.id, "margin", SKIP, "not a threshold design: no parameter is added into the input "
                                               "of step or sign")
             return
+        lattice = lattice_values(item.spec)
+        outputs = self.case_outputs(item.spec, reference) if lattice is not None else None
         for direction in (1.0, -1.0):
             for eps in MARGINS:
                 shift = direction * eps
                 parameters = reference | {name: reference[name] + sign * shift for name, sign in biases.items()}
                 label = ", ".join(f"{name} {'+' if sign * shift > 0 else '-'} {eps:g}" for name, sign in biases.items())
-                self.trivial(item, f"margin {'+' if direction > 0 else '-'}{eps:g}", parameters, label)
+                check = f"margin {'+' if direction > 0 else '-'}{eps:g}"
+                if outputs is not None and _same_outputs(outputs, self.case_outputs(item.spec, parameters)):
+                    self.add(item.id, check, SKIP, f"{label}: the same output on every input; the inputs are every "
+                             f"point of the lattice {_lattice_text(lattice)}, so no input falls inside the margin "
+                             "and a design with it is correct")
+                    continue
+                self.trivial(item, check, parameters, label)
+
+    def case_outputs(self, spec, parameters: dict) -> list:
+        """The network's output on every input of every group (None where it cannot be computed)."""
+        from nncheck.check.kinds.design import run_group
+
+        return [case.output for group in spec.groups for case in run_group(self.checker, spec, parameters, group)]
 
     # --- the problem's reference answer file -----------------------------------------------
 
@@ -411,28 +428,42 @@ class SelfTest:
         except NncheckError as error:
             self.add("vary", "variants", FAIL, error.message, error.location)
             return
-        items = [item for item in self.problem.asks if item.kind == "value"]
-        printed = {item.id: self.checker.item_expected(self.base, item) for item in items}
+        items = [item for item in self.problem.asks if not item.forbid]  # formulas only: see the reference file
+        printed = reference_answers(self.checker, items)
         for student in SAMPLE_STUDENTS[:2]:
             checker = Checker(variant_problem(self.problem, student))
-            own = {item.id: checker.item_expected(checker.base, item) for item in items}
+            own = reference_answers(checker, items)
             check = f"variant of {student} (seed {checker.problem.variant.seed})"
-            right = self.verify_all(checker, own, check)
-            differ = [item.id for item in items if not _matches(printed[item.id], own[item.id], self.tolerance(item))]
-            lost = [result.id for result in self.verify_all(checker, printed, check).items
-                    if result.id in differ and result.verdict != CORRECT]
-            if not right.all_correct:
-                wrong = next(result for result in right.items if result.verdict != CORRECT)
+            right = [result for result in self.verify_all(checker, own_answers(own), check).items
+                     if _item_of(result.id, items) is not None]
+            differ = [item.id for item in items if not self.same_answers(item, printed[item.id], own[item.id])]
+            lost = {_item_of(result.id, items).id for result in self.verify_all(checker, own_answers(printed), check).items
+                    if _item_of(result.id, items) is not None and result.verdict != CORRECT}
+            wrong = next((result for result in right if result.verdict != CORRECT), None)
+            if wrong is not None:
                 self.add("vary", check, FAIL, f"its own reference answers do not score full marks: {wrong.id}: "
                                               f"{_outcome(wrong)}", self.problem.variation.location)
-            elif not differ or len(lost) < len(differ):
+            elif not differ or not set(differ) <= lost:
                 self.add("vary", check, FAIL, "the printed numbers' answers are accepted here: "
-                         + (", ".join(sorted(set(differ) - set(lost))) if differ else "no asked item changes"),
+                         + (", ".join(sorted(set(differ) - lost)) if differ else "no asked item changes"),
                          self.problem.variation.location)
             else:
-                self.add("vary", check, PASS, f"its reference answers score {_points(right.score)} of "
-                                              f"{_points(right.max_score)}; the printed numbers' answers lose "
-                                              f"points on {len(lost)} of {len(items)} items")
+                score = sum(result.points for result in right)
+                total = sum(result.max_points for result in right)
+                self.add("vary", check, PASS, f"its reference answers score {_points(score)} of {_points(total)}; "
+                                              f"the printed numbers' answers lose points on {len(differ)} of "
+                                              f"{len(items)} items")
+
+    def same_answers(self, item: AskItem, first: dict, second: dict) -> bool:
+        """Whether two reference answers of an item are the same answer (values within the tolerance)."""
+        for key, value in first.items():
+            other = second[key]
+            if isinstance(value, np.ndarray):
+                if not _matches(other, value, self.tolerance(item) if item.kind == "value" else EXACT_COMPARE):
+                    return False
+            elif value != other:
+                return False
+        return True
 
     def verify_all(self, checker: Checker, answers: dict, label: str):
         """A made-up answer file verified with `checker` (as verify reads it)."""
@@ -447,6 +478,37 @@ ITEM_CHECKS = {"value": SelfTest.value_item, "zero": SelfTest.yes_no_item, "iden
 
 
 # --- what the checks are made of -----------------------------------------------------------
+
+
+def reference_answers(checker: Checker, items: list[AskItem]) -> dict[str, dict]:
+    """For each item, the answer-file entries of its reference answer at the checker's numbers:
+    a value, YES or NO, an interval, or a design's parameters (the problem's own values)."""
+    from nncheck.check.kinds.interval import expected_interval
+
+    found = {}
+    for item in items:
+        kind = load_kind(item.kind)
+        keys = kind.answer_keys(item.kind, item, checker.problem)
+        if item.kind == "value":
+            found[item.id] = {keys[0]: checker.item_expected(checker.base, item)}
+        elif item.kind in ("zero", "identical"):
+            found[item.id] = {keys[0]: dict(kind.reference(item.kind, checker, item))["answer"]}
+        elif item.kind == "interval":
+            found[item.id] = {keys[0]: expected_interval(checker, item).interval.text()}
+        else:
+            found[item.id] = {name: checker.base.value(name) for name in keys}
+    return found
+
+
+def own_answers(answers: dict[str, dict]) -> dict:
+    """The entries of every item's reference answer, as one answer file's answers."""
+    return {key: value for entries in answers.values() for key, value in entries.items()}
+
+
+def _item_of(result_id: str, items: list[AskItem]) -> AskItem | None:
+    """The item a result belongs to (a design item has one result per case group, `id: group`)."""
+    return next((item for item in items if result_id == item.id or
+                 (item.kind == "design" and result_id.startswith(f"{item.id}: "))), None)
 
 
 def perturbations(expected: np.ndarray, tolerance):
@@ -505,6 +567,27 @@ def threshold_biases(problem: Problem, parameters) -> dict[str, float]:
     return found
 
 
+def lattice_values(spec) -> np.ndarray | None:
+    """The numbers of the lattice the design's inputs lie on, when they can lie nowhere else:
+    some group enumerates it (`enumerate: [0, 1]`: every input in {0, 1}^n) and every input of
+    every group is a point of it. None when inputs can be any numbers (drawn or listed)."""
+    enumerated = [group for group in spec.groups if group.enumerated]
+    if not enumerated:
+        return None
+    values = np.unique(np.concatenate([group.inputs.ravel() for group in enumerated]))
+    if not all(np.all(np.isin(group.inputs, values)) for group in spec.groups):
+        return None
+    return values
+
+
+def _lattice_text(values: np.ndarray) -> str:
+    return "{" + ", ".join(format_number(value, 6) for value in values) + "}^n"
+
+
+def _same_outputs(first: list, second: list) -> bool:
+    return all(a is not None and b is not None and np.array_equal(a, b) for a, b in zip(first, second))
+
+
 def _matches(value, target, tolerance) -> bool:
     aligned = align(value, np.asarray(target, dtype=np.float64))
     return aligned is not None and tolerance.accepts(aligned, target)
@@ -550,14 +633,14 @@ def _outcomes(results: list[ItemResult]) -> str:
 # --- running and writing -------------------------------------------------------------------
 
 
-def selftest_paths(paths, output_format: str, stream) -> tuple[int, list[NncheckError]]:
+def selftest_paths(paths, output_format: str, stream, secrets=()) -> tuple[int, list[NncheckError]]:
     """Self-test every problem; (exit code 0 or 1, the errors of problems that cannot be used).
     Tables are written problem by problem, JSON once at the end."""
     started = time.perf_counter()
     reports, errors, unusable = [], [], 0
     for path in paths:
         try:
-            report = selftest_problem(path)
+            report = selftest_problem(path, secrets)
         except NncheckError as error:
             errors.extend(error.errors if isinstance(error, NncheckErrors) else [error])
             unusable += 1

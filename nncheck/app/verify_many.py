@@ -106,8 +106,31 @@ def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
         return None
     answer_file = load_answer_file(path, chosen_problem(path, doc, problem_override), doc)
     if student:
-        pin_student(answer_file, student)
+        try:
+            pin_student(answer_file, student)
+        except NncheckError as error:
+            raise _named_variant_fit(error, answer_file, checkers) from None
     return checkers.for_answers(answer_file).verify(answer_file, chosen)
+
+
+def _named_variant_fit(error: NncheckError, answer_file, checkers: "Checkers") -> NncheckError:
+    """A file naming another student than the submitter: when its answers fit that student's
+    variant of a varying problem, the error says so."""
+    from nncheck.check.results import CORRECT, MISSING
+
+    try:
+        checker = checkers.for_answers(answer_file)
+        if checker.problem.variant is None:
+            return error
+        answered = [item for item in checker.verify(answer_file).items if item.verdict != MISSING]
+    except NncheckError:
+        return error
+    right = sum(item.verdict == CORRECT for item in answered)
+    if not answered or 2 * right < len(answered):
+        return error
+    head, _, fix = error.message.partition("; ")
+    return NncheckError(f"{head}: these answers fit the numbers of another student's variant "
+                        f"({answer_file.student}), not yours; {fix}", error.location)
 
 
 def pin_student(answer_file, student) -> None:
@@ -214,15 +237,19 @@ class Checkers:
 
     MAX_VARIANTS = 256      # variant checkers kept (a class is graded student by student)
 
-    def __init__(self, secrets=(), prepare=None, allow_base: bool = True):
+    def __init__(self, secrets=(), prepare=None, allow_base: bool = True, roster=None):
+        """`roster`: a function giving the ids of the class being graded (called once, when a
+        varying problem first needs them), so that answers fitting a classmate's variant are
+        diagnosed so (app/classmates.py)."""
         self.secrets, self.prepare, self.allow_base = list(secrets), prepare, allow_base
         self._made: dict[str, object] = {}
         self._variants: dict[tuple, object] = {}
+        self.roster, self._students = roster, None
+        self._classes: dict[str, object] = {}
 
     def for_answers(self, answer_file):
         """The Checker of an answer file's problem with the numbers of its `student:`."""
-        from nncheck.engine.variants import normalised_id, variant_problem, variant_seed
-        from nncheck.check.checker import Checker
+        from nncheck.engine.variants import variant_seed
 
         checker = self.get(answer_file.problem_path)
         problem = checker.problem
@@ -238,8 +265,22 @@ class Checkers:
         key = (os.path.abspath(answer_file.problem_path), variant_seed(problem.variation.key, student))
         if key not in self._variants and len(self._variants) >= self.MAX_VARIANTS:
             self._variants.pop(next(iter(self._variants)))
-        return _made_once(self._variants, key, lambda: Checker(variant_problem(problem, normalised_id(student)),
-                                                               variant_of=checker))
+        return _made_once(self._variants, key, lambda: self._variant_checker(checker, student))
+
+    def _variant_checker(self, checker, student: str):
+        from nncheck.app.classmates import ClassVariants
+        from nncheck.engine.variants import normalised_id, variant_problem
+        from nncheck.check.checker import Checker
+
+        made = Checker(variant_problem(checker.problem, normalised_id(student)), variant_of=checker)
+        if self.roster is not None and self._students is None:
+            self._students = list(self.roster())
+        if self._students:
+            path = os.path.abspath(checker.problem.path)
+            if path not in self._classes:
+                self._classes[path] = ClassVariants(checker, self._students)
+            made.classmates = self._classes[path]
+        return made
 
     def get(self, problem_path: str):
         from nncheck.read.problem import load_problem

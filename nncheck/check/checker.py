@@ -29,6 +29,7 @@ class Checker:
     """Verifies answer files against one problem; solutions and redraws are computed once."""
 
     answer_started: int | None = None  # work_done() when the answer file being verified was started
+    classmates = None  # for a student's variant in a class: the classmates' values (app/classmates.py)
 
     def __init__(self, problem: Problem, variant_of: "Checker | None" = None):
         """`variant_of`: the checker of the problem's own numbers, when `problem` is a student's

@@ -24,7 +24,7 @@ from nncheck.errors import NncheckError
 from nncheck.read.follow_through import INHERIT
 
 MAX_PINS = 32
-NOT_FOLLOWED = ("authored", "base_numbers")  # the author's message, or the wrong numbers altogether
+NOT_FOLLOWED = ("authored", "base_numbers", "other_variant")  # the author's message, or the wrong numbers altogether
 
 
 def credit(problem, item) -> float | None:

@@ -10,10 +10,12 @@ import sys
 import numpy as np
 
 from nncheck.formats.numbers import format_number, matrix_lines
+from nncheck.formats.json import variant_json
 from nncheck.formats.table import BOLD, CYAN, DIM, Styler, boxed_table, terminal_width, use_colour, words_wrapped
 from nncheck.formats.text import one_line, printable
 from nncheck.engine.solution import Solution
 from nncheck.engine.training import Training
+from nncheck.engine.variants import variant_line
 
 
 def _loss(state: Solution, name: str) -> float:
@@ -28,6 +30,7 @@ def training_json(training: Training, shown=None) -> dict:
     shown = range(len(trajectory)) if shown is None else shown
     return {
         "title": problem.title,
+        "variant": variant_json(problem),
         "lr": training.rate,
         "loss": {"name": descended, "value": _loss(trajectory[-1], descended)},
         "loss_name": descended,
@@ -50,6 +53,8 @@ def training_table(training: Training, precision: int, colour: bool = False, sho
     out = [style(line, BOLD) for line in _lines(one_line(problem.title) or one_line(problem.path), width)]
     if problem.description:
         out += [style(line, DIM) for line in _lines(printable(problem.description).strip(), width)]
+    if variant_line(problem):
+        out += [style(line, BOLD) for line in _lines(one_line(variant_line(problem)), width)]
     steps = len(trajectory) - 1
     heading = (f"Gradient descent on {', '.join(problem.parameters)}: lr {format_number(training.rate, precision)}, "
                f"{steps} step{'s' if steps != 1 else ''}, descending {descended}")

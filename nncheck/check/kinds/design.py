@@ -57,6 +57,7 @@ class CaseGroup:
     inputs: np.ndarray
     targets: dict = field(default_factory=dict, repr=False)
     batches: list = field(default_factory=list, repr=False)
+    enumerated: bool = False  # `enumerate:`: the inputs are every point of a lattice such as {0, 1}^n
 
 
 @dataclass(eq=False)
@@ -215,7 +216,7 @@ def _group(doc: YamlDoc, path: tuple, label: str, shape: tuple, visibility: str)
         raise NncheckError(f"{label}: give exactly one of {', '.join(SOURCES)} (the group's inputs)", doc.where(*path))
     source = sources[0]
     inputs = INPUT_READERS[source](doc, path + (source,), f"{label}.{source}", shape, one_line(name))
-    group = CaseGroup(one_line(name), 0.0, scoring, visibility, inputs)
+    group = CaseGroup(one_line(name), 0.0, scoring, visibility, inputs, enumerated=source == "enumerate")
     return group, None if points is None else float(points)
 
 
@@ -232,7 +233,7 @@ def _share_points(doc: YamlDoc, path: tuple, label: str, item: dict, read: list)
                            doc.where(*path, "points"))
     share = rest / unpriced if unpriced else 0.0
     groups = tuple(CaseGroup(group.name, share if points is None else points, group.scoring, group.visibility,
-                             group.inputs) for group, points in read)
+                             group.inputs, enumerated=group.enumerated) for group, points in read)
     return groups, total
 
 

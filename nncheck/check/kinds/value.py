@@ -158,6 +158,11 @@ class ValueCheck:
             result.wrong_entries = wrong_entries(aligned, expected, tolerance)
             return self._wrong(result, item, Candidate("base_numbers", base_numbers_message(item.id, self.problem),
                                                        expected), "")
+        classmate = self._other_variant(item, aligned, tolerance) if aligned is not None else None
+        if classmate is not None:
+            result.wrong_entries = wrong_entries(aligned, expected, tolerance)
+            return self._wrong(result, item, Candidate("other_variant", other_variant_message(self.problem, classmate),
+                                                       expected), "")
         if aligned is None:
             found = shape_diagnosis(self.base, item.quantity, item.id, value, expected, tolerance.accepts)
             message = (f"{item.id} has shape {describe_shape(expected.shape)}; "
@@ -178,6 +183,13 @@ class ValueCheck:
         except NncheckError:
             return False
         return base_value.shape == answer.shape and tolerance.accepts(answer, base_value)
+
+    def _other_variant(self, item: AskItem, answer: np.ndarray, tolerance: Tolerance) -> str | None:
+        """The classmate whose variant the answer fits, when the class is known (grade)."""
+        classmates, variant = self.checker.classmates, self.problem.variant
+        if classmates is None or variant is None:
+            return None
+        return classmates.fitting(item, answer, tolerance, variant.student)
 
     def _authored_number(self, item: AskItem, value: np.ndarray):
         for mistake in item.mistakes:
@@ -390,6 +402,13 @@ def base_numbers_message(item_id: str, problem) -> str:
     student = problem.variant.student if problem.variant is not None else "ID"
     return (f"this is the value of {item_id} for the base numbers printed in the problem, not your variant's: "
             f"work with your own numbers (nncheck run {problem.path} --student {student} shows them)")
+
+
+def other_variant_message(problem, classmate: str) -> str:
+    """A varying problem answered with another student's numbers."""
+    student = problem.variant.student if problem.variant is not None else "ID"
+    return (f"these answers fit the numbers of another student's variant ({classmate}), not yours: work with "
+            f"your own numbers (nncheck run {problem.path} --student {student} shows them)")
 
 
 def wrong_entries(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> tuple:
