@@ -88,7 +88,7 @@ def _pin(base, item, value: np.ndarray) -> Pin | None:
 def _substituted(checker, pins: list[Pin]) -> Substituted | None:
     base = checker.base
     try:
-        return Substituted(base.problem, {name: base.value(name) for name in base.problem.leaves}, pins)
+        return Substituted(base, pins)
     except NncheckError:
         return None
 

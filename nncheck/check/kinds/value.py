@@ -9,7 +9,7 @@ import numpy as np
 
 from nncheck.read.answers import Answer, AnswerFile
 from nncheck.read.asks import AskItem
-from nncheck.engine.tape import Tape, work_done
+from nncheck.engine.tape import Tape, uncounted, work_done
 from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
 from nncheck.errors import NncheckError, closest
 from nncheck.formats.numbers import format_number
@@ -24,6 +24,7 @@ from nncheck.check.one_edit import with_named_step
 
 KEYS = {"value": ("tolerance", "expected", "mistakes")}
 MAX_REMEMBERED_FORMULAS = 10_000
+MAX_REMEMBERED_CANDIDATE_SIZE = 4096  # entries of an item whose common mistakes are computed once per problem
 
 
 def check(kind: str, checker, item: AskItem, answer_file: AnswerFile) -> list[ItemResult]:
@@ -172,10 +173,21 @@ class ValueCheck:
             return None
 
     def _first_candidate(self, item: AskItem, expected, answer, matches) -> Candidate | None:
-        for candidate in value_candidates(self.problem, self.base, item.quantity, item.id, expected):
+        for candidate in self._candidates(item, expected):
             if candidate.value.shape == answer.shape and matches(answer, candidate.value):
                 return candidate
         return None
+
+    def _candidates(self, item: AskItem, expected: np.ndarray):
+        """The common mistakes of a small item, computed once per problem: a class with many
+        wrong answers compares each with the same candidates."""
+        if expected.size > MAX_REMEMBERED_CANDIDATE_SIZE:
+            return value_candidates(self.problem, self.base, item.quantity, item.id, expected)
+        remembered = self.checker.kind_cache.setdefault("value candidates", {})
+        if item.id not in remembered:
+            with uncounted():   # kept for the problem, not for an answer file
+                remembered[item.id] = list(value_candidates(self.problem, self.base, item.quantity, item.id, expected))
+        return remembered[item.id]
 
     def _wrong(self, result: ItemResult, item: AskItem, found: Candidate | None, fallback: str) -> ItemResult:
         result.verdict = WRONG
