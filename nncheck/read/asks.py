@@ -48,9 +48,26 @@ def parse_quantity(text: str) -> Quantity | None:
     if not match:
         return None
     step = match.group("step")
-    if step is not None and int(step) > MAX_STEP:
+    if step is not None and too_many_steps(step):
         return None
     return Quantity(match.group("name"), match.group("of"), None if step is None else int(step))
+
+
+def too_many_steps(step: str) -> bool:
+    """Whether a step number as written is beyond MAX_STEP (digits counted before int())."""
+    digits = step.lstrip("0")
+    return len(digits) > len(str(MAX_STEP)) or int(digits or "0") > MAX_STEP
+
+
+def step_problem(key) -> str | None:
+    """Why an answer key such as `W1@20000` names a step that cannot be asked; None if it does not."""
+    match = _QUANTITY.match(str(key).strip())
+    if not match or match.group("step") is None or not too_many_steps(match.group("step")):
+        return None
+    shown = str(key).strip()
+    shown = shown if len(shown) <= 40 else shown[:30] + "..." + f" ({len(shown):,} characters)"
+    return (f"answers: {shown}: the step number is more than {MAX_STEP:,}; write the step asked, "
+            f"a whole number from 0 to {MAX_STEP:,}, such as {match.group('name')}@2")
 
 
 @dataclass(eq=False)
