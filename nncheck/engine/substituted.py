@@ -86,7 +86,7 @@ class Substituted:
             changed[var.index] = True
             self.taint[var.index] = taint
         Tape.done += work
-        self.tape.vars = new
+        self.tape.vars, self.tape.work_until, self.tape.work = new, list(base.tape.work_until), base.tape.work
         self.vars = {name: new[var.index] for name, var in base.vars.items()}
         for node in self.problem.nodes:
             index = base.vars[node.name].index
