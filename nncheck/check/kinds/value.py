@@ -173,7 +173,10 @@ class ValueCheck:
             return None
 
     def _first_candidate(self, item: AskItem, expected, answer, matches) -> Candidate | None:
-        for candidate in self._candidates(item, expected):
+        candidates = self._candidates(item, expected)
+        if isinstance(candidates, CandidateTable):
+            return candidates.first_match(answer)
+        for candidate in candidates:
             if candidate.value.shape == answer.shape and matches(answer, candidate.value):
                 return candidate
         return None
@@ -186,7 +189,9 @@ class ValueCheck:
         remembered = self.checker.kind_cache.setdefault("value candidates", {})
         if item.id not in remembered:
             with uncounted():   # kept for the problem, not for an answer file
-                remembered[item.id] = list(value_candidates(self.problem, self.base, item.quantity, item.id, expected))
+                remembered[item.id] = CandidateTable(
+                    list(value_candidates(self.problem, self.base, item.quantity, item.id, expected)),
+                    self._tolerance(item))
         return remembered[item.id]
 
     def _wrong(self, result: ItemResult, item: AskItem, found: Candidate | None, fallback: str) -> ItemResult:
@@ -227,6 +232,30 @@ class ValueCheck:
         if not formula.names:
             return self._check_number(item, value, result)
         return FormulaCheck(self, item, formula, result).run(value)
+
+
+class CandidateTable:
+    """An item's common mistakes with their accepted intervals, stacked: a numeric answer is
+    compared with all of them at once, and the first (in their order) that it matches wins."""
+
+    def __init__(self, candidates: list[Candidate], tolerance: Tolerance):
+        self.candidates = candidates
+        shapes = {candidate.value.shape for candidate in candidates}
+        self.shape = shapes.pop() if len(shapes) == 1 else None
+        if self.shape is not None:
+            self.values = np.stack([np.asarray(candidate.value, dtype=np.float64) for candidate in candidates])
+            self.slack = np.stack([tolerance.half_widths(value) * (1 + 1e-9) for value in self.values])
+        self.tolerance = tolerance
+
+    def first_match(self, answer: np.ndarray) -> Candidate | None:
+        if not self.candidates:
+            return None
+        if self.shape is None or answer.shape != self.shape:
+            return next((candidate for candidate in self.candidates if candidate.value.shape == answer.shape
+                         and self.tolerance.accepts(answer, candidate.value)), None)
+        inside = np.abs(answer - self.values) <= self.slack
+        hits = np.flatnonzero(inside.reshape(len(self.candidates), -1).all(axis=1))
+        return self.candidates[int(hits[0])] if hits.size else None
 
 
 class FormulaCheck:
