@@ -52,7 +52,7 @@ def _chain(run, item, items) -> tuple[dict, list]:
     if item.quantity.of is None and item.quantity.name in run.problem.leaves:
         return {}, []
     try:
-        substituted = Substituted(run.problem, {name: checker.base.value(name) for name in run.problem.leaves}, [pin])
+        substituted = Substituted(checker.base, [pin])
     except NncheckError:
         return {}, []
     answers, later = {item.id: wrong}, []

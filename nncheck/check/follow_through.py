@@ -43,10 +43,11 @@ def apply_follow_through(checker, items: list, results: list[ItemResult]) -> Non
         value = student_value(result)
         if value is not None:
             wrong.append((item, result, value))
-    pins = [pin for pin in (_pin(checker.base, item, value) for item, _, value in wrong) if pin is not None]
-    pins = pins[:MAX_PINS]
     followed = [(item, result, value) for item, result, value in wrong
                 if credit(checker.problem, item) is not None and result.diagnosis not in NOT_FOLLOWED]
+    steps = any(item.quantity.step for item, _, _ in followed)
+    pins = [pin for pin in (_pin(checker.base, item, value) for item, _, value in wrong)
+            if pin is not None and (steps or not _leaf_gradient(checker.base, pin))][:MAX_PINS]
     if not pins or not followed or (checker.problem.variant is not None and not _any_right(results)):
         return
     hidden = {item.id for item in items if item.visibility != "visible"}
@@ -85,10 +86,15 @@ def _pin(base, item, value: np.ndarray) -> Pin | None:
     return Pin(item.id, quantity.name, quantity.of, value) if quantity.of in base.vars else None
 
 
+def _leaf_gradient(base, pin: Pin) -> bool:
+    """A gradient of a value (not a node): nothing is computed from it but a step of descent."""
+    return pin.of is not None and pin.name in base.problem.leaves and base.vars[pin.of].value.size == 1
+
+
 def _substituted(checker, pins: list[Pin]) -> Substituted | None:
     base = checker.base
     try:
-        return Substituted(base.problem, {name: base.value(name) for name in base.problem.leaves}, pins)
+        return Substituted(base, pins)
     except NncheckError:
         return None
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncheck.engine.tape import Tape, Var, backward, evaluate_formula, jacobian
+from nncheck.engine.tape import OPERATION_WORK, Tape, Var, backward, jacobian
 from nncheck.errors import NncheckError
 
 NO_PINS: frozenset = frozenset()
@@ -42,36 +42,64 @@ class Recomputed:
 
 
 class Substituted:
-    """One forward pass with the value pins in place; backward passes on demand."""
+    """The base solution's tape replayed with the value pins in place: only what follows a pin
+    is recomputed (the rest is shared); backward passes on demand."""
 
-    def __init__(self, problem, leaf_values: dict[str, np.ndarray], pins: list[Pin]):
-        self.problem = problem
+    def __init__(self, base, pins: list[Pin]):
+        self.problem = base.problem
         self.tape = Tape()
-        self.vars: dict[str, Var] = {}
-        self.taint: list[frozenset] = []
         self.computed: dict[str, Recomputed] = {}
         self._pins = pins
         self._gradients: dict[str, tuple[dict, dict]] = {}
+        old = base.tape.vars
+        node_names = {base.vars[node.name].index: node.name for node in self.problem.nodes}
+        own_result = {}  # the var of a node's own last operation (rules that use its result see the pin)
+        previous = max((base.vars[name].index for name in self.problem.leaves), default=-1)
+        for index in sorted(node_names):
+            result = old[index].parents[0]
+            if result.index > previous:
+                own_result[result.index] = node_names[index]
+            previous = index
+        own_names = set(own_result.values())
         values = {pin.name: pin for pin in pins if pin.of is None}
-        for name in problem.leaves:
-            self.vars[name] = self.tape.leaf(leaf_values[name])
-            self.taint.append(NO_PINS)
-        for node in problem.nodes:
-            start = len(self.tape.vars)
-            result = evaluate_formula(self.tape, node.formula, self.vars)
-            for var in self.tape.vars[start:]:
-                self.taint.append(frozenset().union(*(self.taint[p.index] for p in var.parents)))
-            named = self.tape.rename(result)
-            self.taint.append(self.taint[result.index])
-            self.computed[node.name] = Recomputed(result.value, self.taint[result.index])
-            pin = values.get(node.name)
+        new: list[Var] = list(old)
+        self.taint: list[frozenset] = [NO_PINS] * len(old)
+        changed = [False] * len(old)
+        work = 0
+        for var in old:
+            if not var.parents:
+                continue
+            taint = frozenset().union(*(self.taint[p.index] for p in var.parents))
+            name = node_names.get(var.index) or own_result.get(var.index)
+            pin = values.get(name) if name is not None else None
+            if pin is None and not any(changed[p.index] for p in var.parents):
+                self.taint[var.index] = taint
+                continue
+            parents = tuple(new[p.index] for p in var.parents)
+            value = self._forward(var, parents) if any(changed[p.index] for p in var.parents) else var.value
+            work += value.size + OPERATION_WORK
+            if var.index in own_result or (var.index in node_names and name not in own_names):
+                self.computed.setdefault(name, Recomputed(value, taint))  # the node from what comes before it
             if pin is not None:
-                named.value = pin.value
-                self.taint[named.index] = frozenset((pin.label,))
-                if result.index >= start:  # the node's own operation: rules that use its result see the pin
-                    result.value = pin.value
-                    self.taint[result.index] = self.taint[named.index]
-            self.vars[node.name] = named
+                value, taint = pin.value, frozenset((pin.label,))
+            new[var.index] = Var(value, parents, var.primitive, var.params, var.index, var.needs_grad)
+            changed[var.index] = True
+            self.taint[var.index] = taint
+        Tape.done += work
+        self.tape.vars, self.tape.work_until, self.tape.work = new, list(base.tape.work_until), base.tape.work
+        self.vars = {name: new[var.index] for name, var in base.vars.items()}
+        for node in self.problem.nodes:
+            index = base.vars[node.name].index
+            if node.name not in self.computed:
+                self.computed[node.name] = Recomputed(self.vars[node.name].value, self.taint[index])
+
+    @staticmethod
+    def _forward(var: Var, parents: tuple) -> np.ndarray:
+        try:
+            with np.errstate(all="ignore"):
+                return np.asarray(var.primitive.forward(*(p.value for p in parents), **var.params), dtype=np.float64)
+        except (ValueError, IndexError, TypeError) as error:
+            raise NncheckError(f"the pass from your answers cannot be computed: {error}") from None
 
     def value(self, name: str) -> Recomputed:
         """The node's value computed from the pinned values before it (its own pin left out)."""

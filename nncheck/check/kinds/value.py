@@ -9,7 +9,7 @@ import numpy as np
 
 from nncheck.read.answers import Answer, AnswerFile
 from nncheck.read.asks import AskItem
-from nncheck.engine.tape import Tape, work_done
+from nncheck.engine.tape import Tape, uncounted, work_done
 from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
 from nncheck.errors import NncheckError, closest
 from nncheck.formats.numbers import format_number
@@ -24,6 +24,7 @@ from nncheck.check.one_edit import with_named_step
 
 KEYS = {"value": ("tolerance", "expected", "mistakes")}
 MAX_REMEMBERED_FORMULAS = 10_000
+MAX_REMEMBERED_CANDIDATE_SIZE = 4096  # entries of an item whose common mistakes are computed once per problem
 
 
 def check(kind: str, checker, item: AskItem, answer_file: AnswerFile) -> list[ItemResult]:
@@ -210,10 +211,26 @@ class ValueCheck:
             return None
 
     def _first_candidate(self, item: AskItem, expected, answer, matches) -> Candidate | None:
-        for candidate in value_candidates(self.problem, self.base, item.quantity, item.id, expected):
+        candidates = self._candidates(item, expected)
+        if isinstance(candidates, CandidateTable):
+            return candidates.first_match(answer)
+        for candidate in candidates:
             if candidate.value.shape == answer.shape and matches(answer, candidate.value):
                 return candidate
         return None
+
+    def _candidates(self, item: AskItem, expected: np.ndarray):
+        """The common mistakes of a small item, computed once per problem: a class with many
+        wrong answers compares each with the same candidates."""
+        if expected.size > MAX_REMEMBERED_CANDIDATE_SIZE:
+            return value_candidates(self.problem, self.base, item.quantity, item.id, expected)
+        remembered = self.checker.kind_cache.setdefault("value candidates", {})
+        if item.id not in remembered:
+            with uncounted():   # kept for the problem, not for an answer file
+                remembered[item.id] = CandidateTable(
+                    list(value_candidates(self.problem, self.base, item.quantity, item.id, expected)),
+                    self._tolerance(item))
+        return remembered[item.id]
 
     def _wrong(self, result: ItemResult, item: AskItem, found: Candidate | None, fallback: str) -> ItemResult:
         result.verdict = WRONG
@@ -257,6 +274,30 @@ class ValueCheck:
             return self._invalid(result, _relation_asked(item)) if item.formula_only else \
                 self._check_number(item, value, result)
         return FormulaCheck(self, item, formula, result).run(value)
+
+
+class CandidateTable:
+    """An item's common mistakes with their accepted intervals, stacked: a numeric answer is
+    compared with all of them at once, and the first (in their order) that it matches wins."""
+
+    def __init__(self, candidates: list[Candidate], tolerance: Tolerance):
+        self.candidates = candidates
+        shapes = {candidate.value.shape for candidate in candidates}
+        self.shape = shapes.pop() if len(shapes) == 1 else None
+        if self.shape is not None:
+            self.values = np.stack([np.asarray(candidate.value, dtype=np.float64) for candidate in candidates])
+            self.slack = np.stack([tolerance.half_widths(value) * (1 + 1e-9) for value in self.values])
+        self.tolerance = tolerance
+
+    def first_match(self, answer: np.ndarray) -> Candidate | None:
+        if not self.candidates:
+            return None
+        if self.shape is None or answer.shape != self.shape:
+            return next((candidate for candidate in self.candidates if candidate.value.shape == answer.shape
+                         and self.tolerance.accepts(answer, candidate.value)), None)
+        inside = np.abs(answer - self.values) <= self.slack
+        hits = np.flatnonzero(inside.reshape(len(self.candidates), -1).all(axis=1))
+        return self.candidates[int(hits[0])] if hits.size else None
 
 
 class FormulaCheck:
