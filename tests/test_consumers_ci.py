@@ -272,3 +272,56 @@ def test_every_workflow_passes_the_github_workflow_schema():
     done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
                            *map(str, GITHUB_WORKFLOWS)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# Follow-through: partial credit with its message in every autograder and CI format
+
+PARTS = ROOT / "tests" / "data" / "follow-through" / "two-layer-parts.yaml"
+
+
+@pytest.fixture
+def carried(tmp_path):
+    """z1 wrong and h1 right for it (the other items left out)."""
+    path = tmp_path / "cd5678.yaml"
+    path.write_text(f"problem: {PARTS}\nstudent: cd5678\nanswers:\n  z1: [1.3, -1.4]\n  h1: [0.785835, 0.197816]\n")
+    return path
+
+
+def test_junit_shows_follow_through_as_a_failure_with_partial_points(carried, tmp_path):
+    junitparser = pytest.importorskip("junitparser")
+    report = tmp_path / "report.xml"
+    report.write_text(verify(carried, "--format", "junit").stdout)
+    (suite,) = junitparser.JUnitXml.fromfile(str(report))
+    cases = {case.name: case for case in suite}
+    (failure,) = cases["h1"].result
+    assert failure.type == "follow_through"
+    assert failure.message == ("follow_through, 0.5/1 points: follow-through, partial credit: "
+                               "right for your z1, which is wrong")
+
+
+def test_gradescope_gives_follow_through_its_points_and_message(carried):
+    data = json.loads(verify(carried, "--format", "gradescope").stdout)
+    tests = {test["name"]: test for test in data["tests"]}
+    assert tests["h1"]["score"] == 0.5 and tests["h1"]["status"] == "failed"
+    assert "right for your z1, which is wrong" in tests["h1"]["output"]
+    assert "0 of 11 visible items correct, 1 follow-through (partial credit)." in data["output"]
+
+
+def test_github_warns_with_partial_credit_and_classroom_counts_the_points(carried, tmp_path):
+    commands = [parse_v2(line) for line in verify(carried, "--format", "github").stdout.splitlines()]
+    (h1,) = [command for command in commands if command and "h1%3A follow_through" in command[1]]
+    assert h1[0] == "warning" and "0.5/1 points: follow-through, partial credit: right for your z1" in h1[2]
+    result = verify(carried, "--format", "classroom").stdout
+    done = classroom_reporter(result, tmp_path)
+    notices = [parse_v2(line)[2] for line in done.stdout.splitlines() if parse_v2(line) and parse_v2(line)[0] == "notice"]
+    assert notices[0] == "Points 0.5/11"
+    data = json.loads(base64.b64decode(result.strip().removeprefix("result=")))
+    (h1_test,) = [test for test in data["tests"] if test["name"] == "h1"]
+    assert h1_test["message"].startswith("follow_through, 0.5/1 points: follow-through, partial credit: right for")
+
+
+def test_job_summary_shows_follow_through_with_its_points(carried, tmp_path):
+    summary = tmp_path / "summary.md"
+    run_nncheck("verify", carried, "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    (row,) = [line for line in summary.read_text(encoding="utf-8").splitlines() if line.startswith("| h1 |")]
+    assert row == "| h1 | ☑️ follow_through | 0.5/1 | follow-through, partial credit: right for your z1, which is wrong |"

@@ -149,3 +149,16 @@ def test_question_files_match_prairielearn_docs():
     assert os.access(GRADER / "run", os.X_OK)
     subprocess.run(["bash", "-n", str(GRADER / "run")], check=True)
     assert 'file-names="answers.yaml"' in (GRADER / "question.html").read_text()
+
+
+def test_follow_through_is_partial_credit_with_its_message(grade):
+    root, run = grade
+    (root / "tests" / "problem.yaml").write_text((ROOT / "tests" / "data" / "follow-through" /
+                                                  "two-layer-parts.yaml").read_text())
+    (root / "student" / "answers.yaml").write_text(
+        "problem: mine.yaml\nstudent: ab1234\nanswers:\n  z1: [1.3, -1.4]\n  h1: [0.785835, 0.197816]\n")
+    data = run()
+    tests = {test["name"]: test for test in data["tests"]}
+    assert tests["h1"]["points"] == 0.5 and data["score"] == 0.5 / 11
+    assert tests["h1"]["message"] == "follow-through, partial credit: right for your z1, which is wrong"
+    assert data["message"].startswith("nncheck graded 1 answer file: 0 of 11 items correct, 1 follow-through")

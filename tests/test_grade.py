@@ -66,7 +66,7 @@ def test_summary_counts_and_histogram_follow_the_records(relu_class):
     for item in summary["items"]:
         verdicts = [i["verdict"] for record in graded for i in record["items"] if i["id"] == item["id"]]
         assert item["counts"] == {verdict: verdicts.count(verdict) for verdict in
-                                  ("correct", "wrong", "invalid", "missing")}
+                                  ("correct", "follow_through", "wrong", "invalid", "missing")}
         diagnoses = [i["diagnosis"] for record in graded for i in record["items"]
                      if i["id"] == item["id"] and i["diagnosis"]]
         if diagnoses:

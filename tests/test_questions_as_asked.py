@@ -29,7 +29,7 @@ def checked(tmp_path, problem, answers) -> dict:
     ('"sigmoid(a)"', ("invalid", None, 0.0)),
     ('"1 / (1 + exp(-a))"', ("invalid", None, 0.0)),
     ("[0.0474, 0.378, 0.562, 0.881]", ("invalid", None, 0.0)),
-    ('"0.5 * tanh(a) + 0.5"', ("wrong", None, 0.0)),
+    ('"0.5 * tanh(a) + 0.5"', ("wrong", "one_edit", 0.0)),        # right if `a` is divided by 2
 ])
 def test_the_relation_between_sigmoid_and_tanh_is_worth_8_points(tmp_path, answer, verdict):
     assert checked(tmp_path, TANH, {"sigmoid via tanh": answer})["sigmoid via tanh"] == verdict

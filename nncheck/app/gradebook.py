@@ -15,6 +15,7 @@ from nncheck.engine.variants import normalised_id
 from nncheck.errors import Location, NncheckError
 
 HISTOGRAM_BINS = 10
+COUNTED_VERDICTS = ("correct", "follow_through", "wrong", "invalid", "missing")
 GRADEBOOK_VERSION = 1
 MAX_GRADEBOOK_BYTES = 500_000_000
 
@@ -133,7 +134,7 @@ def summarize(problem: ProblemInfo, records: list[GradedFile]) -> ProblemSummary
         top = min(diagnoses.items(), key=lambda pair: (-pair[1], pair[0])) if diagnoses else (None, 0)
         items.append(ItemSummary(
             id=item_id, max_points=max_points, visibility=visibility,
-            counts={verdict: counts.get(verdict, 0) for verdict in ("correct", "wrong", "invalid", "missing")},
+            counts={verdict: counts.get(verdict, 0) for verdict in COUNTED_VERDICTS},
             mean_points=statistics.fmean(item.points for item in answers) if answers else 0.0,
             top_diagnosis=top[0], top_diagnosis_count=top[1]))
     return ProblemSummary(

@@ -19,6 +19,7 @@ from itertools import combinations
 
 import numpy as np
 
+from nncheck.app.selftest_follow_through import follow_through_checks
 from nncheck.read.answers import load_answer_file
 from nncheck.read.asks import AskItem, Quantity, parse_quantity
 from nncheck.check.diagnosis import align
@@ -71,6 +72,7 @@ def selftest_problem(path: str) -> ProblemReport:
         run.add(path, "asked items", SKIP, "the problem has no ask: list; only its reference file is checked")
     for item in problem.asks:
         ITEM_CHECKS[item.kind](run, item)
+    follow_through_checks(run)
     run.reference_file()
     if problem.variation is not None:
         run.variants()

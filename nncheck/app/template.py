@@ -80,14 +80,17 @@ def _items(problem: Problem, solution: Solution):
             shape = solution.value(item.quantity.name).shape
         else:
             try:
-                shape = _value(solution, item.quantity).shape
+                shape = _shape(solution, item.quantity)
             except NncheckError as error:  # located at the item, as `nncheck check` reports it
                 raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
         yield item.id, f"{item.id}: shape {describe_shape(shape)}{_worth(item.points)}", item.prompt
 
 
-def _value(solution: Solution, quantity: Quantity) -> np.ndarray:
-    return solution.value(quantity.name) if quantity.of is None else solution.gradient(quantity.of, quantity.name)
+def _shape(solution: Solution, quantity: Quantity) -> tuple:
+    """The shape of an answer: a gradient of a scalar has its variable's (no backward pass needed)."""
+    if quantity.of is None or solution.is_scalar(quantity.of):
+        return solution.value(quantity.name).shape
+    return solution.gradient(quantity.of, quantity.name).shape
 
 
 def relative_problem_path(problem_path: str, answers_path: str | None) -> str:

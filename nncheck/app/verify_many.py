@@ -62,6 +62,7 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
         nothing = NncheckError("no answer files found in " + ", ".join(paths))
         report_error(nothing)
         submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override.override)))
+        writer.broken(", ".join(paths), nothing)
     found_in_directories = set()
     for path, named in files:
         try:

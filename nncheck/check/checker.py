@@ -13,6 +13,7 @@ from nncheck.engine.tape import Tape, evaluate_formula, repeat_problem, uncounte
 from nncheck.errors import Location, NncheckError, closest
 from nncheck.formats.numbers import format_number
 from nncheck.read.formula import Formula
+from nncheck.check.follow_through import apply_follow_through
 from nncheck.check.kinds import load_kind
 from nncheck.read.problem import Problem
 from nncheck.check.results import MISSING, Verification
@@ -85,10 +86,35 @@ class Checker:
             planned[share or id(item)] = max(planned.get(share or id(item), 0), passes)
         passes = sum(planned.values())
         too_much = repeat_problem(passes, self.base.tape.work)
+        where = self.problem.doc.where("ask") if self.problem.doc else Location(self.problem.path)
         if too_much:
-            where = self.problem.doc.where("ask") if self.problem.doc else Location(self.problem.path)
             raise NncheckError(f"the asked items together repeat this problem's pass too often: {too_much}; "
                                "ask fewer draws, steps or design cases, or use smaller tensors", where)
+        backward, roots = self.planned_backward_work()
+        repeated = passes * (self.base.tape.work + tape.PASS_WORK)
+        if backward + repeated > tape.MAX_WORK:
+            raise NncheckError(f"the asked gradients need backward passes from {roots:,} different nodes, "
+                               f"{backward:,} units of work in all (at the problem's values and at {MIN_DRAWS} "
+                               f"redraws), more than the limit of {tape.MAX_WORK:,} units; ask gradients "
+                               "of fewer different nodes (every dA/dB with the same A shares one pass), or use a "
+                               "smaller graph", where)
+
+    def planned_backward_work(self) -> tuple[int, int]:
+        """The work of the backward passes the asked gradients need, and from how many nodes: one
+        pass per node differentiated (shared by every dA/dB of that A; a Jacobian: one per entry
+        of A, for each B asked), at the problem's values and at each redraw. Counted before any
+        pass starts; the passes of diagnoses count in the answer file's own work (see check_answer_work)."""
+        roots: dict = {}
+        for item in self.problem.asks:
+            quantity = item.quantity
+            if item.kind != "value" or quantity is None or quantity.of is None or quantity.step:
+                continue
+            if quantity.of not in self.base.vars or quantity.name not in self.base.vars:
+                continue
+            root = self.base.vars[quantity.of]
+            work = tape.backward_work(self.base.tape, root) * root.value.size
+            roots[quantity.of if root.value.size == 1 else (quantity.of, quantity.name)] = work
+        return sum(roots.values()) * (1 + MIN_DRAWS), len(roots)
 
     def draws(self) -> list[Solution]:
         """At least MIN_DRAWS solutions at other leaf values (same shapes, fixed seeds)."""
@@ -171,6 +197,7 @@ class Checker:
                 if result.verdict == MISSING and written is not None:
                     result.message += f" (your answers have {written}, which is not asked: did you mean {hints[written]}?)"
             results.extend(found)
+        apply_follow_through(self, items, results)
         _check_report_size(results, answer_file.path)
         return Verification(answer_file.path, self.problem, answer_file.student, results, ignored, did_you_mean=hints,
                             chosen=tuple(chosen))

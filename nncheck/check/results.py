@@ -9,6 +9,7 @@ import numpy as np
 from nncheck.errors import Location, NncheckError
 
 CORRECT, WRONG, INVALID, MISSING = "correct", "wrong", "invalid", "missing"
+FOLLOW_THROUGH = "follow_through"  # wrong, but right for the student's own earlier wrong answers (based_on)
 
 
 @dataclass(eq=False)
@@ -25,6 +26,7 @@ class ItemResult:
     location: Location | None = None
     wrong_entries: tuple = ()                       # indices (in expected's shape) outside their interval
     formula_value: np.ndarray | None = None         # a wrong formula's value at the problem's numbers
+    based_on: tuple = ()                            # follow_through: the ids of the wrong answers it was built on
 
 
 @dataclass(eq=False)

@@ -44,23 +44,25 @@ def evaluate_batched(formula: Formula, env: dict[str, Batched]) -> Batched:
 
     Errors are the engine's, with its messages (same checks on each input's shapes).
     """
+    return _visit(formula, env, formula.expr)
 
-    def visit(expr) -> Batched:
-        if isinstance(expr, Number):
-            return Batched(np.asarray(expr.value, dtype=np.float64), False)
-        if isinstance(expr, Name):
-            if expr.id not in env:
-                raise formula.error(expr, f"unknown name {expr.id!r}")
-            return env[expr.id]
-        if isinstance(expr, Index):
-            target = visit(expr.target)
-            _check_index(formula, expr, target.shape)
-            return _apply(formula, expr, "index", [target], {"items": expr.items})
-        if isinstance(expr, Call):
-            return _apply(formula, expr, expr.function, [visit(arg) for arg in expr.args], dict(expr.params))
-        raise formula.error(expr, "cannot evaluate this part")
 
-    return visit(formula.expr)
+def _visit(formula: Formula, env: dict[str, Batched], expr) -> Batched:
+    """One part of a formula at every input (a plain function: no cycle keeps `env` alive)."""
+    if isinstance(expr, Number):
+        return Batched(np.asarray(expr.value, dtype=np.float64), False)
+    if isinstance(expr, Name):
+        if expr.id not in env:
+            raise formula.error(expr, f"unknown name {expr.id!r}")
+        return env[expr.id]
+    if isinstance(expr, Index):
+        target = _visit(formula, env, expr.target)
+        _check_index(formula, expr, target.shape)
+        return _apply(formula, expr, "index", [target], {"items": expr.items})
+    if isinstance(expr, Call):
+        return _apply(formula, expr, expr.function, [_visit(formula, env, arg) for arg in expr.args],
+                      dict(expr.params))
+    raise formula.error(expr, "cannot evaluate this part")
 
 
 def evaluate_nodes(nodes, env: dict[str, Batched], count: int) -> np.ndarray:

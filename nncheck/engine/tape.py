@@ -69,10 +69,12 @@ class Tape:
         self.vars: list[Var] = []
         self.work = 0
         self.entries = 0  # of the values made on the tape (a named node shares its value)
+        self.work_until: list[int] = []  # the work of the pass up to each var: a backward pass from it costs as much
 
     def _record(self, var: Var) -> Var:
         var.index = len(self.vars)
         self.vars.append(var)
+        self.work_until.append(self.work)
         return var
 
     def charge(self, work: int, entries: int) -> str | None:
@@ -131,19 +133,24 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def backward(tape: Tape, root: Var, wanted: Iterable[Var] | None = None, rules: dict | None = None,
-             start: np.ndarray | None = None) -> list:
+             start: np.ndarray | None = None, on_reach=None) -> list:
     """Gradients of the scalar `root` with respect to every var (None where zero).
 
     With `wanted`, only the paths from root to those vars are computed. `rules` replaces
     the gradient rules of primitives by name (to recompute a gradient the way a common
     mistake would). `start` is the gradient root starts with (default ones: d root/d root);
     a one-hot `start` gives the gradient of one entry of a root that is not a scalar.
+    `on_reach(var, grad)`, once a var's gradient is complete, returns the gradient it passes on
+    (to continue the pass from a student's own delta: nncheck/engine/substituted.py).
     """
+    Tape.done += backward_work(tape, root)  # counts in work_done() (an answer file's work), not in the pass
     grads: list = [None] * len(tape.vars)
     grads[root.index] = np.ones_like(root.value) if start is None else start
     reaches = _reaching(tape, root, wanted) if wanted is not None else None
     for var in reversed(tape.vars[: root.index + 1]):
         g = grads[var.index]
+        if g is not None and on_reach is not None:
+            g = grads[var.index] = on_reach(var, g)
         if g is None or not var.parents:
             continue
         arg_values = [p.value for p in var.parents]
@@ -153,11 +160,11 @@ def backward(tape: Tape, root: Var, wanted: Iterable[Var] | None = None, rules: 
                 continue
             if reaches is not None and not reaches[parent.index]:
                 continue
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"):  # a gradient that is not finite is reported by the caller
                 grad = unbroadcast(np.asarray(rule(g, var.value, *arg_values, **var.params), dtype=np.float64),
                                    parent.value.shape)
-            previous = grads[parent.index]
-            grads[parent.index] = grad if previous is None else previous + grad
+                previous = grads[parent.index]
+                grads[parent.index] = grad if previous is None else previous + grad
     return grads
 
 
@@ -210,24 +217,26 @@ def _reaching(tape: Tape, root: Var, wanted: Iterable[Var]) -> list[bool]:
 
 def evaluate_formula(tape: Tape, formula: Formula, env: dict[str, Var]) -> Var:
     """Interpret a parsed formula on the tape, with names bound by `env`."""
+    return _visit(tape, formula, env, formula.expr)
 
-    def visit(expr) -> Var:
-        if isinstance(expr, Number):
-            return tape.constant(expr.value)
-        if isinstance(expr, Name):
-            if expr.id not in env:
-                raise formula.error(expr, f"unknown name {expr.id!r}")
-            return env[expr.id]
-        if isinstance(expr, Index):
-            target = visit(expr.target)
-            _check_index(formula, expr, target.value.shape)
-            return _apply(tape, formula, expr, "index", [target], {"items": expr.items})
-        if isinstance(expr, Call):
-            args = [visit(arg) for arg in expr.args]
-            return _apply(tape, formula, expr, expr.function, args, dict(expr.params))
-        raise formula.error(expr, "cannot evaluate this part")
 
-    return visit(formula.expr)
+def _visit(tape: Tape, formula: Formula, env: dict[str, Var], expr) -> Var:
+    """One part of a formula on the tape (a plain function, not a closure: no reference
+    cycle keeps the tape and its values alive after the pass)."""
+    if isinstance(expr, Number):
+        return tape.constant(expr.value)
+    if isinstance(expr, Name):
+        if expr.id not in env:
+            raise formula.error(expr, f"unknown name {expr.id!r}")
+        return env[expr.id]
+    if isinstance(expr, Index):
+        target = _visit(tape, formula, env, expr.target)
+        _check_index(formula, expr, target.value.shape)
+        return _apply(tape, formula, expr, "index", [target], {"items": expr.items})
+    if isinstance(expr, Call):
+        args = [_visit(tape, formula, env, arg) for arg in expr.args]
+        return _apply(tape, formula, expr, expr.function, args, dict(expr.params))
+    raise formula.error(expr, "cannot evaluate this part")
 
 
 def _apply(tape: Tape, formula: Formula, expr, function: str, args: list[Var], params: dict) -> Var:
@@ -253,6 +262,12 @@ def _shape_problem(function: str, shapes: list[tuple], params: dict) -> str | No
         inner_b = b[0] if len(b) == 1 else b[-2]
         if a[-1] != inner_b:
             return f"shapes {named} do not align for @ ({a[-1]} columns against {inner_b} rows)"
+        try:
+            np.broadcast_shapes(a[:-2], b[:-2])
+        except ValueError:
+            return (f"shapes {named} do not fit for @: stacks of matrices need stack sizes "
+                    f"{describe_shape(a[:-2])} and {describe_shape(b[:-2])} that broadcast (equal, or 1); "
+                    "make them equal, or index one matrix such as b[0]")
         return _too_big(np.broadcast_shapes(a[:-2], b[:-2]) + a[-2:-1] + b[-1:] if len(a) > 1 or len(b) > 1 else ())
     if function in _ELEMENTWISE_BINARY or function == "where":
         try:
@@ -342,6 +357,11 @@ def _work(function: str, shapes: list[tuple], params: dict) -> tuple[int, int]:
     elif function in _RESHAPING:
         entries = max(sizes + [int(np.prod(_reshaped(function, shapes, params)))])
     return entries * per_entry + OPERATION_WORK, entries
+
+
+def backward_work(tape: Tape, root: Var) -> int:
+    """The work of a backward pass from `root` (see MAX_PASS_WORK): that of the forward pass up to it."""
+    return tape.work_until[root.index]
 
 
 def work_done() -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nncheck.engine import tape
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import Formula, name_parts, parse_formula
 
@@ -62,6 +63,7 @@ class Variation:
     conditions: list[Formula]
     attempts: int
     location: Location
+    draw_work: int | None = None  # the work of one draw (its pass and conditions), once measured
 
 
 @dataclass(eq=False)
@@ -252,6 +254,11 @@ def variant_problem(problem, student):
 
 
 def _first_acceptable(problem, variation: Variation, seed: int, whose: str) -> dict:
+    too_much = tape.repeat_problem(variation.attempts, _draw_work(problem, variation))
+    if too_much:
+        raise NncheckError(f"vary: a student's variant may take up to {variation.attempts:,} draws (vary.attempts), "
+                           f"each a pass of the graph and its conditions: {too_much}; lower vary.attempts, loosen "
+                           "vary.condition so that early draws meet it, or use a smaller graph", variation.location)
     for attempt in range(variation.attempts):
         drawn = {value.name: value.draw(seed, attempt) for value in variation.values}
         if acceptable(problem, problem.leaf_values() | drawn):
@@ -259,6 +266,25 @@ def _first_acceptable(problem, variation: Variation, seed: int, whose: str) -> d
     raise NncheckError(f"vary: none of {variation.attempts} draws for {whose} gives finite values that meet "
                        "vary.condition; loosen the condition, widen the distributions, or raise vary.attempts",
                        variation.location)
+
+
+def _draw_work(problem, variation: Variation) -> int:
+    """The work of one draw: a pass at the problem's own values and its conditions (every draw
+    has the same shapes, so the same work); measured once per problem, before any draw."""
+    from nncheck.engine.solution import Solution
+
+    if variation.draw_work is None:
+        variation.draw_work = 0
+        try:
+            solution = Solution(problem, problem.leaf_values())
+            variation.draw_work = solution.tape.work
+            for formula in variation.conditions:
+                condition_tape = tape.Tape()
+                tape.evaluate_formula(condition_tape, formula, solution.vars)
+                variation.draw_work += condition_tape.work
+        except NncheckError:
+            pass  # the problem's own values are refused where they are checked; each draw stays within its pass
+    return variation.draw_work
 
 
 def acceptable(problem, values: dict) -> bool:

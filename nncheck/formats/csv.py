@@ -17,13 +17,16 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def gradebook_csv(gradebook) -> str:
     """With a problem that varies per student, a `seed` column after `student` names each
-    student's variant (empty for a broken file or a problem that does not vary)."""
+    student's variant (empty for a broken file or a problem that does not vary). When some
+    answer follows through, a last column `follow_through` counts such items per file."""
     columns = item_columns(gradebook.problems)
     seeds = any(problem.varies for problem in gradebook.problems)
+    followed = any(item.verdict == "follow_through" for record in gradebook.files for item in record.items)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student"] + (["seed"] if seeds else []) + ["file", "problem", "status"]
-                    + [cell(title) for title, _, _ in columns] + ["total", "max", "error"])
+                    + [cell(title) for title, _, _ in columns] + ["total", "max", "error"]
+                    + (["follow_through"] if followed else []))
     for record in gradebook.files:
         points = {(record.problem, item.id): item.points for item in record.items}
         cells = [number(points[(path, item_id)]) if (path, item_id) in points
@@ -31,7 +34,8 @@ def gradebook_csv(gradebook) -> str:
                  for _, path, item_id in columns]
         seed = ([str(record.seed) if record.seed is not None else ""] if seeds else [])
         writer.writerow([cell(record.student)] + seed + [cell(record.file), cell(record.problem or ""), record.status]
-                        + cells + [number(record.score), number(record.max_score), cell(record.error or "")])
+                        + cells + [number(record.score), number(record.max_score), cell(record.error or "")]
+                        + ([str(sum(item.verdict == "follow_through" for item in record.items))] if followed else []))
     return out.getvalue()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nncheck.formats.numbers import format_number
 from nncheck.formats.text import printable
-from nncheck.check.results import ItemResult, Submission, Verification
+from nncheck.check.results import FOLLOW_THROUGH, ItemResult, Submission, Verification
 
 HIDDEN_FEEDBACK = {
     "hidden": "hidden check: graded, details are not shown",
@@ -20,7 +20,15 @@ def feedback(item: ItemResult, reveal: bool = False) -> str:
     if item.visibility != "visible" and not reveal:
         return HIDDEN_FEEDBACK.get(item.visibility, HIDDEN_FEEDBACK["hidden"])
     message = printable(item.message).strip()
+    if item.verdict == FOLLOW_THROUGH:
+        return f"follow-through, partial credit: {message}"
     return f"{item.diagnosis}: {message}" if item.diagnosis else message
+
+
+def follow_through_count(items) -> str:
+    """`, 2 follow-through (partial credit)`, or "" when no item follows through."""
+    followed = sum(item.verdict == FOLLOW_THROUGH for item in items)
+    return f", {followed} follow-through (partial credit)" if followed else ""
 
 
 def item_label(submission: Submission, verification: Verification) -> str:

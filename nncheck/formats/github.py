@@ -13,12 +13,12 @@ from __future__ import annotations
 import sys
 
 from nncheck.errors import Location, NncheckError
-from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
+from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
 from nncheck.formats.student_markdown import markdown_line as _md
 from nncheck.formats.text import one_line, plain_lines
-from nncheck.check.results import CORRECT, WRONG, ItemResult, Submission, Verification
+from nncheck.check.results import CORRECT, FOLLOW_THROUGH, WRONG, ItemResult, Submission, Verification
 
-VERDICT_MARKS = {"correct": "✅", "wrong": "❌", "invalid": "⚠️", "missing": "➖"}
+VERDICT_MARKS = {"correct": "✅", "follow_through": "☑️", "wrong": "❌", "invalid": "⚠️", "missing": "➖"}
 JOINER = "\u200d"  # zero-width joiner: invisible in the log, and no command parser matches across it
 
 
@@ -55,7 +55,7 @@ def _item_command(item: ItemResult, verification: Verification) -> str:
     where = item.location or Location(verification.answers_path)
     text = feedback(item)
     message = f"{points_text(item.points)}/{points_text(item.max_points)} points" + (f": {text}" if text else "")
-    name = "warning" if item.verdict == WRONG and item.points > 0 else "error"
+    name = "warning" if item.verdict in (WRONG, FOLLOW_THROUGH) and item.points > 0 else "error"
     return _command(name, message, file=where.file, line=where.line, col=where.column,
                     title=f"{item.id}: {item.verdict}")
 
@@ -63,7 +63,7 @@ def _item_command(item: ItemResult, verification: Verification) -> str:
 def _score_text(verification: Verification) -> str:
     correct = sum(item.verdict == CORRECT for item in verification.items)
     return (f"{points_text(verification.score)}/{points_text(verification.max_score)} points, "
-            f"{correct} of {len(verification.items)} items correct")
+            f"{correct} of {len(verification.items)} items correct{follow_through_count(verification.items)}")
 
 
 def _command(name: str, message: str, **properties) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
+from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
 from nncheck.formats.student_markdown import markdown_paragraphs
 from nncheck.formats.text import one_line
 from nncheck.check.results import CORRECT, ItemResult, Submission
@@ -76,7 +76,8 @@ def overall_output(submission: Submission) -> str:
     correct = sum(item.verdict == CORRECT for item in visible)
     files = len(submission.verifications)
     lines = [f"nncheck graded {files} answer file{'' if files == 1 else 's'}: "
-             f"{correct} of {len(visible)} visible item{'' if len(visible) == 1 else 's'} correct."]
+             f"{correct} of {len(visible)} visible item{'' if len(visible) == 1 else 's'} correct"
+             f"{follow_through_count(visible)}."]
     if len(items) > len(visible):
         hidden = len(items) - len(visible)
         lines.append(f"{hidden} more item{' is' if hidden == 1 else 's are'} graded but not shown here.")

@@ -13,7 +13,8 @@ import html
 from nncheck.formats.numbers import format_number
 from nncheck.formats.text import printable
 
-VERDICTS = (("correct", "right", "#2e7d32"), ("wrong", "wrong", "#c62828"),
+VERDICTS = (("correct", "right", "#2e7d32"), ("follow_through", "follow-through", "#ef6c00"),
+            ("wrong", "wrong", "#c62828"),
             ("invalid", "invalid", "#8e24aa"), ("missing", "missing", "#f9a825"))
 
 STYLE = """
@@ -116,11 +117,13 @@ def _histogram_svg(summary) -> list[str]:
 
 
 def _item_table(summary) -> list[str]:
-    legend = "".join(f'<span style="background:{colour}"></span>{name}' for _, name, colour in VERDICTS)
+    verdicts = [entry for entry in VERDICTS if entry[0] != "follow_through"
+                or any(item.counts.get("follow_through") for item in summary.items)]
+    legend = "".join(f'<span style="background:{colour}"></span>{name}' for _, name, colour in verdicts)
     rows = []
     for item in summary.items:
-        shares = [(name, colour, item.counts[verdict], 100 * item.counts[verdict] / summary.graded)
-                  for verdict, name, colour in VERDICTS]
+        shares = [(name, colour, item.counts.get(verdict, 0), 100 * item.counts.get(verdict, 0) / summary.graded)
+                  for verdict, name, colour in verdicts]
         bar = "".join(f'<span style="width:{share:.2f}%;background:{colour}" title="{name}: {count}"></span>'
                       for name, colour, count, share in shares if count)
         numbers = "".join(f'<td class=num>{share:.0f} %</td>' for _, _, _, share in shares)
@@ -131,7 +134,7 @@ def _item_table(summary) -> list[str]:
         rows.append(f"<tr><th>{_text(item.id)}</th><td><div class=bar>{bar}</div></td>{numbers}"
                     f"<td>{commonest}</td></tr>")
     return [f'<p class=legend>{legend}</p><table class=items><thead><tr><th>item</th><th>answers</th>'
-            + "".join(f"<th class=num>{name}</th>" for _, name, _ in VERDICTS)
+            + "".join(f"<th class=num>{name}</th>" for _, name, _ in verdicts)
             + "<th>commonest mistake</th></tr></thead><tbody>", *rows, "</tbody></table>"]
 
 

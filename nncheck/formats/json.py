@@ -75,6 +75,8 @@ def _item_json(item: ItemResult) -> dict:
         data["expected"] = np.asarray(item.expected).tolist()
     if item.visibility == "visible" and item.wrong_entries:
         data["wrong_entries"] = [[i + 1 for i in index] for index in item.wrong_entries]
+    if item.based_on:
+        data["based_on"] = [printable(item_id) for item_id in item.based_on]
     return data
 
 

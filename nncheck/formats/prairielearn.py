@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from nncheck.check.results import CORRECT, ItemResult, Submission
-from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text, variant_note
+from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
 from nncheck.formats.text import one_line, plain_lines
 
 
@@ -56,7 +56,7 @@ def _summary(submission: Submission) -> str:
     correct = sum(item.verdict == CORRECT for item in items)
     files = len(submission.verifications)
     text = (f"nncheck graded {files} answer file{'' if files == 1 else 's'}: {correct} of {len(items)} "
-            f"item{'' if len(items) == 1 else 's'} correct, {points_text(submission.score)}/"
+            f"item{'' if len(items) == 1 else 's'} correct{follow_through_count(items)}, {points_text(submission.score)}/"
             f"{points_text(submission.max_score)} points.")
     if submission.broken:
         text += " Some files cannot be graded: fix them and submit again (this attempt does not count)."

@@ -259,15 +259,20 @@ def _problem_summary(summary, style: Styler, width: int | None = None) -> list[s
     if not summary.graded:
         return out
     out += _histogram(summary, problem.max_score)
-    rows = [[[one_line(item.id)]] + [[_percent(item.counts[verdict], summary.graded)]
-                                     for verdict in ("correct", "wrong", "invalid", "missing")]
+    verdicts = [("correct", "right"), ("follow_through", "follow-through"), ("wrong", "wrong"),
+                ("invalid", "invalid"), ("missing", "missing")]
+    if not any(item.counts.get("follow_through") for item in summary.items):
+        verdicts.pop(1)     # a column only where some answer follows through
+    rows = [[[one_line(item.id)]] + [[_percent(item.counts.get(verdict, 0), summary.graded)]
+                                     for verdict, _ in verdicts]
             + [[_commonest(item, summary.graded)]] for item in summary.items]
-    headers = ["item", "right", "wrong", "invalid", "missing", "commonest mistake"]
+    headers = ["item"] + [name for _, name in verdicts] + ["commonest mistake"]
+    last = len(headers) - 1
     room = None if width is None else width - 2
-    fitted = boxed_table(headers, fit_rows(headers, rows, room, (0, 5)), style)
+    fitted = boxed_table(headers, fit_rows(headers, rows, room, (0, last)), style)
     if room is not None and max(len(line) for line in fitted) > room:     # narrow: the counts in one cell
-        rows = [[row[0], [" · ".join(f"{verdict} {cell[0]}" for verdict, cell in zip(headers[1:5], row[1:5]))]
-                 + ([f"commonest: {row[5][0]}"] if row[5][0] else [])] for row in rows]
+        rows = [[row[0], [" · ".join(f"{verdict} {cell[0]}" for verdict, cell in zip(headers[1:last], row[1:last]))]
+                 + ([f"commonest: {row[last][0]}"] if row[last][0] else [])] for row in rows]
         fitted = boxed_table(["item", "results"], fit_rows(["item", "results"], rows, room, (0, 1), 8), style)
     out += ["  " + line for line in fitted]
     return out

@@ -16,8 +16,8 @@ from nncheck.formats.table import BOLD, DIM, Styler, boxed_table, points_text, t
 from nncheck.formats.text import one_line, printable
 
 MARK = "✗"
-GREEN, RED, MAGENTA, YELLOW = "\x1b[32m", "\x1b[31m", "\x1b[35m", "\x1b[33m"
-VERDICT_COLOURS = {"correct": GREEN, "wrong": RED, "invalid": MAGENTA, "missing": YELLOW}
+GREEN, RED, MAGENTA, YELLOW, CYAN = "\x1b[32m", "\x1b[31m", "\x1b[35m", "\x1b[33m", "\x1b[36m"
+VERDICT_COLOURS = {"correct": GREEN, "wrong": RED, "invalid": MAGENTA, "missing": YELLOW, "follow_through": CYAN}
 MIN_TEXT = 24       # the narrowest a column of words is made
 MAX_TEXT = 60       # the widest a column of words is made when there is room
 FORMULA_WIDTH = 40  # formula answers wrap at this width when the columns have room

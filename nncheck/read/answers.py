@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from nncheck.read.asks import parse_quantity
+from nncheck.read.asks import parse_quantity, step_problem
 from nncheck.errors import Location, NncheckError
 from nncheck.read.yamlfile import YamlDoc, read_yaml
 
@@ -86,6 +86,8 @@ def load_answer_file(path: str, problem_override: str | None = None, doc: YamlDo
     result = AnswerFile(path, problem_path, "" if student is None else str(student), doc=doc,
                         base_variant=variant == "base")
     for key, raw in section.items():
+        if step_problem(key):
+            raise NncheckError(step_problem(key), doc.key_where("answers", key))
         item_id = normalize_id(key)
         if item_id in result.answers:
             raise NncheckError(f"{key!r} names the same item as {result.answers[item_id].id!r}; keep one",

@@ -11,12 +11,14 @@ import numpy as np
 from nncheck.errors import ErrorCollector, Location, NncheckError
 from nncheck.read.formula import Formula, parse_formula
 from nncheck.read.tensors import read_tensor
+from nncheck.read.follow_through import INHERIT, read_follow_through
+from nncheck.read.layout import read_layout
 from nncheck.read.tolerance import Tolerance, read_tolerance
 from nncheck.read.yamlfile import YamlDoc
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
-VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid")
+VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid", "follow_through", "layout")
 MISTAKE_KEYS = ("formula", "value", "message", "points")
 MAX_ASKS = 500
 MAX_POINTS = 1_000_000
@@ -46,9 +48,26 @@ def parse_quantity(text: str) -> Quantity | None:
     if not match:
         return None
     step = match.group("step")
-    if step is not None and int(step) > MAX_STEP:
+    if step is not None and too_many_steps(step):
         return None
     return Quantity(match.group("name"), match.group("of"), None if step is None else int(step))
+
+
+def too_many_steps(step: str) -> bool:
+    """Whether a step number as written is beyond MAX_STEP (digits counted before int())."""
+    digits = step.lstrip("0")
+    return len(digits) > len(str(MAX_STEP)) or int(digits or "0") > MAX_STEP
+
+
+def step_problem(key) -> str | None:
+    """Why an answer key such as `W1@20000` names a step that cannot be asked; None if it does not."""
+    match = _QUANTITY.match(str(key).strip())
+    if not match or match.group("step") is None or not too_many_steps(match.group("step")):
+        return None
+    shown = str(key).strip()
+    shown = shown if len(shown) <= 40 else shown[:30] + "..." + f" ({len(shown):,} characters)"
+    return (f"answers: {shown}: the step number is more than {MAX_STEP:,}; write the step asked, "
+            f"a whole number from 0 to {MAX_STEP:,}, such as {match.group('name')}@2")
 
 
 @dataclass(eq=False)
@@ -77,6 +96,8 @@ class AskItem:
     spec: Any = None
     expected_formula: Formula | None = None
     forbid: tuple = ()
+    follow_through: float | str | None = INHERIT  # credit for follow-through; INHERIT: the problem's
+    layout: str | None = INHERIT                  # strict or either; INHERIT: the problem's
 
     @property
     def visible(self) -> bool:
@@ -155,7 +176,10 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
     return AskItem(item_id.strip(), None if explicit else quantity,
                    _points(doc, spec, path, label, 1.0), visibility, where,
                    tolerance, expected, mistakes, prompt, expected_formula=expected_formula,
-                   forbid=_forbidden(doc, spec, path, label))
+                   forbid=_forbidden(doc, spec, path, label),
+                   follow_through=(read_follow_through(doc, path + ("follow_through",), f"{label}.follow_through")
+                                   if "follow_through" in spec else INHERIT),
+                   layout=read_layout(doc, path + ("layout",), f"{label}.layout") if "layout" in spec else INHERIT)
 
 
 def _forbidden(doc: YamlDoc, spec: dict, path: tuple, label: str) -> tuple:

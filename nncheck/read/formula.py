@@ -39,6 +39,8 @@ class Signature:
 
 
 AXIS = (("axis", None),)
+NEEDS_AXIS = {"stack": "0", "concat": "0", "take": "0", "smoothmax": "-1", "dsmoothmax": "-1",
+              "cross_entropy": "-1"}  # functions that work along one axis: axis=None has no meaning
 FUNCTIONS: dict[str, Signature] = {
     "relu": Signature(1, summary="max(z, 0), elementwise"),
     "sigmoid": Signature(1, summary="1 / (1 + exp(-z))"),
@@ -319,6 +321,10 @@ class _Reader:
         value = self.whole(node, _literal_number(node))
         if param == "axis":
             if value is None and isinstance(node, ast.Constant) and node.value is None:
+                if function in NEEDS_AXIS:
+                    raise self.fail(node, f"{function}() works along one axis, so axis=None is not allowed; "
+                                          f"write a whole number such as axis={NEEDS_AXIS[function]}, or leave "
+                                          "axis out")
                 return None
             if not isinstance(value, int):
                 raise self.fail(node, f"{function}(): axis must be a whole number such as 0 or -1")

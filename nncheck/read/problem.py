@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nncheck.errors import ErrorCollector, Location, NncheckError, closest
+from nncheck.read.follow_through import DEFAULT_CREDIT, read_follow_through
+from nncheck.read.layout import read_layout
 from nncheck.read.formula import FUNCTIONS, Formula, name_parts, parse_formula
 from nncheck.read.layers import NodeText, expand_layers
 from nncheck.read.tensors import RandomSpec, name_seed, read_random_spec, read_tensor
 from nncheck.read.yamlfile import YamlDoc, read_yaml
 
 TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss", "parameters", "train",
-                  "ask", "tolerance", "vary")
+                  "ask", "tolerance", "vary", "follow_through", "layout")
 TRAIN_KEYS = ("lr", "steps", "loss")
 MAX_STEPS = 10_000
 TEXT_KEYS = ("title", "description", "source")
@@ -93,6 +95,8 @@ class Problem:
     train: TrainSettings = field(default_factory=TrainSettings)
     variation: object = None    # what varies per student (nncheck/engine/variants.py), or None
     variant: object = None      # whose numbers these are: a Variant, or None for the problem's own
+    follow_through: float | None = DEFAULT_CREDIT  # credit for an answer right for an earlier wrong one (None: off)
+    layout: str | None = None   # `strict` or `either` for Jacobians and batches in the other layout (None: not set)
 
     @property
     def names(self) -> list[str]:
@@ -145,7 +149,16 @@ def problem_from_doc(doc: YamlDoc) -> Problem:
     return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
                    leaves, nodes, loss, loss_location, asks, tolerance, doc,
                    _parameters(doc, leaves), _train_settings(doc, leaves, [node.name for node in nodes]),
-                   _variation(doc, leaves, [node.name for node in nodes], asks, texts["title"]))
+                   _variation(doc, leaves, [node.name for node in nodes], asks, texts["title"]),
+                   follow_through=_follow_through(doc),
+                   layout=read_layout(doc, ("layout",), "layout") if "layout" in doc.data else None)
+
+
+def _follow_through(doc: YamlDoc) -> float | None:
+    """`follow_through: {credit: 0.5}` or `false` (read/follow_through.py); the default credit."""
+    if "follow_through" not in doc.data:
+        return DEFAULT_CREDIT
+    return read_follow_through(doc, ("follow_through",), "follow_through")
 
 
 def _variation(doc: YamlDoc, leaves: dict[str, Leaf], nodes: list[str], asks: list, title: str | None):

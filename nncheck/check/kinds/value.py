@@ -19,6 +19,8 @@ from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape, read_tensor
 from nncheck.read.tolerance import Tolerance
 from nncheck.check.checker import evaluate_answer, format_tensor, strip_label
+from nncheck.check.layout import layout_result
+from nncheck.check.one_edit import with_named_step
 
 KEYS = {"value": ("tolerance", "expected", "mistakes")}
 MAX_REMEMBERED_FORMULAS = 10_000
@@ -120,6 +122,9 @@ class ValueCheck:
         if aligned is not None and tolerance.accepts(aligned, expected):
             result.verdict, result.points = CORRECT, item.points
             return result
+        convention = layout_result(self.checker, item, value, result, tolerance.accepts)
+        if convention is not None:
+            return convention
         mistake = self._authored_number(item, value)
         if mistake is not None:
             return mistake_result(result, mistake)
@@ -231,6 +236,9 @@ class FormulaCheck:
                     return self._coincidence(solution, answer, expected)
             result.verdict, result.points = CORRECT, item.points
             return result
+        convention = layout_result(checker.checker, item, value, result, _same, self._in_other_layout)
+        if convention is not None:
+            return convention
         mistake = self._authored(value)
         if mistake is not None:
             return mistake_result(result, mistake)
@@ -241,9 +249,10 @@ class FormulaCheck:
         if found is None and align(value, result.expected) is None:
             found = self._everywhere(value, lambda solution, answer, expected: shape_diagnosis(
                 solution, item.quantity, item.id, answer, expected, _same))
-            if found is None:
-                return checker._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
-                                                f"but {item.id} has shape {describe_shape(result.expected.shape)}")
+        found = with_named_step(self, found)
+        if found is None and align(value, result.expected) is None:
+            return checker._invalid(result, f"the formula gives shape {describe_shape(value.shape)}, "
+                                            f"but {item.id} has shape {describe_shape(result.expected.shape)}")
         fallback = "the formula does not give the expected value at the problem's numbers"
         aligned = align(value, result.expected)
         if aligned is not None:
@@ -274,6 +283,14 @@ class FormulaCheck:
             if len(shared) < MAX_REMEMBERED_FORMULAS:
                 shared[key] = self._redraw_list
         return self._redraw_list
+
+    def _in_other_layout(self, other_layout) -> bool:
+        """Whether the formula gives the other layout of the expected value at every redraw."""
+        for solution, answer, expected in self.redraws():
+            found = other_layout(solution, self.item.quantity, expected)
+            if found is None or not _same(answer, found[0]):
+                return False
+        return True
 
     def _everywhere(self, value: np.ndarray, diagnose) -> Candidate | None:
         """`diagnose(solution, answer, expected)` at the problem's values, if it gives the same
