@@ -8,10 +8,12 @@ machine touches all of them alike):
     nncheck run --format json problems/relu-4-samples.yaml
     nncheck check problems/relu-4-samples.yaml
     nncheck --help
+    python -c "import nncheck"                                  (the Python API, docs/api.md)
+    python -c "import nncheck; nncheck.load(PROBLEM).solve()"
 
 and prints median / min / p90 wall seconds (and the median CPU seconds, user + system)
 with PASS/FAIL against the goal (default 0.25 s median; `--help` must also be faster
-than `run`).
+than `run`, and `import nncheck` no slower than `run`).
 
 It does so twice (--bytecode both): with the environment as is, and with compiled bytecode
 cached in a temp dir (PYTHONPYCACHEPREFIX). The two differ when PYTHONDONTWRITEBYTECODE=1
@@ -317,6 +319,9 @@ def main() -> int:
         ("run --format json", [exe, "run", "--format", "json", args.problem]),
         ("check", [exe, "check", args.problem]),
         ("--help", [exe, "--help"]),
+        ("import nncheck", [python, "-c", "import nncheck"]),
+        ("import nncheck; load().solve()",
+         [python, "-c", f"import nncheck; nncheck.load({args.problem!r}).solve()"]),
     ]
     baseline = [("python -c pass", [python, "-c", "pass"]),
                 ("python -c 'import numpy'", [python, "-c", "import numpy"])]
@@ -351,13 +356,16 @@ def main() -> int:
                 verdict = f"ERROR {error}"
             elif is_baseline:
                 verdict = "(baseline: no goal)"
+            elif label == "import nncheck":   # the Python API (issue 18): no dearer than `run`
+                cheaper = med <= medians.get((mode, "run"), float("inf"))
+                verdict = "PASS (no slower than run)" if cheaper else "FAIL (slower than run)"
             elif label == "--help":
                 faster = med < medians.get((mode, "run"), float("inf"))
                 ok = med <= args.goal and faster
                 verdict = ("PASS" if ok else "FAIL") + (" (faster than run)" if faster else " (NOT faster than run)")
             else:
                 verdict = "PASS" if med <= args.goal else f"FAIL (+{med - args.goal:.3f} s over)"
-            shown = label if is_baseline else f"nncheck {label}"
+            shown = label if is_baseline or label.startswith("import") else f"nncheck {label}"
             print(f"  {shown:<28} {med:7.3f} {min(times):7.3f} {percentile(times, 90):7.3f} "
                   f"{statistics.median(cpus):7.3f}  {verdict}")
         print(f"  ({load.describe()})")

@@ -96,13 +96,9 @@ def student_option(command):
 
 def _for_student(problem, student: str | None):
     """The problem with `student`'s numbers (unchanged when no id is given or nothing varies)."""
-    if student is None or problem.variation is None:
-        return problem
-    if not student.strip():
-        raise NncheckError("--student: give the id, such as --student ab1234")
-    from nncheck.engine.variants import normalised_id, variant_problem
+    from nncheck.app.solved import for_student
 
-    return variant_problem(problem, normalised_id(student))
+    return for_student(problem, student)
 
 
 def large_option(command):
@@ -144,23 +140,15 @@ def _secrets(given) -> list:
 def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None,
         standalone=False):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
+    from nncheck.app.solved import solve
     from nncheck.read.problem import load_problem
-    from nncheck.engine.solution import Solution
 
     if standalone and output_format != "latex":
         raise NncheckError("--standalone makes a whole LaTeX document: use it with --format latex")
     loaded = _for_student(load_problem(problem, _secrets(secret_files)), student)
-    solution = Solution(loaded, loss=of_node)
-    solution.gradients()
-    checker = None
-    if loaded.asks:
-        from nncheck.check.checker import Checker
-
-        checker = Checker(loaded)
-    references = _reference_answers(checker, show_hidden)
-    hidden = _hidden_entries(loaded, solution.loss, show_hidden)
-    asked = _asked_values(checker, solution.loss, show_hidden)
-    selected = _selected(solution, only, asked)
+    shown = solve(loaded, of_node, show_hidden, only)
+    solution, references, hidden, asked, selected = (shown.solution, shown.references, shown.hidden, shown.asked,
+                                                     shown.selected)
     if output_format == "json":
         from nncheck.formats.json import solution_json, write_json
 
@@ -179,36 +167,6 @@ def run(problem, output_format, precision, full, of_node, show_hidden, secret_fi
         from nncheck.formats.table import render_solution
 
         render_solution(solution, precision, full, references=references, hidden=hidden, only=selected, asked=asked)
-
-
-def _selected(solution, only: str | None, asked=()) -> set | None:
-    """The names (or asked ids) `--only` keeps, or an error naming the ones the problem does not have."""
-    if only is None:
-        return None
-    names = {name.strip() for name in only.split(",") if name.strip()}
-    unknown = sorted(names - set(solution.vars) - {item.id for item in asked})
-    if unknown:
-        raise NncheckError(f"--only: {', '.join(unknown)} is not a value or node of {solution.problem.path}")
-    return names
-
-
-def _asked_values(checker, loss: str, show_hidden: bool) -> list:
-    """Asked values the sections of `run` do not show otherwise (Jacobians, values after steps, ...)."""
-    if checker is None:
-        return []
-    from nncheck.app.asked_values import asked_values
-
-    return asked_values(checker, loss, show_hidden)
-
-
-def _reference_answers(checker, show_hidden: bool) -> list:
-    """Reference answers of asked items that are not plain values (design, YES/NO, intervals);
-    items (and design case groups) that are not visible only with `show_hidden`."""
-    if checker is None or all(item.kind == "value" for item in checker.problem.asks):
-        return []
-    from nncheck.check.kinds import reference_answers
-
-    return reference_answers(checker, show_hidden)
 
 
 def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
