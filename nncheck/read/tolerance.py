@@ -12,7 +12,8 @@ from nncheck.read.yamlfile import YamlDoc
 DEFAULT_SIGFIGS = 3
 FLOOR_RELATIVE = 1e-4
 FLOOR_ABSOLUTE = 1e-9
-TOLERANCE_KEYS = ("sigfigs", "rtol", "atol")
+TOLERANCE_KEYS = ("sigfigs", "rtol", "atol", "per")
+PER = ("tensor", "entry")
 REMEMBERED_SIZE = 4096      # entries of an expected value whose half-widths are remembered
 REMEMBERED_WIDTHS = 10_000  # half-widths remembered at most (then forgotten all at once)
 _REMEMBERED: dict = {}
@@ -21,12 +22,15 @@ _REMEMBERED: dict = {}
 @dataclass(frozen=True)
 class Tolerance:
     """Accept |answer - expected| up to half a unit in the last of `sigfigs` significant
-    figures plus rtol * |expected|, plus atol; without atol, at least a small floor
-    (1e-4 of the largest entry) so that rounded zeros pass."""
+    figures plus rtol * |expected|, plus atol. Without atol, at least a floor: with
+    `per: tensor` (the default) half a unit in the last of `sigfigs` significant figures of the
+    tensor's largest entry, so that a matrix may be written to one common number of decimals;
+    with `per: entry` (or without sigfigs) 1e-4 of the largest entry, so that rounded zeros pass."""
 
     sigfigs: int | None = DEFAULT_SIGFIGS
     rtol: float = 0.0
     atol: float | None = None
+    per: str = "tensor"
 
     def half_widths(self, expected: np.ndarray) -> np.ndarray:
         """Each entry's accepted half-width; remembered for small tensors, which a class
@@ -52,13 +56,31 @@ class Tolerance:
         if self.atol is not None:
             return width + self.atol
         largest = float(np.max(magnitude)) if magnitude.size else 0.0
-        return np.maximum(width, FLOOR_ABSOLUTE + FLOOR_RELATIVE * largest)
+        floor = FLOOR_ABSOLUTE + FLOOR_RELATIVE * largest
+        if self.sigfigs is not None and self.per == "tensor" and largest > 0:
+            floor = max(floor, 0.5 * 10.0 ** (np.floor(np.log10(largest)) - self.sigfigs + 1))
+        return np.maximum(width, floor)
 
     def accepts(self, answer: np.ndarray, expected: np.ndarray) -> bool:
         if np.shape(answer) != np.shape(expected):
             return False
         slack = self.half_widths(expected) * (1 + 1e-9)
         return bool(np.all(np.abs(np.asarray(answer) - expected) <= slack))
+
+    def rounded_too_coarsely(self, answer: np.ndarray, expected: np.ndarray) -> bool:
+        """Whether every entry outside its interval is the expected entry rounded to the
+        decimals the student wrote (0.12 for 0.1236): right, but given with too few digits."""
+        answer = np.asarray(answer, dtype=np.float64)
+        if answer.shape != np.shape(expected):
+            return False
+        misses = np.abs(answer - expected) > self.half_widths(expected) * (1 + 1e-9)
+        if not misses.any():
+            return False
+        written = [_decimals(float(a)) for a in answer.flat if a != 0]
+        if not written or None in written:
+            return False
+        decimals = max(written)   # a zero is a rounding to the finest decimals written elsewhere
+        return all(_is_rounding(float(a), float(e), decimals) for a, e in zip(answer[misses], np.asarray(expected)[misses]))
 
     def first_miss(self, answer: np.ndarray, expected: np.ndarray):
         """(index, low, high) of the first entry outside its accepted interval, else None."""
@@ -78,7 +100,25 @@ class Tolerance:
             parts.append(f"rtol {self.rtol:g}")
         if self.atol is not None:
             parts.append(f"atol {self.atol:g}")
+        if self.per == "entry" and self.sigfigs is not None:
+            parts.append("per entry")
         return ", ".join(parts) or "exact"
+
+
+def _decimals(number: float) -> int | None:
+    """How many decimals `number` is written with (negative: rounded to tens, hundreds)."""
+    if not np.isfinite(number):
+        return None
+    for decimals in range(-6, 16):
+        if abs(number - round(number, decimals)) <= 1e-12 * abs(number):
+            return decimals
+    return None
+
+
+def _is_rounding(answer: float, expected: float, common: int) -> bool:
+    """`answer` is `expected` rounded to the decimals it is written with (a zero: to `common`)."""
+    decimals = common if answer == 0 else _decimals(answer)
+    return decimals is not None and abs(answer - expected) < 0.5 * 10.0 ** -decimals * (1 - 1e-9)   # a tie is no rounding
 
 
 def read_tolerance(doc: YamlDoc, path: tuple, label: str) -> Tolerance:
@@ -90,11 +130,17 @@ def read_tolerance(doc: YamlDoc, path: tuple, label: str) -> Tolerance:
         raise NncheckError(f"{label}: expected a mapping such as {{sigfigs: 3}} or {{rtol: 0.01, atol: 1e-6}}",
                            doc.where(*path))
     doc.check_keys(path, TOLERANCE_KEYS, label)
+    per = spec.get("per", "tensor")
+    if not isinstance(per, str) or per not in PER:
+        raise NncheckError(f"{label}.per: expected tensor (the floor follows the largest entry) or entry "
+                           "(each entry to its own significant figures)", doc.where(*path, "per"))
     for key, value in spec.items():
+        if key == "per":
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
             raise NncheckError(f"{label}.{key}: expected a number >= 0", doc.where(*path, key))
     sigfigs = spec.get("sigfigs")
     if sigfigs is not None and (not isinstance(sigfigs, int) or not 1 <= sigfigs <= 15):
         raise NncheckError(f"{label}.sigfigs: expected a whole number from 1 to 15", doc.where(*path, "sigfigs"))
     return Tolerance(sigfigs=sigfigs, rtol=float(spec.get("rtol", 0.0)),
-                     atol=float(spec["atol"]) if "atol" in spec else None)
+                     atol=float(spec["atol"]) if "atol" in spec else None, per=per)

@@ -55,6 +55,11 @@ def _forbidden_parts(expr, forbid: tuple) -> str:
     return ""
 
 
+def coarse_message(tolerance: Tolerance) -> str:
+    digits = f"give {tolerance.sigfigs} significant figures" if tolerance.sigfigs else "give more digits"
+    return f"right, but rounded too coarsely: {digits}"
+
+
 def _relation_asked(item: AskItem) -> str:
     return f"write {item.id} as a formula in quotes: the question asks for the relation, not its numbers"
 
@@ -155,6 +160,10 @@ class ValueCheck:
         mistake = self._authored_number(item, value)
         if mistake is not None:
             return mistake_result(result, mistake)
+        if aligned is not None and tolerance.rounded_too_coarsely(aligned, expected):
+            result.wrong_entries = wrong_entries(aligned, expected, tolerance)
+            listing = f" ({miss_message(aligned, expected, tolerance)})" if item.visible else ""
+            return self._wrong(result, item, Candidate("rounding", coarse_message(tolerance) + listing, expected), "")
         if aligned is not None and self._for_base_numbers(item, aligned, tolerance):
             result.wrong_entries = wrong_entries(aligned, expected, tolerance)
             return self._wrong(result, item, Candidate("base_numbers", base_numbers_message(item.id, self.problem),
