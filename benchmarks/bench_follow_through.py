@@ -14,7 +14,6 @@ Usage: python benchmarks/bench_follow_through.py [--students 3000] [--runs 3] [-
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -29,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+from class_options import class_options  # noqa: E402
 from noise import OtherLoad, wait_for_idle  # noqa: E402
 
 PARTS = os.path.join(ROOT, "tests", "data", "follow-through", "two-layer-parts.yaml")
@@ -87,16 +87,9 @@ def grade_seconds(runs: int, directory: str, problem: str) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=3000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--wait-idle", type=float, default=60)
-    args = parser.parse_args()
-    if args.students < 1 or args.runs < 1:
-        parser.print_usage(sys.stderr)
+    args = class_options(__doc__.splitlines()[0], students=3000)
+    if args is None:
         return 2
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, {args.students} students, "
-          f"median of {args.runs} runs")
     with tempfile.TemporaryDirectory(prefix="nncheck-bench-follow-") as root:
         numeric, formulas = os.path.join(root, "numeric"), os.path.join(root, "formulas")
         write_class(numeric, args.students)

@@ -21,7 +21,6 @@ Usage: python benchmarks/bench_grade.py [--students 1000] [--runs 3] [--wait-idl
 
 from __future__ import annotations
 
-import argparse
 import glob
 import os
 import resource
@@ -36,6 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 sys.path.insert(0, HERE)
 
 from class_factory import PROBLEMS, write_class  # noqa: E402
+from class_options import class_options  # noqa: E402
 from noise import OtherLoad, wait_for_idle  # noqa: E402
 
 CLASS_PROBLEMS = ("relu-4-samples", "descending-order-mlp", "relu5-regression", "softmax-cross-entropy",
@@ -88,16 +88,9 @@ def verdict(passed: bool) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--wait-idle", type=float, default=60)
-    args = parser.parse_args()
-    if args.students < 1 or args.runs < 1:
-        parser.print_usage(sys.stderr)
+    args = class_options(__doc__.splitlines()[0], students=1000)
+    if args is None:
         return 2
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, {args.students} students, "
-          f"median of {args.runs} runs")
     with tempfile.TemporaryDirectory(prefix="nncheck-bench-grade-") as root:
         for problem in CLASS_PROBLEMS:
             write_class(os.path.join(root, "class"), problem, args.students, seed=7, broken_every=97)

@@ -9,7 +9,6 @@ import subprocess
 import xml.etree.ElementTree as ET
 from itertools import combinations
 
-import pytest
 from click.testing import CliRunner
 
 from consumer_tools import chromium, node_package

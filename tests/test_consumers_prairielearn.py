@@ -19,7 +19,7 @@ from nncheck.cli import cli
 
 GRADER = ROOT / "docs" / "ci" / "prairielearn"
 RELU4 = ROOT / "problems" / "relu-4-samples.yaml"
-RELU4_WRONG = f"""\
+RELU4_WRONG = """\
 problem: mine.yaml
 student: ab1234
 answers:

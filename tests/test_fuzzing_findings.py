@@ -9,24 +9,13 @@ import warnings
 import weakref
 
 import pytest
-from click.testing import CliRunner
 
+from cli_runner import invoke, refused
 from nncheck.check.checker import Checker
-from nncheck.cli import cli
 from nncheck.engine.solution import Solution
 from nncheck.read.problem import load_problem
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
-
-
-def refused(result, *words):
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output and "internal error" not in result.output
-    for word in words:
-        assert word in result.output, result.output
-    return result.output
 
 
 def problem_text(formula: str) -> str:

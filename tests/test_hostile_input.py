@@ -19,25 +19,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from nncheck.cli import cli
+from cli_runner import invoke, refused
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = "values:\n  x: [1.0, 2.0]\ngraph:\n  L: sum(x)\n"
 
 
-def invoke(*args, **env):
-    return CliRunner().invoke(cli, [str(arg) for arg in args], env=env or None)
-
-
-def refused(result, *words):
-    """The run gave exit 2 and an `error:` for each message, without a traceback; the messages."""
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output and "internal error" not in result.output
-    for word in words:
-        assert word in result.output, result.output
-    return result.output
 
 
 def nncheck(*args, timeout=20):

@@ -1,10 +1,9 @@
 """A formula answer says how a quantity is computed: it may not name the quantity itself, nor
 anything computed from it, and an item's `allow:` list narrows the names it may use."""
 
-import json
-
 from click.testing import CliRunner
 
+from cli_runner import verify_items
 from nncheck.cli import cli
 
 NETWORK = """title: Homework 2, question 1
@@ -30,11 +29,7 @@ ask:
 
 
 def verify(write, **answers):
-    problem = write("network.yaml", NETWORK)
-    lines = "".join(f"  {key}: {json.dumps(value)}\n" for key, value in answers.items())
-    path = write("mine.yaml", f"problem: {problem}\nanswers:\n{lines}")
-    result = CliRunner().invoke(cli, ["verify", path, "--format", "json"])
-    return {item["id"]: item for item in json.loads(result.stdout)["items"]}
+    return verify_items(write, NETWORK, answers)
 
 
 def test_the_asked_node_by_its_own_name_is_invalid(write):

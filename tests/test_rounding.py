@@ -1,12 +1,11 @@
 """Numbers as people round them: a matrix written to one common number of decimals is right;
 an answer rounded more coarsely than the problem asks is told so; a wrong one stays wrong."""
 
-import json
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from cli_runner import verify_items
 from nncheck.cli import cli
 from nncheck.read.tolerance import Tolerance
 
@@ -23,11 +22,7 @@ ask: [B, D, L]
 
 
 def verify(write, problem=PROBLEM, **answers):
-    path = write("problem.yaml", problem)
-    lines = "".join(f"  {key}: {json.dumps(value)}\n" for key, value in answers.items())
-    mine = write("mine.yaml", f"problem: {path}\nanswers:\n{lines}")
-    result = CliRunner().invoke(cli, ["verify", mine, "--format", "json"])
-    return {item["id"]: item for item in json.loads(result.stdout)["items"]}
+    return verify_items(write, problem, answers)
 
 
 def test_a_matrix_to_four_decimals_is_right(write):
