@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import dataclasses
 import gc
 import os
 import re
@@ -333,7 +334,7 @@ def profile_nncheck(problem, values, params, reps: int, top: int) -> None:
     import cProfile
     import pstats
 
-    from nncheck.engine import primitives
+    from nncheck.read import primitives
 
     spent: dict[tuple[str, str], float] = {}
 
@@ -351,7 +352,8 @@ def profile_nncheck(problem, values, params, reps: int, top: int) -> None:
         for name, prim in original.items():
             grads = tuple(None if rule is None else timed((name, f"backward arg {i}"), rule)
                           for i, rule in enumerate(prim.grads))
-            primitives.PRIMITIVES[name] = type(prim)(prim.name, timed((name, "forward"), prim.forward), grads)
+            primitives.PRIMITIVES[name] = dataclasses.replace(prim, forward=timed((name, "forward"), prim.forward),
+                                                              grads=grads)
         for label, fn in (("Solution + gradients()", lambda: nncheck_solution(problem, values)),
                           ("engine, params only", lambda: nncheck_engine_params(problem, values, params))):
             fn()

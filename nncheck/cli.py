@@ -517,7 +517,7 @@ def graph(problem, output_format, with_values, neurons, precision, of_node, show
 def functions():
     """List the functions of the formula language, each with its gradient."""
     from nncheck.read.formula import FUNCTIONS
-    from nncheck.engine.primitives import PRIMITIVES
+    from nncheck.read.primitives import PRIMITIVES
 
     click.echo("Each function, then its gradient as nncheck computes it: g is the gradient arriving "
                "from above (the same shape as the value), ans the function's value.\n")

@@ -442,10 +442,10 @@ def test_verification_reports_are_the_same_either_way(monkeypatch):
 def test_a_formula_without_a_batch_rule_runs_one_input_at_a_time(monkeypatch, write, primitive):
     """In the network (step) or the target (>=, x[0]): the per-input run takes over for the
     group, with the verdicts it always gave."""
-    from nncheck.engine.batched import BATCH_RULES
+    from nncheck.read.primitives import PRIMITIVES
     from nncheck.check.kinds import design
 
-    monkeypatch.delitem(BATCH_RULES, primitive)
+    monkeypatch.setattr(PRIMITIVES[primitive], "batch", None)
     runs, run_case = [], design._run_case
     monkeypatch.setattr(design, "_run_case", lambda *args: runs.append(args[3]) or run_case(*args))
     code, [report] = verify(answers(write, write("gate.yaml", GATE), w=[1, 1], b=-0.5))

@@ -51,7 +51,7 @@ def function_and_derivative(name: str, z: np.ndarray) -> tuple[np.ndarray, np.nd
     """f(z) and f'(z) entry by entry, from the engine: the formula `f(z)`, then backward of its sum."""
     from nncheck.engine.tape import Tape, backward, evaluate_formula
     from nncheck.read.formula import parse_formula
-    from nncheck.engine.primitives import PRIMITIVES
+    from nncheck.read.primitives import PRIMITIVES
 
     tape = Tape()
     variable = tape.leaf(z)

@@ -15,7 +15,7 @@ import numpy as np
 from nncheck.read.asks import Quantity
 from nncheck.errors import NncheckError
 from nncheck.read.formula import Call, Name
-from nncheck.engine.primitives import PRIMITIVES
+from nncheck.read.primitives import PRIMITIVES
 from nncheck.read.problem import Problem
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape

@@ -1,8 +1,8 @@
 """Forward evaluation of formulas on many inputs at once, in the manner of jax.vmap.
 
 A value either holds one array shared by every input, or one per input stacked along a
-leading batch axis. Each primitive has a batch rule (BATCH_RULES, the table at the end)
-that gives for every input exactly what the engine gives for that input alone: the rule
+leading batch axis. Each primitive names its batch rule on the formula sheet (nncheck/read/primitives.py;
+BATCH_RULES, the table at the end, holds the rules by name), which gives for every input exactly what the engine gives for that input alone: the rule
 calls the primitive's numpy code on each input's array laid out as the engine lays it out
 (the batch axis in front, the strides of the other axes unchanged), so numpy runs the same
 loops and BLAS calls input by input, and the bits agree. The one exception is named at
@@ -19,7 +19,7 @@ import numpy as np
 
 from nncheck.engine.tape import _check_index, _shape_problem
 from nncheck.read.formula import Call, Formula, Index, Name, Number
-from nncheck.engine.primitives import PRIMITIVES
+from nncheck.read.primitives import PRIMITIVES
 
 
 class NoBatchRule(Exception):
@@ -88,14 +88,15 @@ def _apply(formula: Formula, expr, function: str, args: list[Batched], params: d
     problem = _shape_problem(function, [arg.shape for arg in args], params)
     if problem:
         raise formula.error(expr, problem)
-    forward = PRIMITIVES[function].forward
+    primitive = PRIMITIVES[function]
+    forward = primitive.forward
     try:
         with np.errstate(all="ignore"):
             if not any(arg.batched for arg in args):
                 return Batched(np.asarray(forward(*(arg.value for arg in args), **params), dtype=np.float64), False)
-            if function not in BATCH_RULES:
+            if primitive.batch not in BATCH_RULES:
                 raise NoBatchRule(function)
-            value = BATCH_RULES[function](forward, *args, **params)
+            value = BATCH_RULES[primitive.batch](forward, *args, **params)
             return Batched(np.asarray(value, dtype=np.float64), True)
     except (ValueError, IndexError, TypeError) as error:
         raise formula.error(expr, f"{function}: {error}") from None
@@ -206,30 +207,12 @@ def _reshape(forward: Callable, x: Batched, shape=()) -> np.ndarray:
     return forward(x.value, shape=(len(x.value),) + tuple(shape))
 
 
-BATCH_RULES: dict[str, Callable] = {}
-
-
-def defbatch(rule: Callable, *names: str) -> None:
-    for name in names:
-        BATCH_RULES[name] = rule
-
-
-# Correctly rounded elementwise operations: the same bits whatever the layout
-defbatch(_elementwise, "add", "sub", "mul", "div", "neg", "sqrt", "abs", "sign", "maximum", "minimum", "where")
-defbatch(_elementwise, "relu", "step", "drelu")
-defbatch(_elementwise, "lt", "le", "gt", "ge", "eq", "ne", "logical_and", "logical_or", "logical_not")
-# Other elementwise functions (see _rounded)
-defbatch(_rounded, "pow", "exp", "log", "tanh", "sigmoid", "dsigmoid", "dtanh")
-# Along an axis (or all axes) of each input
-defbatch(_along_axis, "sum", "mean", "max", "min", "softmax", "smoothmax", "dsmoothmax", "log_softmax", "logsumexp")
-defbatch(_norm, "norm")
-# Shapes and products
-defbatch(_matmul, "matmul")
-defbatch(_transpose, "transpose")
-defbatch(_index, "index")
-defbatch(_outer, "outer")
-defbatch(_diag, "diag")
-defbatch(_joined, "stack", "concat")
-defbatch(_reshape, "reshape")
-# Indices and targets: input by input (the engine's own computation)
-defbatch(_each_input, "take", "onehot", "cross_entropy")
+# The rules by the name a primitive gives (see nncheck/read/primitives.py)
+BATCH_RULES: dict[str, Callable] = {
+    "elementwise": _elementwise,    # correctly rounded: the same bits whatever the layout
+    "rounded": _rounded,            # other elementwise functions (see _rounded)
+    "along_axis": _along_axis,      # along an axis (or all axes) of each input
+    "norm": _norm, "matmul": _matmul, "transpose": _transpose, "index": _index, "outer": _outer, "diag": _diag,
+    "joined": _joined, "reshape": _reshape,
+    "each_input": _each_input,      # input by input: the engine's own computation
+}

@@ -2,7 +2,7 @@
 
 For a name v, dL/dv is the sum, over the nodes u whose formula uses v, of the vector-Jacobian
 product of u's formula with respect to v applied to dL/du: `dL/dz = dL/dh * drelu(z)`,
-`dL/dW1 = x.T @ dL/dz`. The rules below mirror nncheck/engine/primitives.py in notation only; the
+`dL/dW1 = x.T @ dL/dz`. The rules below mirror nncheck/read/primitives.py in notation only; the
 numbers always come from the engine. Functions whose product has no short formula (softmax,
 max, ...) are written J^T g. Shapes decide the notation (dot product or outer product, sums
 over broadcast axes), so every part of every formula is sized once, by the engine.

@@ -6,7 +6,6 @@ topological order that follows the problem file; backward walks it in reverse.
 
 from __future__ import annotations
 
-import math
 from contextlib import contextmanager
 from typing import Iterable
 
@@ -16,7 +15,7 @@ from nncheck.errors import NncheckError
 from nncheck.read.formula import Call, Formula, Index, Name, Number
 from nncheck.read import tensors
 from nncheck.read.tensors import MAX_NDIM, describe_shape
-from nncheck.engine.primitives import PRIMITIVES, Primitive
+from nncheck.read.primitives import PRIMITIVES, Primitive, index_shape
 
 # One pass (the forward pass over a problem's graph, or one formula evaluated) is limited in
 # work, its time, and in the entries of the values it makes, its memory; both are checked
@@ -37,12 +36,6 @@ MAX_KEPT_ENTRIES = 1 << 21
 PASS_WORK = 20_000  # the fixed cost of a repeated pass: a new solution, values drawn again
 
 
-_ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                       "lt", "le", "gt", "ge", "eq", "ne", "logical_and", "logical_or"}
-_REDUCTIONS = {"sum", "mean", "max", "min", "softmax", "smoothmax", "dsmoothmax", "log_softmax", "logsumexp",
-               "cross_entropy"}
-_LAST_AXIS = {"softmax", "smoothmax", "dsmoothmax", "log_softmax", "logsumexp", "cross_entropy"}
-_RESHAPING = {"stack", "concat", "reshape", "take", "onehot", "cross_entropy"}
 JACOBIAN_STEP_WORK = 100  # the fixed cost of one step of a Jacobian's backward passes, in entries
 
 
@@ -117,7 +110,7 @@ class Tape:
         return self._record(Var(var.value, (var,), _NODE))
 
 
-_NODE = Primitive("node", lambda x: x, (lambda g, ans, x: g,))
+_NODE = Primitive("node", lambda x: x, (lambda g, ans, x: g,), grad_reads="nothing")
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -240,12 +233,13 @@ def _visit(tape: Tape, formula: Formula, env: dict[str, Var], expr) -> Var:
 
 
 def _apply(tape: Tape, formula: Formula, expr, function: str, args: list[Var], params: dict) -> Var:
-    shapes = [a.value.shape for a in args]
-    problem = _shape_problem(function, shapes, params) or tape.charge(*_work(function, shapes, params))
+    primitive, shapes = PRIMITIVES[function], [a.value.shape for a in args]
+    result = result_shape(primitive, shapes, params)
+    problem = result if isinstance(result, str) else tape.charge(*_work(primitive, shapes, result))
     if problem:
         raise formula.error(expr, problem)
     try:
-        return tape.apply(PRIMITIVES[function].with_arity(len(args)), args, params)
+        return tape.apply(primitive.with_arity(len(args)), args, params)
     except (ValueError, IndexError, TypeError) as error:
         raise formula.error(expr, f"{function}: {error}") from None
     except MemoryError:
@@ -254,109 +248,26 @@ def _apply(tape: Tape, formula: Formula, expr, function: str, args: list[Var], p
 
 def _shape_problem(function: str, shapes: list[tuple], params: dict) -> str | None:
     """Why these argument shapes do not fit the function, in words; None if they do."""
-    named = " and ".join(describe_shape(s) for s in shapes)
-    if function == "matmul":
-        a, b = shapes
-        if not a or not b:
-            return f"@ needs vectors or matrices, got shapes {named}; use * to multiply by a number"
-        inner_b = b[0] if len(b) == 1 else b[-2]
-        if a[-1] != inner_b:
-            return f"shapes {named} do not align for @ ({a[-1]} columns against {inner_b} rows)"
-        try:
-            np.broadcast_shapes(a[:-2], b[:-2])
-        except ValueError:
-            return (f"shapes {named} do not fit for @: stacks of matrices need stack sizes "
-                    f"{describe_shape(a[:-2])} and {describe_shape(b[:-2])} that broadcast (equal, or 1); "
-                    "make them equal, or index one matrix such as b[0]")
-        return _too_big(np.broadcast_shapes(a[:-2], b[:-2]) + a[-2:-1] + b[-1:] if len(a) > 1 or len(b) > 1 else ())
-    if function in _ELEMENTWISE_BINARY or function == "where":
-        try:
-            result = np.broadcast_shapes(*shapes)
-        except ValueError:
-            return f"shapes {named} cannot be broadcast together"
-        return _too_big(result)
-    if function in _REDUCTIONS and params.get("axis") is not None:
-        axis, ndim = params["axis"], len(shapes[0])
-        if not -ndim <= axis < ndim:
-            return f"axis {axis} is out of range for shape {describe_shape(shapes[0])}"
-    if function in _LAST_AXIS and not shapes[0]:
-        return f"{function} needs a vector (it works along the last axis), got a scalar"
-    if function == "diag" and len(shapes[0]) not in (1, 2):
-        return f"diag needs a vector or a matrix, got shape {describe_shape(shapes[0])}"
-    if function == "diag" and len(shapes[0]) == 1:
-        return _too_big(shapes[0] * 2)
-    if function == "outer":
-        return _too_big((int(np.prod(shapes[0])), int(np.prod(shapes[1]))))
-    if function == "identity":
-        return _too_big((params["n"], params["n"]))
-    if function in _RESHAPING:
-        result = _reshaped(function, shapes, params)
-        if isinstance(result, str):
-            return result
-        if len(result) > MAX_NDIM:
-            return f"the result would have {len(result)} axes; the limit is {MAX_NDIM}"
-        return _too_big(result)
-    return None
+    result = result_shape(PRIMITIVES[function], shapes, params)
+    return result if isinstance(result, str) else None
 
 
-def _reshaped(function: str, shapes: list[tuple], params: dict) -> tuple | str:
-    """The result shape of a function that changes shapes, or why the arguments do not fit."""
-    named = " and ".join(describe_shape(s) for s in shapes)
-    first, axis = shapes[0], params.get("axis")
-    if function == "stack":
-        if any(shape != first for shape in shapes):
-            return f"stack needs arguments of one shape, got {named}"
-        if not -len(first) - 1 <= axis <= len(first):
-            return f"axis {axis} is out of range for stacking shape {describe_shape(first)}"
-        axis %= len(first) + 1
-        return first[:axis] + (len(shapes),) + first[axis:]
-    if function in ("concat", "take"):
-        if not first or not -len(first) <= axis < len(first):
-            return f"{function} needs an axis {axis} in shape {describe_shape(first)}"
-        axis %= len(first)
-        if function == "take":
-            return first[:axis] + shapes[1] + first[axis + 1:]
-        if any(len(s) != len(first) or s[:axis] + s[axis + 1:] != first[:axis] + first[axis + 1:] for s in shapes):
-            return f"concat needs shapes that differ only along axis {axis}, got {named}"
-        return first[:axis] + (sum(s[axis] for s in shapes),) + first[axis + 1:]
-    if function == "reshape":
-        wanted, size = params["shape"], int(np.prod(first))
-        known = int(np.prod([n for n in wanted if n != -1]))
-        result = tuple(size // known if n == -1 else n for n in wanted)
-        if int(np.prod(result)) != size:
-            return f"cannot reshape {size} entries (shape {describe_shape(first)}) into shape {describe_shape(wanted)}"
+def result_shape(primitive: Primitive, shapes: list[tuple], params: dict) -> tuple | str:
+    """The shape of the primitive's result (by its shape rule), or why the arguments do not fit
+    or the result would be too large."""
+    result = primitive.shape(primitive.name, shapes, params)
+    if isinstance(result, str):
         return result
-    if function == "onehot":
-        return first + (params["k"],)
-    if axis is None:
-        return "cross_entropy needs the class axis as a whole number, such as axis=-1"
-    classless = first[:axis % len(first)] + first[axis % len(first) + 1:]
-    if shapes[1] not in (first, classless):
-        return (f"cross_entropy(z, t) needs t of shape {describe_shape(classless)} (class indices) or "
-                f"{describe_shape(first)} (one-hot rows or probabilities), got {describe_shape(shapes[1])}")
-    return ()
+    if len(result) > MAX_NDIM:
+        return f"the result would have {len(result)} axes; the limit is {MAX_NDIM}"
+    return _too_big(result) or result
 
 
-def _work(function: str, shapes: list[tuple], params: dict) -> tuple[int, int]:
-    """(work, entries) of an operation whose shapes _shape_problem accepted (see MAX_PASS_WORK):
-    an upper bound on its result's entries, and its work."""
-    sizes = [math.prod(shape) for shape in shapes]
-    entries, per_entry = sum(sizes), 1  # at least the result of every function not below
-    if function in _ELEMENTWISE_BINARY or function == "where":
-        entries = math.prod(np.broadcast_shapes(*shapes))
-    elif function == "matmul":
-        a, b = shapes
-        entries = math.prod(np.broadcast_shapes(a[:-2], b[:-2]) + a[-2:-1] * (len(a) > 1) + b[-1:] * (len(b) > 1))
-        per_entry = 1 + a[-1] // MATMUL_SPEEDUP
-    elif function == "outer":
-        entries = sizes[0] * sizes[1]
-    elif function == "identity":
-        entries = params["n"] ** 2
-    elif function == "diag" and len(shapes[0]) == 1:
-        entries = sizes[0] ** 2
-    elif function in _RESHAPING:
-        entries = max(sizes + [int(np.prod(_reshaped(function, shapes, params)))])
-    return entries * per_entry + OPERATION_WORK, entries
+def _work(primitive: Primitive, shapes: list[tuple], result: tuple) -> tuple[int, int]:
+    """(work, entries) of an operation whose shapes fit (see MAX_PASS_WORK): an upper bound on
+    its result's entries, and its work."""
+    entries, terms = primitive.work(shapes, result)
+    return entries * (1 + terms // MATMUL_SPEEDUP) + OPERATION_WORK, entries
 
 
 def backward_work(tape: Tape, root: Var) -> int:
@@ -406,29 +317,12 @@ def _check_index(formula: Formula, expr: Index, shape: tuple) -> None:
     """Refuse an index that does not fit `shape`, or whose result would have more than
     MAX_NDIM axes or no entries (every tensor has at least one entry)."""
     _check_items(formula, expr, shape)
-    result = _index_shape(shape, expr.items)
+    result = index_shape(shape, expr.items)
     if len(result) > MAX_NDIM:
         raise formula.error(expr, f"the result would have {len(result)} axes; the limit is {MAX_NDIM}")
     if 0 in result:
         raise formula.error(expr, f"the result would have no entries (shape {describe_shape(result)}); "
                                   "a slice must keep at least one entry")
-
-
-def _index_shape(shape: tuple, items: tuple) -> tuple:
-    """The shape of x[items] for x of `shape` (items already checked against it)."""
-    wanted = sum(1 for item in items if item is not None and item is not Ellipsis)
-    result, axis = [], 0
-    for item in items:
-        if item is None:
-            result.append(1)
-        elif item is Ellipsis:
-            result.extend(shape[axis:axis + len(shape) - wanted])
-            axis += len(shape) - wanted
-        else:
-            if isinstance(item, slice):
-                result.append(len(range(*item.indices(shape[axis]))))
-            axis += 1
-    return tuple(result) + tuple(shape[axis:])
 
 
 def _check_items(formula: Formula, expr: Index, shape: tuple) -> None:

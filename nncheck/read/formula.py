@@ -1,7 +1,7 @@
 """The formula language: Python/numpy syntax read with `ast` into a small, checked tree.
 
 Nothing is ever evaluated here; the engine interprets the tree. Only the syntax and
-the functions listed in FUNCTIONS exist; everything else is refused with its column.
+the functions on the formula sheet (nncheck/read/primitives.py) exist; everything else is refused with its column.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from nncheck.errors import Location, NncheckError, closest
+from nncheck.read.primitives import FUNCTIONS, PRIMITIVES
 
 MAX_FORMULA_LENGTH = 2000
 MAX_FORMULA_DEPTH = 64
@@ -22,66 +23,8 @@ MAX_WHOLE_NUMBER = 2**63  # indices, axes and sizes beyond this are refused befo
 _NOT_FORMULA_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-@dataclass(eq=False)
-class Signature:
-    """How a function is called: tensor arguments, then optional number parameters."""
-
-    tensors: int
-    params: tuple[tuple[str, object], ...] = ()
-    summary: str = ""
-    arguments: str = ""        # names of the tensor arguments as `nncheck functions` shows them
-    variadic: bool = False     # any number (at least `tensors`) of tensor arguments; params by keyword
-
-    def argument_names(self) -> list[str]:
-        if self.arguments:
-            return self.arguments.split(", ")
-        return ["z"] if self.tensors == 1 else list("abc"[: self.tensors])
-
-
-AXIS = (("axis", None),)
 NEEDS_AXIS = {"stack": "0", "concat": "0", "take": "0", "smoothmax": "-1", "dsmoothmax": "-1",
               "cross_entropy": "-1"}  # functions that work along one axis: axis=None has no meaning
-FUNCTIONS: dict[str, Signature] = {
-    "relu": Signature(1, summary="max(z, 0), elementwise"),
-    "sigmoid": Signature(1, summary="1 / (1 + exp(-z))"),
-    "tanh": Signature(1, summary="hyperbolic tangent"),
-    "softmax": Signature(1, (("axis", -1),), "exp(z) / sum(exp(z)) along the last axis (or `axis`)"),
-    "smoothmax": Signature(1, (("axis", -1),), "sum(z * exp(z)) / sum(exp(z)) along the last axis (or `axis`)"),
-    "step": Signature(1, (("at_zero", 1.0),), "1 where z > 0, 0 where z < 0, at_zero where z == 0"),
-    "sign": Signature(1, summary="-1, 0 or 1"),
-    "log_softmax": Signature(1, (("axis", -1),), "log(softmax(z)), computed stably: finite for logits of any size"),
-    "logsumexp": Signature(1, (("axis", -1),), "log(sum(exp(z))) along the last axis (or `axis`), computed stably"),
-    "cross_entropy": Signature(2, (("axis", -1),), "mean over examples of -log_softmax(z) at the true class; t: "
-                               "class indices (z's shape without `axis`) or one-hot rows (z's shape)", "z, t"),
-    "exp": Signature(1, summary="e**z, elementwise"), "log": Signature(1, summary="natural logarithm"),
-    "sqrt": Signature(1, summary="square root, elementwise"),
-    "abs": Signature(1, summary="absolute value |z|, elementwise"),
-    "sum": Signature(1, AXIS, "sum of all entries, or along `axis`"),
-    "mean": Signature(1, AXIS, "mean of all entries, or along `axis`"),
-    "max": Signature(1, AXIS, "largest entry, or along `axis`"),
-    "min": Signature(1, AXIS, "smallest entry, or along `axis`"),
-    "norm": Signature(1, summary="Euclidean norm sqrt(sum(z**2)) of all entries"),
-    "maximum": Signature(2, summary="elementwise larger of a and b"),
-    "minimum": Signature(2, summary="elementwise smaller of a and b"),
-    "where": Signature(3, summary="a where c is nonzero, else b (elementwise, broadcast)", arguments="c, a, b"),
-    "outer": Signature(2, summary="outer product of two vectors"),
-    "diag": Signature(1, summary="vector -> diagonal matrix; matrix -> its diagonal"),
-    "identity": Signature(0, (("n", None),), "the n x n identity matrix"),
-    "transpose": Signature(1, summary="reverse the axes (same as .T)"),
-    "stack": Signature(1, (("axis", 0),), "arrays of one shape stacked along a new axis (axis= by keyword)",
-                       "a, b, ...", variadic=True),
-    "concat": Signature(1, (("axis", 0),), "arrays joined along an existing axis (axis= by keyword)",
-                        "a, b, ...", variadic=True),
-    "reshape": Signature(1, (("shape", None),), "the same entries in the shape written out, such as (2, 3) "
-                         "or (-1, 1)"),
-    "take": Signature(2, (("axis", 0),), "the entries at whole-number indices i along `axis`: take(W, i) = "
-                      "W[i] row by row (like numpy.take)", "x, i"),
-    "onehot": Signature(1, (("k", None),), "class indices t as one-hot rows of length k", "t"),
-    "drelu": Signature(1, summary="relu'(z): 1 where z > 0 else 0"),
-    "dsigmoid": Signature(1, summary="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z))"),
-    "dtanh": Signature(1, summary="tanh'(z) = 1 - tanh(z)**2"),
-    "dsmoothmax": Signature(1, (("axis", -1),), "gradient of smoothmax: softmax(z) * (1 + z - smoothmax(z))"),
-}
 
 BINARY_OPERATORS = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
@@ -90,10 +33,7 @@ BINARY_OPERATORS = {
 COMPARISONS = {
     ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne",
 }
-OPERATOR_SYMBOLS = {
-    "add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@",
-    "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!=",
-}
+OPERATOR_SYMBOLS = {name: PRIMITIVES[name].symbol for name in (*BINARY_OPERATORS.values(), *COMPARISONS.values())}
 
 
 @dataclass(eq=False)
