@@ -2,8 +2,9 @@
 
 For a name v, dL/dv is the sum, over the nodes u whose formula uses v, of the vector-Jacobian
 product of u's formula with respect to v applied to dL/du: `dL/dz = dL/dh * drelu(z)`,
-`dL/dW1 = x.T @ dL/dz`. The rules below mirror nncheck/read/primitives.py in notation only; the
-numbers always come from the engine. Functions whose product has no short formula (softmax,
+`dL/dW1 = x.T @ dL/dz`. The operators' rules below, and each function's `chain` on the formula
+sheet (nncheck/read/primitives.py), mirror the gradient rules in notation only; the numbers
+always come from the engine. Functions whose product has no short formula (softmax,
 max, ...) are written J^T g. Shapes decide the notation (dot product or outer product, sums
 over broadcast axes), so every part of every formula is sized once, by the engine.
 """
@@ -11,16 +12,15 @@ over broadcast axes), so every part of every formula is sized once, by the engin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from nncheck.engine.tape import Tape, evaluate_formula
 from nncheck.formats.math_notation import Delta, JacobianProduct, Ones
-from nncheck.read.formula import Call, Expr, Formula, Index, Name, Number
+from nncheck.read.formula import Call, Expr, Formula, Index, Name, Number, parse_formula
+from nncheck.read.primitives import PRIMITIVES
 
-ZERO_GRADIENT = {"step", "sign", "drelu", "lt", "le", "gt", "ge", "eq", "ne", "logical_and", "logical_or",
-                 "logical_not", "identity", "onehot"}
-ELEMENTWISE = {"relu": "drelu", "sigmoid": "dsigmoid", "tanh": "dtanh"}
 
 
 @dataclass(eq=False)
@@ -200,75 +200,94 @@ class _Steps:
             yield expr.id, g
         elif isinstance(expr, Index):
             yield from self.pull(expr.target, self.sized(JacobianProduct(0, 0, expr, 0, g), self.shape(expr.target)))
-        elif isinstance(expr, Call) and expr.function not in ZERO_GRADIENT:
+        elif isinstance(expr, Call) and any(rule is not None for rule in PRIMITIVES[expr.function].grads):
             for arg, cotangent in self.rule(expr, g):
                 if not isinstance(arg, Number):
                     yield from self.pull(arg, cotangent)
 
     def rule(self, expr: Call, g: Expr):
-        """(argument, cotangent) pairs of one primitive: the formula sheet, in notation."""
-        f, args = expr.function, expr.args
-        a = args[0] if args else None
-        shape_a = self.shape(a) if args else ()
-        if f in ("add", "sub"):
-            b = args[1]
-            yield a, self.unbroadcast(g, a)
-            yield b, self.unbroadcast(g if f == "add" else self.negative(g, self.shape(g)), b)
-        elif f == "neg":
-            yield a, self.negative(g, shape_a)
-        elif f == "mul":
-            b = args[1]
-            yield a, self.unbroadcast(self.product([g, b], self.shape(expr)), a)
-            yield b, self.unbroadcast(self.product([g, a], self.shape(expr)), b)
-        elif f == "div":
-            b = args[1]
-            yield a, self.unbroadcast(self.divide(g, b, self.shape(expr)), a)
-            square = self.call("pow", (b, Number(0, 0, 2.0)), self.shape(b))
-            over = self.call("div", (self.product([g, a], self.shape(expr)), square), self.shape(expr))
-            yield b, self.unbroadcast(self.negative(over, self.shape(expr)), b)
-        elif f == "pow":
-            yield from self.power(expr, g)
-        elif f == "matmul":
-            b = args[1]
-            if len(shape_a) == 1 and len(self.shape(b)) == 1:
-                yield a, self.product([g, b], shape_a)
-                yield b, self.product([g, a], self.shape(b))
-            else:
-                yield a, self.call("matmul", (g, self.call("transpose", (b,), self.shape(b)[::-1])), shape_a)
-                yield b, self.call("matmul", (self.call("transpose", (a,), shape_a[::-1]), g), self.shape(b))
-        elif f == "transpose":
-            yield a, self.call("transpose", (g,), shape_a)
-        elif f in ELEMENTWISE:
-            yield a, self.product([g, self.call(ELEMENTWISE[f], (a,), shape_a)], shape_a)
-        elif f == "exp":
-            yield a, self.product([g, expr], shape_a)
-        elif f == "log":
-            yield a, self.divide(g, a, shape_a)
-        elif f == "sqrt":
-            yield a, self.divide(g, self.product([Number(0, 0, 2.0), expr], shape_a), shape_a)
-        elif f == "abs":
-            yield a, self.product([g, self.call("sign", (a,), shape_a)], shape_a)
-        elif f in ("sum", "mean"):
-            yield a, self.spread(expr, g, shape_a)
-        elif f == "norm":
-            yield a, self.product([g, self.call("div", (a, expr), shape_a)], shape_a)
-        elif f == "outer":
-            b = args[1]
-            yield a, self.call("matmul", (g, b), shape_a)
-            yield b, self.call("matmul", (self.call("transpose", (g,), self.shape(g)[::-1]), a), self.shape(b))
-        elif f == "where":
-            condition, b = args[0], args[2]
-            zero = Number(0, 0, 0.0)
-            if isinstance(condition, Call) and condition.function in ("lt", "le", "gt", "ge", "eq", "ne"):
-                chosen, other = condition, self.call("logical_not", (condition,), self.shape(condition))
-            else:
-                chosen = self.call("ne", (condition, zero), self.shape(condition))
-                other = self.call("eq", (condition, zero), self.shape(condition))
-            yield args[1], self.unbroadcast(self.product([g, chosen], self.shape(expr)), args[1])
-            yield b, self.unbroadcast(self.product([g, other], self.shape(expr)), b)
+        """(argument, cotangent) pairs of one primitive: the formula sheet, in notation. The
+        operators have rules of their own (below); a function its `chain` on the sheet; any
+        other J^T g."""
+        operator = _OPERATOR_RULES.get(expr.function)
+        chain = PRIMITIVES[expr.function].chain
+        if operator is not None:
+            yield from operator(self, expr, g)
+        elif chain:
+            yield expr.args[0], self.written(chain, expr, g)
         else:
-            for position, arg in enumerate(args):
+            for position, arg in enumerate(expr.args):
                 yield arg, self.sized(JacobianProduct(0, 0, expr, position, g), self.shape(arg))
+
+    def written(self, chain: str, expr: Call, g: Expr) -> Expr:
+        """A vector-Jacobian product written in the formula language (`g * drelu(z)`), with g, the
+        result (ans) and the arguments put in, every part the shape of the first argument."""
+        names = dict(zip(PRIMITIVES[expr.function].signature.argument_names(), expr.args), g=g, ans=expr)
+        return self.built(_chain_formula(chain), names, self.shape(expr.args[0]))
+
+    def built(self, part: Expr, names: dict, shape) -> Expr:
+        if isinstance(part, Name):
+            return names[part.id]
+        if isinstance(part, Number):
+            return Number(0, 0, part.value)
+        args = [self.built(arg, names, shape) for arg in part.args]
+        if part.function == "mul":
+            return self.product(args, shape)
+        if part.function == "div":
+            return self.divide(*args, shape)
+        if part.function == "neg":
+            return self.negative(args[0], shape)
+        return self.call(part.function, tuple(args), shape, part.params)
+
+    def plus_minus(self, expr: Call, g: Expr):
+        a, b = expr.args
+        yield a, self.unbroadcast(g, a)
+        yield b, self.unbroadcast(g if expr.function == "add" else self.negative(g, self.shape(g)), b)
+
+    def minus(self, expr: Call, g: Expr):
+        yield expr.args[0], self.negative(g, self.shape(expr.args[0]))
+
+    def times(self, expr: Call, g: Expr):
+        a, b = expr.args
+        yield a, self.unbroadcast(self.product([g, b], self.shape(expr)), a)
+        yield b, self.unbroadcast(self.product([g, a], self.shape(expr)), b)
+
+    def quotient(self, expr: Call, g: Expr):
+        a, b = expr.args
+        yield a, self.unbroadcast(self.divide(g, b, self.shape(expr)), a)
+        square = self.call("pow", (b, Number(0, 0, 2.0)), self.shape(b))
+        over = self.call("div", (self.product([g, a], self.shape(expr)), square), self.shape(expr))
+        yield b, self.unbroadcast(self.negative(over, self.shape(expr)), b)
+
+    def matrix_product(self, expr: Call, g: Expr):
+        a, b = expr.args
+        shape_a, shape_b = self.shape(a), self.shape(b)
+        if len(shape_a) == 1 and len(shape_b) == 1:
+            yield a, self.product([g, b], shape_a)
+            yield b, self.product([g, a], shape_b)
+        else:
+            yield a, self.call("matmul", (g, self.call("transpose", (b,), shape_b[::-1])), shape_a)
+            yield b, self.call("matmul", (self.call("transpose", (a,), shape_a[::-1]), g), shape_b)
+
+    def outer_product(self, expr: Call, g: Expr):
+        a, b = expr.args
+        yield a, self.call("matmul", (g, b), self.shape(a))
+        yield b, self.call("matmul", (self.call("transpose", (g,), self.shape(g)[::-1]), a), self.shape(b))
+
+    def chosen(self, expr: Call, g: Expr):
+        """where(c, a, b): g where the condition holds goes to a, the rest to b."""
+        condition, a, b = expr.args
+        zero = Number(0, 0, 0.0)
+        if isinstance(condition, Call) and condition.function in ("lt", "le", "gt", "ge", "eq", "ne"):
+            holds, other = condition, self.call("logical_not", (condition,), self.shape(condition))
+        else:
+            holds = self.call("ne", (condition, zero), self.shape(condition))
+            other = self.call("eq", (condition, zero), self.shape(condition))
+        yield a, self.unbroadcast(self.product([g, holds], self.shape(expr)), a)
+        yield b, self.unbroadcast(self.product([g, other], self.shape(expr)), b)
+
+    def spread_rule(self, expr: Call, g: Expr):
+        yield expr.args[0], self.spread(expr, g, self.shape(expr.args[0]))
 
     def spread(self, expr: Call, g: Expr, shape: tuple) -> Expr:
         """The delta of a sum (or mean) spread over the summed entries: g 1 for a sum of all,
@@ -297,3 +316,14 @@ class _Steps:
         lower = self.call("sub", (b, Number(0, 0, 1.0)), self.shape(b))
         yield a, self.unbroadcast(self.product([g, b, self.call("pow", (a, lower), shape)], shape), a)
         yield b, self.unbroadcast(self.product([g, expr, self.call("log", (a,), self.shape(a))], shape), b)
+
+
+_OPERATOR_RULES = {"add": _Steps.plus_minus, "sub": _Steps.plus_minus, "neg": _Steps.minus, "mul": _Steps.times,
+                   "div": _Steps.quotient, "pow": _Steps.power, "matmul": _Steps.matrix_product,
+                   "outer": _Steps.outer_product, "where": _Steps.chosen, "sum": _Steps.spread_rule,
+                   "mean": _Steps.spread_rule}
+
+
+@lru_cache(maxsize=None)
+def _chain_formula(chain: str) -> Expr:
+    return parse_formula(chain, "chain rule").expr

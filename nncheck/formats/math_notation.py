@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from nncheck.formats.numbers import format_number
 from nncheck.read.formula import Call, Expr, Index, Name, Number
+from nncheck.read.primitives import PRIMITIVES
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
          "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta",
@@ -22,13 +23,8 @@ GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "
 # Precedence: a part is put in parentheses where its precedence is below what its place needs.
 OR, AND, NOT, COMPARE, SUM, UNARY, PRODUCT, FRACTION, POWER, ATOM = range(10)
 
-NAMED = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log",
-         "softmax": r"\operatorname{softmax}", "smoothmax": r"\operatorname{smoothmax}", "step": r"\operatorname{step}",
-         "sign": r"\operatorname{sign}", "mean": r"\operatorname{mean}", "max": r"\max", "min": r"\min",
-         "maximum": r"\max", "minimum": r"\min", "diag": r"\operatorname{diag}",
-         "drelu": r"\operatorname{relu}'", "dsigmoid": r"\sigma'", "dtanh": r"\tanh'",
-         "dsmoothmax": r"\nabla\operatorname{smoothmax}"}
-RELATIONS = {"lt": "<", "le": r"\le", "gt": ">", "ge": r"\ge", "eq": "=", "ne": r"\ne"}
+PRECEDENCE = {"or": OR, "and": AND, "not": NOT, "compare": COMPARE, "sum": SUM, "unary": UNARY, "product": PRODUCT,
+              "fraction": FRACTION, "power": POWER, "atom": ATOM}  # by the names the formula sheet uses
 
 
 @dataclass(eq=False)
@@ -148,60 +144,42 @@ class _Writer:
         return self.inner(expr, needed)
 
     def call(self, expr: Call) -> tuple[str, int]:
-        f, args, params = expr.function, expr.args, dict(expr.params)
-        if f in ("add", "sub") and isinstance(args[1], Call) and args[1].function == "neg":
-            sign = "-" if f == "add" else "+"
-            return f"{self.inner(args[0], SUM)} {sign} {self.inner(args[1].args[0], PRODUCT)}", SUM
-        if f in ("add", "sub"):
-            right = self.inner(args[1], PRODUCT)
-            sign = "+" if f == "add" else "-"
-            return f"{self.inner(args[0], SUM)} {sign} {right}", SUM
-        if f == "neg":
-            return f"-{self.inner(args[0], PRODUCT)}", UNARY
-        if f == "mul":
-            left, right = self.operand(args[0], PRODUCT, "matmul"), self.operand(args[1], PRODUCT, "matmul")
-            if isinstance(args[0], Number) and args[0].value < 0:
-                return f"-{self.write(Number(0, 0, -args[0].value))[0]} \\, {right}", UNARY
-            if self.is_scalar(args[0]) or self.is_scalar(args[1]):
-                joiner = r" \cdot " if right[:1].isdigit() or right.startswith("-") else r" \, "
-                return f"{left}{joiner}{right}", PRODUCT
-            return rf"{left} \odot {right}", PRODUCT
-        if f == "matmul":
-            left = self.operand(args[0], PRODUCT, "mul")
-            if id(expr) in self.scalars and not (self.is_scalar(args[0]) or self.is_scalar(args[1])):
-                left = rf"{self.inner(args[0], ATOM)}^{{\top}}"  # two vectors: the dot product a^T b
-            return f"{left} {self.operand(args[1], PRODUCT, 'mul')}", PRODUCT
-        if f == "div":
-            return rf"\frac{{{self.write(args[0])[0]}}}{{{self.write(args[1])[0]}}}", FRACTION
-        if f == "pow":
-            return f"{self.inner(args[0], ATOM)}^{{{self.write(args[1])[0]}}}", POWER
-        if f == "transpose":
-            return rf"{self.inner(args[0], ATOM)}^{{\top}}", POWER
-        if f in RELATIONS:
-            return rf"\left[{self.inner(args[0], SUM)} {RELATIONS[f]} {self.inner(args[1], SUM)}\right]", ATOM
-        if f in ("logical_and", "logical_or"):
-            level = AND if f == "logical_and" else OR
-            symbol = r"\land" if f == "logical_and" else r"\lor"
-            return f"{self.inner(args[0], level)} {symbol} {self.inner(args[1], level + 1)}", level
-        if f == "logical_not":
-            return rf"\lnot {self.inner(args[0], NOT)}", NOT
-        if f == "sum":
-            return rf"\sum{_axis_below(params)} {self.inner(args[0], FRACTION)}", PRODUCT
-        if f == "sqrt":
-            return rf"\sqrt{{{self.write(args[0])[0]}}}", ATOM
-        if f == "abs":
-            return rf"\left\lvert {self.write(args[0])[0]} \right\rvert", ATOM
-        if f == "norm":
-            return rf"\left\lVert {self.write(args[0])[0]} \right\rVert", ATOM
-        if f == "outer":
-            return rf"{self.inner(args[0], PRODUCT)} {self.inner(args[1], ATOM)}^{{\top}}", PRODUCT
-        if f == "identity":
-            return f"I_{{{params.get('n')}}}", ATOM
+        """A primitive as the formula sheet writes it: the four operators whose notation depends on
+        their operands by rules of their own, any other by its template or as a function."""
+        operator = _OPERATORS.get(expr.function)
+        if operator is not None:
+            return operator(self, *expr.args, expr)
+        primitive, params = PRIMITIVES[expr.function], dict(expr.params)
+        if primitive.latex:
+            parts = [_Part(self, arg) for arg in expr.args]
+            return primitive.latex.format(*parts, **params, axis_below=_axis_below(params)), \
+                PRECEDENCE[primitive.precedence]
         return self.function(expr, params), ATOM
+
+    def plus_minus(self, left: Expr, right: Expr, expr: Call) -> tuple[str, int]:
+        sign = "+" if expr.function == "add" else "-"
+        if isinstance(right, Call) and right.function == "neg":
+            sign, right = ("-" if sign == "+" else "+"), right.args[0]
+        return f"{self.inner(left, SUM)} {sign} {self.inner(right, PRODUCT)}", SUM
+
+    def times(self, a: Expr, b: Expr, expr: Call) -> tuple[str, int]:
+        left, right = self.operand(a, PRODUCT, "matmul"), self.operand(b, PRODUCT, "matmul")
+        if isinstance(a, Number) and a.value < 0:
+            return f"-{self.write(Number(0, 0, -a.value))[0]} \\, {right}", UNARY
+        if self.is_scalar(a) or self.is_scalar(b):
+            joiner = r" \cdot " if right[:1].isdigit() or right.startswith("-") else r" \, "
+            return f"{left}{joiner}{right}", PRODUCT
+        return rf"{left} \odot {right}", PRODUCT
+
+    def matrix_product(self, a: Expr, b: Expr, expr: Call) -> tuple[str, int]:
+        left = self.operand(a, PRODUCT, "mul")
+        if id(expr) in self.scalars and not (self.is_scalar(a) or self.is_scalar(b)):
+            left = rf"{self.inner(a, ATOM)}^{{\top}}"  # two vectors: the dot product a^T b
+        return f"{left} {self.operand(b, PRODUCT, 'mul')}", PRODUCT
 
     def function(self, expr: Call, params: dict) -> str:
         """f(a, b) with the operator name of f, and any parameter that is not the default."""
-        name = NAMED.get(expr.function, rf"\operatorname{{{_plain(expr.function)}}}")
+        name = PRIMITIVES[expr.function].latex_name or rf"\operatorname{{{_plain(expr.function)}}}"
         shown = _shown_params(expr.function, params)
         below = ""
         if set(shown) == {"axis"}:
@@ -211,15 +189,30 @@ class _Writer:
         return f"{name}{below}{_parenthesised(', '.join(args))}"
 
 
+_OPERATORS = {"add": _Writer.plus_minus, "sub": _Writer.plus_minus, "mul": _Writer.times,
+              "matmul": _Writer.matrix_product}
+
+
+class _Part:
+    """An argument in a notation template: `{0}` writes it, `{0:atom}` puts it in parentheses
+    unless its precedence is at least that."""
+
+    def __init__(self, writer: _Writer, expr: Expr):
+        self.writer, self.expr = writer, expr
+
+    def __format__(self, needed: str) -> str:
+        if not needed:
+            return self.writer.write(self.expr)[0]
+        return self.writer.inner(self.expr, PRECEDENCE[needed])
+
+
 def _parenthesised(text: str) -> str:
     """(text), with parentheses that grow around fractions and sums."""
     return rf"\left({text}\right)" if "\\frac" in text or "\\sum" in text else f"({text})"
 
 
 def _shown_params(function: str, params: dict) -> dict:
-    from nncheck.read.formula import FUNCTIONS
-
-    signature = FUNCTIONS.get(function)
+    signature = PRIMITIVES[function].signature
     defaults = dict(signature.params) if signature else {}
     return {key: value for key, value in params.items() if key not in defaults or defaults[key] != value}
 
