@@ -516,16 +516,12 @@ def graph(problem, output_format, with_values, neurons, precision, of_node, show
 @cli.command()
 def functions():
     """List the functions of the formula language, each with its gradient."""
-    from nncheck.read.formula import FUNCTIONS
-    from nncheck.read.primitives import PRIMITIVES
+    from nncheck.read.primitives import formula_sheet
 
     click.echo("Each function, then its gradient as nncheck computes it: g is the gradient arriving "
                "from above (the same shape as the value), ans the function's value.\n")
-    for name, signature in FUNCTIONS.items():
-        args = [arg for arg in signature.argument_names()] if signature.tensors else []
-        params = [p if default is None and p != "axis" else f"{p}={default}" for p, default in signature.params]
-        click.echo(f"{name}({', '.join(args + params)})".ljust(27) + " " + signature.summary)
-        click.echo(" " * 4 + f"gradient: {PRIMITIVES[name].derivative}")
+    for line in formula_sheet():
+        click.echo(line)
 
 
 def main():

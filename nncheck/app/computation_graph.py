@@ -13,13 +13,13 @@ import numpy as np
 
 from nncheck.errors import NncheckError
 from nncheck.formats.numbers import aligned_rows, entry_grid, format_number
-from nncheck.read.formula import OPERATOR_SYMBOLS, Call, Expr, Index, Name
+from nncheck.read.formula import Call, Expr, Index, Name
+from nncheck.read.primitives import PRIMITIVES
 from nncheck.read.tensors import describe_shape
 
 HIDDEN = "(hidden)"
 MAX_PICTURE_ENTRIES = 16     # larger tensors are shown by their smallest and largest entry
 MAX_UNITS_PER_LAYER = 16     # a neuron diagram beyond this is no longer readable
-FUNCTION_SYMBOLS = {"neg": "-", "transpose": ".T", "logical_and": "and", "logical_or": "or", "logical_not": "not"}
 
 
 @dataclass(eq=False)
@@ -97,10 +97,10 @@ def operations_on_names(expr: Expr) -> dict[str, list[str]]:
 def operation_symbol(part: Expr, position: int | None = None) -> str:
     """The operation's symbol; with the operand's `position`, its role too where sides differ."""
     if isinstance(part, Call) and position is not None and part.function in OPERAND_ROLES and len(part.args) == 2:
-        return f"{OPERATOR_SYMBOLS[part.function]} ({OPERAND_ROLES[part.function][position]})"
+        return f"{PRIMITIVES[part.function].symbol} ({OPERAND_ROLES[part.function][position]})"
     if isinstance(part, Index):
         return "[" + ", ".join(_index_text(item) for item in part.items) + "]"
-    return OPERATOR_SYMBOLS.get(part.function) or FUNCTION_SYMBOLS.get(part.function, part.function)
+    return PRIMITIVES[part.function].symbol or part.function
 
 
 def _index_text(item) -> str:

@@ -20,18 +20,6 @@ from nncheck.read.problem import Problem
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
 
-DERIVATIVES = {
-    "relu": lambda z: (z > 0).astype(float),
-    "sigmoid": lambda z: PRIMITIVES["dsigmoid"].forward(z),
-    "tanh": lambda z: 1.0 - np.tanh(z) ** 2,
-}
-PASS_THROUGH = {
-    "relu": lambda g, ans, z: g, "sigmoid": lambda g, ans, z: g, "tanh": lambda g, ans, z: g,
-    "softmax": lambda g, ans, z, axis=-1: g, "exp": lambda g, ans, x: g,
-    "smoothmax": lambda g, ans, z, axis=-1: np.broadcast_to(np.expand_dims(g, axis), z.shape),
-}
-
-
 @dataclass(eq=False)
 class Candidate:
     key: str
@@ -249,16 +237,19 @@ def value_candidates(problem: Problem, solution: Solution, quantity: Quantity | 
     used = functions_used(problem)
     what = "Jacobian" if is_jacobian(solution, quantity) else "gradient"
     for function in used:
-        if function in PASS_THROUGH:
-            value = _regraded(solution, quantity, {function: (PASS_THROUGH[function],)})
+        left_out = PRIMITIVES[function].without_derivative
+        if left_out is not None:
+            value = _regraded(solution, quantity, {function: (left_out,)})
             if value is not None:
                 yield Candidate("missing_derivative",
                                 f"{item_id} matches the {what} with the derivative of {function} left out: "
                                 f"multiply by {function}'(z) where the gradient passes through {function}", value)
+    derivatives = {name: PRIMITIVES[primitive.derivative_name].forward
+                   for name, primitive in PRIMITIVES.items() if primitive.derivative_name}
     for function in used:
-        if function not in DERIVATIVES:
+        if function not in derivatives:
             continue
-        for other, derivative in DERIVATIVES.items():
+        for other, derivative in derivatives.items():
             if other == function:
                 continue
             rule = (lambda g, ans, z, d=derivative: g * d(z),)

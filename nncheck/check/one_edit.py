@@ -3,8 +3,8 @@ problem's numbers and at every redraw; when exactly one kind of edit makes it ri
 the message says which, quoting the student's own text.
 
 Edits of one part of the formula: transposed (or a transpose taken away), the opposite sign,
-the matching derivative (`sigmoid` and `dsigmoid`, `relu` and `drelu`, `tanh(z)` and
-`1 - tanh(z)**2`), `@` for `*` and back, a factor left out (`a * b` as `a`, `a / b` as `a`),
+the matching derivative as the formula sheet writes it (`sigmoid` and `dsigmoid`, `relu` and
+`drelu`, `tanh(z)` and `1 - tanh(z)**2`), `@` for `*` and back, a factor left out (`a * b` as `a`, `a / b` as `a`),
 a factor missing (times or divided by 2 or a batch or matrix size), a sum taken away or added
 (over the first axis). At most MAX_EDITS formulas are evaluated at the problem's numbers; only
 those that match there are evaluated at the redraws.
@@ -12,17 +12,18 @@ those that match there are evaluated at the redraws.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from nncheck.check.diagnosis import Candidate, align, batch_sizes, matrix_sizes
 from nncheck.engine.tape import Tape, evaluate_formula
 from nncheck.errors import NncheckError
-from nncheck.read.formula import Call, Expr, Formula, Index, Number
+from nncheck.read.formula import Call, Expr, Formula, Index, Name, Number, parse_formula
+from nncheck.read.primitives import PRIMITIVES
 from nncheck.read.tolerance import Tolerance
 
 MAX_EDITS = 200
-DERIVATIVE_OF = {"sigmoid": "dsigmoid", "relu": "drelu"}
-FUNCTION_OF = {derivative: function for function, derivative in DERIVATIVE_OF.items()}
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
 
 
@@ -122,17 +123,7 @@ def _part_edits(part: Expr, quoted, factors: list[int]):
         yield from _factor_edits(part, this, factors)
         return
     function, args = part.function, part.args
-    if function in DERIVATIVE_OF or function in FUNCTION_OF:
-        other = DERIVATIVE_OF.get(function) or FUNCTION_OF[function]
-        yield _call(part, other, *args), ("derivative", f"{this} is `{other}({_inner(quoted, args[0])})`")
-    if function == "tanh":
-        yield (_call(part, "sub", Number(part.start, part.end, 1.0), _call(part, "pow", part, Number(0, 0, 2.0))),
-               ("derivative", f"{this} is `1 - {this[1:-1]}**2`"))
-    if function == "dtanh":
-        yield _call(part, "tanh", *args), ("derivative", f"{this} is `tanh({_inner(quoted, args[0])})`")
-    if _is_dtanh(part):
-        tanh = part.args[1].args[0]
-        yield tanh, ("derivative", f"{this} is {quoted(tanh)}")
+    yield from _derivative_edits(part, this, quoted)
     if function in ("matmul", "mul") and len(args) == 2:
         other, symbol = ("mul", "*") if function == "matmul" else ("matmul", "@")
         yield _call(part, other, *args), ("product", f"{this} is `{_inner(quoted, args[0], True)} {symbol} "
@@ -164,11 +155,66 @@ def _inner(quoted, part: Expr, operand: bool = False) -> str:
     return f"({text})" if operand and isinstance(part, Call) and part.function in OPERATORS else text
 
 
-def _is_dtanh(part: Call) -> bool:
-    """`1 - tanh(z)**2`."""
-    if part.function != "sub" or len(part.args) != 2:
-        return False
-    one, square = part.args
-    return (isinstance(one, Number) and one.value == 1.0 and isinstance(square, Call) and square.function == "pow"
-            and isinstance(square.args[1], Number) and square.args[1].value == 2.0
-            and isinstance(square.args[0], Call) and square.args[0].function == "tanh")
+def _derivative_edits(part: Call, this: str, quoted):
+    """A function for its derivative as the formula sheet says students write it, and back:
+    `sigmoid(z)` and `dsigmoid(z)`, `tanh(z)` and `1 - tanh(z)**2`, `dtanh(z)` and `tanh(z)`."""
+    for name, primitive in PRIMITIVES.items():
+        if not primitive.derivative_name:
+            continue
+        written = _template(primitive.written_derivative)
+        if part.function == name:
+            edited, text = _written_out(written, name, part, this[1:-1], _inner(quoted, part.args[0]))
+            yield edited, ("derivative", f"{this} is `{text}`")
+        if part.function == primitive.derivative_name:
+            yield _call(part, name, *part.args), ("derivative", f"{this} is `{name}({_inner(quoted, part.args[0])})`")
+        elif not _calls_only(written.expr, primitive.derivative_name):
+            found = _written_as(written.expr, part, name)
+            if found is not None:
+                yield found, ("derivative", f"{this} is {quoted(found)}")
+
+
+@lru_cache(maxsize=None)
+def _template(text: str) -> Formula:
+    return parse_formula(text, "formula sheet")
+
+
+def _calls_only(expr: Expr, function: str) -> bool:
+    """`expr` is `function(z)`."""
+    return isinstance(expr, Call) and expr.function == function and isinstance(expr.args[0], Name)
+
+
+def _written_out(template: Formula, name: str, part: Call, part_text: str, arg_text: str) -> tuple[Expr, str]:
+    """The template with `name(z)` as the student's part and `z` as its argument: as a tree, and
+    as text (in the student's words)."""
+    spans = []
+
+    def put(expr: Expr) -> Expr:
+        if _calls_only(expr, name):
+            spans.append((expr.start, expr.end, part_text))
+            return part
+        if isinstance(expr, Name):
+            spans.append((expr.start, expr.end, arg_text))
+            return part.args[0]
+        if isinstance(expr, Call):
+            return Call(part.start, part.end, expr.function, tuple(put(arg) for arg in expr.args), expr.params)
+        return Number(part.start, part.end, expr.value) if isinstance(expr, Number) else expr
+
+    edited, text = put(template.expr), template.text
+    for start, end, words in sorted(spans, reverse=True):
+        text = text[:start] + words + text[end:]
+    return edited, text
+
+
+def _written_as(template: Expr, part: Expr, name: str) -> Expr | None:
+    """The call of `name` in `part` when `part` is the template written out (`1 - tanh(h)**2`)."""
+    if _calls_only(template, name):
+        return part if isinstance(part, Call) and part.function == name and len(part.args) == 1 else None
+    if isinstance(template, Number):
+        return part if isinstance(part, Number) and part.value == template.value else None
+    if not (isinstance(template, Call) and isinstance(part, Call) and part.function == template.function
+            and len(part.args) == len(template.args)):
+        return None
+    found = [_written_as(t, p, name) for t, p in zip(template.args, part.args)]
+    if any(f is None for f in found):
+        return None
+    return next((f for f in found if isinstance(f, Call) and f.function == name), part)

@@ -16,14 +16,6 @@ from nncheck.engine.tape import OPERATION_WORK, Tape, Var, backward, jacobian
 from nncheck.errors import NncheckError
 
 NO_PINS: frozenset = frozenset()
-# What a primitive's gradient rules read besides the incoming gradient, for the labels a gradient
-# carries: nothing, the result only, or the other arguments (every other primitive: all of them).
-READS_NOTHING = {"node", "add", "sub", "neg", "sum", "mean", "transpose", "index", "reshape", "stack", "concat",
-                 "identity"}
-READS_RESULT = {"sigmoid", "tanh", "exp", "softmax"}
-READS_OTHERS = {"mul", "matmul", "outer"}
-
-
 @dataclass(eq=False)
 class Pin:
     """A student's answer put in place of the engine's: the value of `name` (of is None),
@@ -164,12 +156,12 @@ class Substituted:
 
     def _read(self, var: Var, position: int) -> frozenset:
         """The labels of the values the rule for `var`'s argument `position` reads."""
-        name = var.primitive.name
-        if name in READS_NOTHING:
+        reads = var.primitive.grad_reads  # on the formula sheet: nothing, the result, the others, or all
+        if reads == "nothing":
             return NO_PINS
-        if name in READS_RESULT:
+        if reads == "result":
             return self.taint[var.index]
-        if name in READS_OTHERS:
+        if reads == "others":
             return frozenset().union(*(self.taint[p.index] for k, p in enumerate(var.parents) if k != position))
         return self.taint[var.index].union(*(self.taint[p.index] for p in var.parents))
 

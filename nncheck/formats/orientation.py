@@ -10,13 +10,9 @@ from __future__ import annotations
 
 from nncheck.engine.solution import Solution
 from nncheck.read.formula import Call, Index, Name, Number
+from nncheck.read.primitives import PRIMITIVES
 
 COLUMN, ROW = "column", "row"
-SAME_SHAPE = {"relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "sign", "step", "softmax",
-              "smoothmax", "dsmoothmax", "log_softmax", "drelu", "dsigmoid", "dtanh", "where"}
-ELEMENTWISE = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "lt", "le", "gt", "ge", "eq", "ne",
-               "logical_and", "logical_or", "logical_not"}
-REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
 
 
 class _Orientations:
@@ -98,14 +94,15 @@ def _combine(found: _Orientations, expr: Call, parts: list, key) -> int | None:
     if f == "transpose" and ndims == [1]:
         found.join(key, vectors[0]) if vectors else None
         return 1
-    if f in REDUCTIONS or f == "norm":
+    orientation = PRIMITIVES[f].orientation  # on the formula sheet
+    if orientation == "reduce":
         axis = params.get("axis")
-        if ndims[0] is None or axis is None or f == "norm":
+        if ndims[0] is None or axis is None:
             return 0 if ndims[0] is not None else None
         if ndims[0] == 2 and isinstance(axis, int):
             found.seed(key, ROW if axis == 0 else COLUMN)
         return ndims[0] - 1
-    if f in SAME_SHAPE or f in ELEMENTWISE:
+    if orientation == "same":
         if None in ndims:
             return None
         widest = max(ndims, default=0)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nncheck.errors import Location, NncheckError
+from nncheck.read.primitives import PRIMITIVES
 from nncheck.read.tensors import RandomSpec, check_size, name_seed
 from nncheck.read.yamlfile import YamlDoc
 
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "step", "sign", "exp")
+ACTIVATIONS = ("linear", *(name for name, primitive in PRIMITIVES.items() if primitive.activation))
 LAYER_KEYS = ("convention", "input", "activations", "weights", "biases", "sizes", "output", "weight_layout")
 NATURAL_LAYOUT = {"rows": "in_out", "columns": "out_in"}
 
