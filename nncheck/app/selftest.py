@@ -24,12 +24,15 @@ from nncheck.read.answers import load_answer_file
 from nncheck.read.asks import AskItem, Quantity, parse_quantity
 from nncheck.check.diagnosis import align
 from nncheck.errors import Location, NncheckError, NncheckErrors
-from nncheck.formats.numbers import format_number
+from nncheck.numbers import format_number
 from nncheck.read.formula import Call, Index, Name
 from nncheck.check.kinds import load_kind
-from nncheck.read.problem import Problem, load_problem
+from nncheck.check.problems import load_problem
+from nncheck.read.problem import Problem
 from nncheck.check.results import CORRECT, INVALID, WRONG, ItemResult
-from nncheck.check.checker import Checker, evaluate_answer, format_tensor
+from nncheck.check.checker import Checker
+from nncheck.engine.solution import evaluate_answer
+from nncheck.numbers import format_tensor
 from nncheck.read.tolerance import Tolerance
 from nncheck.read.yamlfile import parse_yaml
 
@@ -421,7 +424,9 @@ class SelfTest:
     def variants(self) -> None:
         """The problem's own numbers meet vary.condition; for sample students, the variant's own
         reference answers score full marks and the printed numbers' answers lose points."""
-        from nncheck.engine.variants import SAMPLE_STUDENTS, check_variation, variant_problem
+        from nncheck.check.checker import check_variation
+        from nncheck.engine.variants import variant_problem
+        from nncheck.read.vary import SAMPLE_STUDENTS
 
         try:
             check_variation(self.problem)
@@ -679,7 +684,7 @@ def report_table(report: ProblemReport, colour: bool = False, width: int | None 
     """One problem: a title line, a table (check, result, detail), and a count; with a `width`,
     every line fits it (the words of the check and detail columns wrap)."""
     from nncheck.formats.table import BOLD, Styler, boxed_table, fit_rows, words_wrapped
-    from nncheck.formats.text import one_line, printable
+    from nncheck.text import one_line, printable
 
     style = Styler(colour)
     rows, styles = [], {}

@@ -12,8 +12,8 @@ import numpy as np
 from nncheck.read.asks import Quantity
 from nncheck.errors import NncheckError
 from nncheck.read.problem import Problem
-from nncheck.formats.numbers import format_number
-from nncheck.formats.text import one_line
+from nncheck.numbers import format_number
+from nncheck.text import one_line
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
 

@@ -136,7 +136,7 @@ def _named_variant_fit(error: NncheckError, answer_file, checkers: "Checkers") -
 def pin_student(answer_file, student) -> None:
     """The grader says whose submission this is (an id, or the ids of a group's members): the
     file's `student:` must be absent or one of them, so that nobody answers a classmate's variant."""
-    from nncheck.engine.variants import normalised_id
+    from nncheck.read.vary import normalised_id
 
     members = [student] if isinstance(student, str) else list(student)
     if not members or not all(normalised_id(member) for member in members):
@@ -249,7 +249,7 @@ class Checkers:
 
     def for_answers(self, answer_file):
         """The Checker of an answer file's problem with the numbers of its `student:`."""
-        from nncheck.engine.variants import variant_seed
+        from nncheck.read.vary import variant_seed
 
         checker = self.get(answer_file.problem_path)
         problem = checker.problem
@@ -269,7 +269,8 @@ class Checkers:
 
     def _variant_checker(self, checker, student: str):
         from nncheck.app.classmates import ClassVariants
-        from nncheck.engine.variants import normalised_id, variant_problem
+        from nncheck.engine.variants import variant_problem
+        from nncheck.read.vary import normalised_id
         from nncheck.check.checker import Checker
 
         made = Checker(variant_problem(checker.problem, normalised_id(student)), variant_of=checker)
@@ -283,7 +284,7 @@ class Checkers:
         return made
 
     def get(self, problem_path: str):
-        from nncheck.read.problem import load_problem
+        from nncheck.check.problems import load_problem
         from nncheck.check.checker import Checker
 
         def make():
@@ -335,7 +336,7 @@ def variant_student(answer_file, problem) -> str:
 
 
 def printable_line(text: str) -> str:
-    from nncheck.formats.text import one_line
+    from nncheck.text import one_line
 
     return one_line(text)
 

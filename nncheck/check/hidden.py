@@ -27,7 +27,7 @@ def withheld_note(verification: Verification) -> str:
     count = verification.withheld_checks
     if not count:
         return ""
-    from nncheck.formats.numbers import format_number
+    from nncheck.numbers import format_number
 
     points = format_number(verification.withheld_points, 6)
     return (f"{count} hidden check{'s' if count != 1 else ''} ({points} point{'s' if points != '1' else ''}) "

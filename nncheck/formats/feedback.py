@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from nncheck.formats.numbers import format_number
-from nncheck.formats.text import printable
+from nncheck.numbers import format_number
+from nncheck.text import printable
 from nncheck.check.results import FOLLOW_THROUGH, ItemResult, Submission, Verification
 
 HIDDEN_FEEDBACK = {
@@ -44,7 +44,7 @@ def variant_note(verification: Verification) -> str:
     (`Variant of student ab1234 (seed 123...)`); "" for a problem that does not vary."""
     if verification.problem.variation is None:
         return ""
-    from nncheck.engine.variants import variant_line
+    from nncheck.read.vary import variant_line
 
     return printable(variant_line(verification.problem))
 

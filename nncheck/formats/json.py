@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from nncheck.formats.sections import asked_selected
-from nncheck.formats.text import printable
+from nncheck.text import printable
 from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
 
@@ -85,7 +85,7 @@ def gradebook_json(gradebook) -> dict:
     the records (which `merge` reads back) and the class summary computed from them."""
     from dataclasses import asdict
 
-    from nncheck.app.gradebook import bin_edges, records_json
+    from nncheck.check.gradebook import bin_edges, records_json
 
     data = records_json(gradebook)
     data["summary"] = {

@@ -17,8 +17,8 @@ from nncheck.engine.tape import uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.read import tensors
 from nncheck.read.formula import Formula, name_parts, parse_formula
-from nncheck.formats.numbers import format_number
-from nncheck.formats.text import one_line
+from nncheck.numbers import format_number
+from nncheck.text import one_line
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import (DISTRIBUTIONS, RandomSpec, describe_shape, name_seed,

@@ -16,7 +16,7 @@ import numpy as np
 from nncheck.read.answers import normalize_id
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import parse_formula
-from nncheck.formats.numbers import format_number
+from nncheck.numbers import format_number
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.read.tolerance import Tolerance, read_tolerance
 

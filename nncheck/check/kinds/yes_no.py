@@ -17,7 +17,7 @@ from nncheck.engine import tape
 from nncheck.engine.tape import PASS_WORK, repeat_problem, uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import Formula, name_parts, parse_formula
-from nncheck.formats.text import one_line
+from nncheck.text import one_line
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.read.tensors import describe_shape
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nncheck.errors import NncheckError
-from nncheck.formats.numbers import aligned_rows, entry_grid, format_number
+from nncheck.numbers import aligned_rows, entry_grid, format_number
 from nncheck.read.formula import OPERATOR_SYMBOLS, Call, Expr, Index, Name
 from nncheck.read.tensors import describe_shape
 
