@@ -14,6 +14,7 @@ from nncheck.app.verify_many import Checkers, answer_files, problem_of_broken, v
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
 from nncheck.check.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard, flag_duplicates
+from nncheck.read.answers import AnswerFile
 
 _SHARD = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
 HIDDEN_MESSAGE = "hidden check (details hidden; pass --show-hidden to see them)"
@@ -129,8 +130,6 @@ def require_asks(checker) -> None:
 def _problem_infos(records: list[GradedFile], checkers: Checkers) -> list[ProblemInfo]:
     """Title, items and maximum score of every problem the records name, from the problem itself.
     A broken file whose problem cannot be told counts for the class's problem when there is one."""
-    from nncheck.read.answers import AnswerFile
-
     infos = []
     for path in sorted({record.problem for record in records if record.problem is not None}):
         try:

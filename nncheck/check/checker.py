@@ -230,6 +230,7 @@ class Checker:
                 hints[key] = close
         return hints
 
+
 def planned_passes(item: AskItem) -> tuple[object, int]:
     """How many passes of the problem an asked item repeats: its draws (and their gradient-descent
     steps), its design cases, or its @k steps (at the problem's values and at the redraws); with
@@ -261,7 +262,6 @@ def answer_location(answer_file: AnswerFile, keys) -> Location:
         if key in answer_file.answers:
             return answer_file.answers[key].location
     return answer_file.doc.where("answers") if answer_file.doc else Location(answer_file.path)
-
 
 
 def check_variation(problem: Problem) -> None:

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from nncheck.numbers import format_number
 from nncheck.engine.gradient_terms import Delta, JacobianProduct, Ones
-from nncheck.read.formula import Call, Expr, Index, Name, Number
+from nncheck.read.formula import FUNCTIONS, Call, Expr, Index, Name, Number
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
          "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta",
@@ -193,8 +193,6 @@ def _parenthesised(text: str) -> str:
 
 
 def _shown_params(function: str, params: dict) -> dict:
-    from nncheck.read.formula import FUNCTIONS
-
     signature = FUNCTIONS.get(function)
     defaults = dict(signature.params) if signature else {}
     return {key: value for key, value in params.items() if key not in defaults or defaults[key] != value}

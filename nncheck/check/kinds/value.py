@@ -14,7 +14,7 @@ from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagn
 from nncheck.errors import NncheckError, closest
 from nncheck.numbers import format_number, format_tensor
 from nncheck.text import strip_label
-from nncheck.read.formula import Formula, parse_formula
+from nncheck.read.formula import Call, Formula, Index, Name, parse_formula
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.read.tensors import describe_shape, read_tensor
@@ -39,8 +39,6 @@ def _forbidden_parts(expr, forbid: tuple) -> str:
     """The first function or name of `forbid` the formula uses, or ""."""
     if not forbid:
         return ""
-    from nncheck.read.formula import Call, Index, Name
-
     stack = [expr]
     while stack:
         part = stack.pop()
