@@ -19,6 +19,7 @@ from nncheck.read.primitives import PRIMITIVES
 from nncheck.read.problem import Problem
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
+from nncheck.engine.training import descend
 
 @dataclass(eq=False)
 class Candidate:
@@ -277,8 +278,6 @@ def _proportional(value: np.ndarray, expected: np.ndarray) -> bool:
 
 def _other_step_candidates(solution: Solution, quantity: Quantity, item_id: str):
     """The quantity one gradient-descent step too early or too late."""
-    from nncheck.engine.training import descend
-
     try:
         states = descend(solution, quantity.step + 1)
     except NncheckError:

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from nncheck.engine.tape import Tape, evaluate_formula
-from nncheck.formats.math_notation import Delta, JacobianProduct, Ones
+from nncheck.engine.gradient_terms import Delta, JacobianProduct, Ones
 from nncheck.read.formula import Call, Expr, Formula, Index, Name, Number, parse_formula
 from nncheck.read.primitives import PRIMITIVES
 

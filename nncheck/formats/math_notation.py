@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from dataclasses import dataclass
 
-from nncheck.formats.numbers import format_number
+from nncheck.numbers import format_number
+from nncheck.engine.gradient_terms import Delta, JacobianProduct, Ones
 from nncheck.read.formula import Call, Expr, Index, Name, Number
 from nncheck.read.primitives import PRIMITIVES
 
@@ -25,30 +25,6 @@ OR, AND, NOT, COMPARE, SUM, UNARY, PRODUCT, FRACTION, POWER, ATOM = range(10)
 
 PRECEDENCE = {"or": OR, "and": AND, "not": NOT, "compare": COMPARE, "sum": SUM, "unary": UNARY, "product": PRODUCT,
               "fraction": FRACTION, "power": POWER, "atom": ATOM}  # by the names the formula sheet uses
-
-
-@dataclass(eq=False)
-class Delta(Expr):
-    """d(loss)/d(name), the delta arriving at a node in the backward pass."""
-
-    loss: str
-    name: str
-
-
-@dataclass(eq=False)
-class Ones(Expr):
-    """A tensor of ones (the gradient of a sum spreads its delta over every entry)."""
-
-    shape: tuple = ()
-
-
-@dataclass(eq=False)
-class JacobianProduct(Expr):
-    """J^T g for a function whose vector-Jacobian product has no short formula (softmax, ...)."""
-
-    call: Call
-    position: int
-    cotangent: Expr
 
 
 def latex_name(name: str) -> str:
