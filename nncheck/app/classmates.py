@@ -52,7 +52,7 @@ class ClassVariants:
 
     def _make(self) -> dict:
         items = [item for item in self.checker.problem.asks
-                 if item.kind == "value" and (item.quantity is not None or item.expected_formula is not None)
+                 if (item.quantity is not None or item.expected_formula is not None)
                  and not (item.quantity is not None and item.quantity.step)]
         found: dict[str, list] = {item.id: [] for item in items}
         ids: list[str] = []

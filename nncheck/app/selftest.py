@@ -33,7 +33,6 @@ from nncheck.check.results import CORRECT, INVALID, WRONG, ItemResult
 from nncheck.check.checker import Checker, check_variation
 from nncheck.engine.solution import evaluate_answer
 from nncheck.numbers import format_tensor
-from nncheck.read.tolerance import Tolerance
 from nncheck.read.yamlfile import parse_yaml
 from nncheck.check.kinds.interval import expected_interval
 from nncheck.check.kinds.design import check_against_problem, run_group
@@ -49,7 +48,6 @@ ENTRY_OFF = 0.25            # one entry moved by a quarter of the largest entry 
 MARGINS = (1e-3, 1e-9)      # the margin variants of a threshold design
 THRESHOLDS = ("step", "sign")
 CONSTANT_SETTINGS = (1.0, -1.0)
-EXACT_COMPARE = Tolerance(sigfigs=None, rtol=0.0, atol=0.0)  # design parameters: the same numbers or not
 
 
 @dataclass(eq=False)
@@ -458,7 +456,7 @@ class SelfTest:
         for key, value in first.items():
             other = second[key]
             if isinstance(value, np.ndarray):
-                if not _matches(other, value, self.tolerance(item) if item.kind == "value" else EXACT_COMPARE):
+                if not _matches(other, value, load_kind(item.kind).selftest_tolerance(item.kind, item, self.problem)):
                     return False
             elif value != other:
                 return False
@@ -486,14 +484,7 @@ def reference_answers(checker: Checker, items: list[AskItem]) -> dict[str, dict]
     for item in items:
         kind = load_kind(item.kind)
         keys = kind.answer_keys(item.kind, item, checker.problem)
-        if item.kind == "value":
-            found[item.id] = {keys[0]: checker.item_expected(checker.base, item)}
-        elif item.kind in ("zero", "identical"):
-            found[item.id] = {keys[0]: dict(kind.reference(item.kind, checker, item))["answer"]}
-        elif item.kind == "interval":
-            found[item.id] = {keys[0]: expected_interval(checker, item).interval.text()}
-        else:
-            found[item.id] = {name: checker.base.value(name) for name in keys}
+        found[item.id] = kind.reference_entries(item.kind, checker, item, keys)
     return found
 
 

@@ -18,7 +18,7 @@ def follow_through_checks(run) -> None:
     """For each asked value that later asked items are computed from (and that no earlier one
     already covered), those items answered from its wrong value must follow through."""
     problem, checker = run.problem, run.checker
-    items = [item for item in problem.asks if item.kind == "value" and item.quantity is not None
+    items = [item for item in problem.asks if item.quantity is not None
              and item.expected is None and item.expected_formula is None]
     covered, tried = set(), 0
     for item in items:

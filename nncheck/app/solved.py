@@ -65,6 +65,6 @@ def _asked_values(checker, loss: str, show_hidden: bool) -> list:
 def _reference_answers(checker, show_hidden: bool) -> list:
     """Reference answers of asked items that are not plain values (design, YES/NO, intervals);
     items (and design case groups) that are not visible only with `show_hidden`."""
-    if checker is None or all(item.kind == "value" for item in checker.problem.asks):
+    if checker is None:
         return []
     return reference_answers(checker, show_hidden)

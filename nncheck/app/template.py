@@ -7,14 +7,10 @@ import os
 import re
 import shlex
 
-import numpy as np
-
-from nncheck.read.asks import Quantity
-from nncheck.errors import NncheckError
 from nncheck.read.problem import Problem
 from nncheck.numbers import format_number
 from nncheck.text import one_line
-from nncheck.engine.solution import Solution, evaluate_answer
+from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
 from nncheck.check.kinds import load_kind
 
@@ -65,29 +61,8 @@ def _items(problem: Problem, solution: Solution):
             yield f"d{problem.loss}/d{name}", f"d{problem.loss}/d{name}: shape {describe_shape(solution.value(name).shape)}", ""
         return
     for item in problem.asks:
-        if item.kind != "value":
-            for position, (key, comment) in enumerate(load_kind(item.kind).template(item.kind, item, problem)):
-                yield key, comment + (_worth(item.points) if position == 0 else ""), item.prompt if position == 0 else ""
-            continue
-        if item.expected is not None:
-            shape = np.shape(item.expected)
-        elif item.expected_formula is not None:
-            shape = np.shape(evaluate_answer(item.expected_formula, solution))
-        elif item.quantity.step:
-            shape = solution.value(item.quantity.name).shape
-        else:
-            try:
-                shape = _shape(solution, item.quantity)
-            except NncheckError as error:  # located at the item, as `nncheck check` reports it
-                raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
-        yield item.id, f"{item.id}: shape {describe_shape(shape)}{_worth(item.points)}", item.prompt
-
-
-def _shape(solution: Solution, quantity: Quantity) -> tuple:
-    """The shape of an answer: a gradient of a scalar has its variable's (no backward pass needed)."""
-    if quantity.of is None or solution.is_scalar(quantity.of):
-        return solution.value(quantity.name).shape
-    return solution.gradient(quantity.of, quantity.name).shape
+        for position, (key, comment) in enumerate(load_kind(item.kind).template(item.kind, item, problem, solution)):
+            yield key, comment + (_worth(item.points) if position == 0 else ""), item.prompt if position == 0 else ""
 
 
 def relative_problem_path(problem_path: str, answers_path: str | None) -> str:

@@ -108,7 +108,7 @@ class Checker:
         roots: dict = {}
         for item in self.problem.asks:
             quantity = item.quantity
-            if item.kind != "value" or quantity is None or quantity.of is None or quantity.step:
+            if quantity is None or quantity.of is None or quantity.step:
                 continue
             if quantity.of not in self.base.vars or quantity.name not in self.base.vars:
                 continue

@@ -38,7 +38,7 @@ def apply_follow_through(checker, items: list, results: list[ItemResult]) -> Non
     wrong = []
     for item in items:
         result = by_id.get(item.id)
-        if item.kind != "value" or item.quantity is None or result is None or result.verdict != WRONG:
+        if item.quantity is None or result is None or result.verdict != WRONG:
             continue
         value = student_value(result)
         if value is not None:

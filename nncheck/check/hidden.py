@@ -46,7 +46,7 @@ def hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
     labels = set()
     for item in problem.asks:
         quantity = item.quantity
-        if item.visibility == "visible" or item.kind != "value" or quantity is None or quantity.step:
+        if item.visibility == "visible" or quantity is None or quantity.step:
             continue
         if quantity.of is None:
             labels.add(quantity.name)

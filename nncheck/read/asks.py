@@ -152,15 +152,22 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str], kinds: M
     if not isinstance(prompt, str):
         raise NncheckError(f"{label}.prompt: expected text", doc.where(*path, "prompt"))
     kind = spec.get("kind", "value")
-    if kind != "value":
-        module = kind_module(kinds, kind, doc.where(*path, "kind"), label)
-        if spec is doc.data["ask"][path[1]]:
-            doc.check_keys(path, COMMON_KEYS + module.KEYS[kind], label)
-        kind_spec = module.read_spec(kind, doc, path, label, names)
-        points = _points(doc, spec, path, label, getattr(kind_spec, "points", 1.0))
-        return AskItem(item_id.strip(), None, points, visibility, where, prompt=prompt, kind=kind, spec=kind_spec)
+    module = kind_module(kinds, kind, doc.where(*path, "kind"), label)
     if spec is doc.data["ask"][path[1]]:
-        doc.check_keys(path, COMMON_KEYS + VALUE_KEYS, label)
+        doc.check_keys(path, COMMON_KEYS + module.KEYS[kind], label)
+    fields = module.read_spec(kind, doc, path, label, names)
+    if not isinstance(fields, dict):  # a kind's own spec; the value kind gives the item's fields instead
+        fields = {"quantity": None, "points": _points(doc, spec, path, label, getattr(fields, "points", 1.0)),
+                  "spec": fields}
+    return AskItem(item_id.strip(), visibility=visibility, location=where, prompt=prompt, kind=kind, **fields)
+
+
+def read_value(kind: str, doc: YamlDoc, path: tuple, label: str, names: list[str]) -> dict:
+    """The fields of an asked value (kind `value`, the default; nncheck/check/kinds/value.py):
+    what the id names, or the expected value or formula given, with tolerance and mistakes."""
+    spec = doc.data["ask"][path[1]]
+    spec = {"id": spec} if isinstance(spec, str) else spec
+    item_id = spec["id"]
     quantity = parse_quantity(item_id)
     expected, expected_formula = None, None
     if isinstance(spec.get("expected"), str):
@@ -169,26 +176,30 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str], kinds: M
     elif "expected" in spec:
         expected = read_tensor(doc, path + ("expected",), f"{label}.expected")
     if expected is None and expected_formula is None:
-        if quantity is None:
-            raise NncheckError(
-                f"{label}: {item_id!r} is neither a name nor a gradient dA/dB; give expected: for other quantities",
-                doc.where(*path, "id"),
-            )
-        for name in filter(None, (quantity.name, quantity.of)):
-            if name not in names:
-                raise NncheckError(f"{label}: {name!r} is not a value or node of this problem", doc.where(*path, "id"))
+        _check_names(doc, path, label, names, item_id, quantity)
     tolerance = read_tolerance(doc, path + ("tolerance",), f"{label}.tolerance") if "tolerance" in spec else None
     mistakes = [_read_mistake(doc, path + ("mistakes", j), f"{label}.mistakes[{j}]")
                 for j in range(len(_list(doc, spec, path, "mistakes", label)))]
     explicit = expected is not None or expected_formula is not None
-    return AskItem(item_id.strip(), None if explicit else quantity,
-                   _points(doc, spec, path, label, 1.0), visibility, where,
-                   tolerance, expected, mistakes, prompt, expected_formula=expected_formula,
-                   forbid=_names(doc, spec, path, label, "forbid", "function or value names, such as [sigmoid, exp]"),
-                   allow=_allowed(doc, spec, path, label, names),
-                   follow_through=(read_follow_through(doc, path + ("follow_through",), f"{label}.follow_through")
-                                   if "follow_through" in spec else INHERIT),
-                   layout=read_layout(doc, path + ("layout",), f"{label}.layout") if "layout" in spec else INHERIT)
+    return {"quantity": None if explicit else quantity, "points": _points(doc, spec, path, label, 1.0),
+            "tolerance": tolerance, "expected": expected, "mistakes": mistakes, "expected_formula": expected_formula,
+            "forbid": _names(doc, spec, path, label, "forbid", "function or value names, such as [sigmoid, exp]"),
+            "allow": _allowed(doc, spec, path, label, names),
+            "follow_through": (read_follow_through(doc, path + ("follow_through",), f"{label}.follow_through")
+                               if "follow_through" in spec else INHERIT),
+            "layout": read_layout(doc, path + ("layout",), f"{label}.layout") if "layout" in spec else INHERIT}
+
+
+def _check_names(doc: YamlDoc, path: tuple, label: str, names: list[str], item_id: str, quantity) -> None:
+    """An item with no expected value must name a value, node or gradient of the problem."""
+    if quantity is None:
+        raise NncheckError(
+            f"{label}: {item_id!r} is neither a name nor a gradient dA/dB; give expected: for other quantities",
+            doc.where(*path, "id"),
+        )
+    for name in filter(None, (quantity.name, quantity.of)):
+        if name not in names:
+            raise NncheckError(f"{label}: {name!r} is not a value or node of this problem", doc.where(*path, "id"))
 
 
 def _names(doc: YamlDoc, spec: dict, path: tuple, label: str, key: str, what: str) -> tuple:

@@ -123,6 +123,9 @@ def _is_rounding(answer: float, expected: float, decimals: int | None) -> bool:
     return decimals is not None and abs(answer - expected) < 0.5 * 10.0 ** -decimals * (1 - 1e-9)   # a tie is no rounding
 
 
+EXACT = Tolerance(sigfigs=None, rtol=0.0, atol=0.0)  # the same numbers or not
+
+
 def read_tolerance(doc: YamlDoc, path: tuple, label: str) -> Tolerance:
     """A `tolerance:` mapping such as {sigfigs: 4} or {rtol: 1e-3, atol: 1e-6}."""
     spec = doc.data

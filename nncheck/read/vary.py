@@ -225,7 +225,7 @@ def _refuse_fixed_answers(doc, asks: list) -> None:
     """Numbers written into the problem (`expected:` values, mistake `value:`s) cannot follow
     each student's numbers; formulas can."""
     for item in asks:
-        if item.kind == "value" and item.expected is not None:
+        if item.expected is not None:
             raise NncheckError(f"ask {item.id}: a number as expected: is the same for every student, but this "
                                "problem varies; write expected: as a formula over the problem's names, such as "
                                "\"diag(1 - tanh(z1)**2)\"", item.location)

@@ -23,7 +23,7 @@ from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.read.tensors import (DISTRIBUTIONS, RandomSpec, describe_shape, name_seed,
                              read_decimals, read_draw_parameters, read_random_spec, read_tensor)
-from nncheck.read.tolerance import Tolerance, read_tolerance
+from nncheck.read.tolerance import EXACT, Tolerance, read_tolerance
 from nncheck.read.yamlfile import YamlDoc
 
 KEYS = {"design": ("input", "output", "target", "compare", "cases")}
@@ -41,7 +41,6 @@ MAX_GROUPS = 50
 DEFAULT_COUNT = 100
 BATCH_ENTRIES = 1 << 20
 SHOWN_FAILURES = 3
-EXACT = Tolerance(sigfigs=None, rtol=0.0, atol=0.0)
 
 
 @dataclass(eq=False)
@@ -584,7 +583,7 @@ def answer_keys(kind: str, item, problem) -> list[str]:
     return list(item.spec.parameters)
 
 
-def template(kind: str, item, problem) -> list[tuple[str, str]]:
+def template(kind: str, item, problem, solution=None) -> list[tuple[str, str]]:
     """One line per parameter with its shape (parameters an earlier item already asks for, as a
     design parameter or as a value item of its own, are not repeated)."""
     earlier = set()
@@ -596,3 +595,13 @@ def template(kind: str, item, problem) -> list[tuple[str, str]]:
         first, comment = lines[0]
         lines[0] = (first, f"{comment}; design {item.id} ({', '.join(item.spec.parameters)} together)")
     return lines
+
+
+def reference_entries(kind: str, checker, item, keys: list[str]) -> dict:
+    """The answer-file entries of the reference answer at the checker's numbers (for selftest)."""
+    return {name: checker.base.value(name) for name in keys}
+
+
+def selftest_tolerance(kind: str, item, problem) -> Tolerance:
+    """Reference answers are the same answer only with the same numbers."""
+    return EXACT

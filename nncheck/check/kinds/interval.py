@@ -18,7 +18,7 @@ from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import parse_formula
 from nncheck.numbers import format_number
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
-from nncheck.read.tolerance import Tolerance, read_tolerance
+from nncheck.read.tolerance import EXACT, Tolerance, read_tolerance
 from nncheck.engine.tape import Tape, evaluate_formula, uncounted
 from nncheck.engine.training import convergent_step_sizes, descended_node, steps_at
 from nncheck.read.tensors import read_tensor
@@ -325,6 +325,16 @@ def answer_keys(kind, item, problem) -> list[str]:
     return [normalize_id(item.id)]
 
 
-def template(kind, item, problem) -> list[tuple[str, str]]:
+def template(kind, item, problem, solution=None) -> list[tuple[str, str]]:
     return [(item.id, f'{item.id}: an interval in quotes, "(low, high)" with numbers or fractions as ends; '
                       "( ) leaves an end out, [ ] includes it")]
+
+
+def reference_entries(kind: str, checker, item, keys: list[str]) -> dict:
+    """The answer-file entries of the reference answer at the checker's numbers (for selftest)."""
+    return {keys[0]: expected_interval(checker, item).interval.text()}
+
+
+def selftest_tolerance(kind: str, item, problem) -> Tolerance:
+    """Reference answers are the same answer only with the same numbers."""
+    return EXACT

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from nncheck.read.answers import Answer, AnswerFile
-from nncheck.read.asks import AskItem
+from nncheck.read.asks import VALUE_KEYS, AskItem, read_value
 from nncheck.engine.tape import Tape, uncounted, work_done
 from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
 from nncheck.errors import NncheckError, closest
@@ -22,7 +22,8 @@ from nncheck.read.tolerance import Tolerance
 from nncheck.check.layout import layout_result
 from nncheck.check.one_edit import with_named_step
 
-KEYS = {"value": ("tolerance", "expected", "mistakes")}
+KEYS = {"value": VALUE_KEYS}
+read_spec = read_value  # read at the read level: an item of this kind fills the item's own fields
 MAX_REMEMBERED_FORMULAS = 10_000
 MAX_REMEMBERED_CANDIDATE_SIZE = 4096  # entries of an item whose common mistakes are computed once per problem
 
@@ -33,6 +34,44 @@ def check(kind: str, checker, item: AskItem, answer_file: AnswerFile) -> list[It
 
 def answer_keys(kind: str, item: AskItem, problem) -> list[str]:
     return [item.id]
+
+
+def template(kind: str, item: AskItem, problem, solution: Solution) -> list[tuple[str, str]]:
+    """The item's answer key, with the shape the answer has."""
+    if item.expected is not None:
+        shape = np.shape(item.expected)
+    elif item.expected_formula is not None:
+        shape = np.shape(evaluate_answer(item.expected_formula, solution))
+    elif item.quantity.step:
+        shape = solution.value(item.quantity.name).shape
+    else:
+        try:
+            shape = _answer_shape(solution, item.quantity)
+        except NncheckError as error:  # located at the item, as `nncheck check` reports it
+            raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
+    return [(item.id, f"{item.id}: shape {describe_shape(shape)}")]
+
+
+def _answer_shape(solution: Solution, quantity) -> tuple:
+    """The shape of an answer: a gradient of a scalar has its variable's (no backward pass needed)."""
+    if quantity.of is None or solution.is_scalar(quantity.of):
+        return solution.value(quantity.name).shape
+    return solution.gradient(quantity.of, quantity.name).shape
+
+
+def reference(kind: str, checker, item: AskItem, show_hidden: bool = True) -> list[tuple[str, str]]:
+    """None here: `run` shows asked values with the others (nncheck/app/asked_values.py)."""
+    return []
+
+
+def reference_entries(kind: str, checker, item: AskItem, keys: list[str]) -> dict:
+    """The answer-file entries of the reference answer at the checker's numbers (for selftest)."""
+    return {keys[0]: checker.item_expected(checker.base, item)}
+
+
+def selftest_tolerance(kind: str, item: AskItem, problem):
+    """Two reference answers are the same answer within the item's tolerance."""
+    return item.tolerance or problem.default_tolerance()
 
 
 def _forbidden_parts(expr, forbid: tuple) -> str:

@@ -22,6 +22,7 @@ from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.read.tensors import describe_shape
 from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.numbers import format_tensor
+from nncheck.read.tolerance import EXACT, Tolerance
 
 SHARED_KEYS = ("of", "hold", "condition", "draws")
 KEYS = {"zero": SHARED_KEYS, "identical": SHARED_KEYS + ("axis", "steps")}
@@ -140,7 +141,7 @@ def answer_keys(kind: str, item, problem) -> list[str]:
     return [normalize_id(item.id)]
 
 
-def template(kind: str, item, problem) -> list[tuple[str, str]]:
+def template(kind: str, item, problem, solution=None) -> list[tuple[str, str]]:
     return [(normalize_id(item.id), "YES or NO")]
 
 
@@ -400,3 +401,12 @@ def _brief(value: np.ndarray) -> str:
         return f"{_tensor(value.flat[0])} in every entry"
     return one_line(_tensor(value))
 
+
+def reference_entries(kind: str, checker, item, keys: list[str]) -> dict:
+    """The answer-file entries of the reference answer at the checker's numbers (for selftest)."""
+    return {keys[0]: dict(reference(kind, checker, item))["answer"]}
+
+
+def selftest_tolerance(kind: str, item, problem) -> Tolerance:
+    """Reference answers are the same answer only with the same numbers."""
+    return EXACT
