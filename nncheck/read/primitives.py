@@ -456,7 +456,6 @@ AXIS = (("axis", None),)
 BROADCAST = {"shape": broadcast, "batch": "elementwise", "orientation": "same"}
 ENTRYWISE = {"batch": "elementwise", "orientation": "same"}
 ROUNDED = {"batch": "rounded", "orientation": "same"}
-LOGIC = {"shape": broadcast, "batch": "elementwise", "orientation": "same"}
 
 # Operators: written with symbols, not called by name
 defprim("add", np.add, lambda g, ans, a, b: g, lambda g, ans, a, b: g, **BROADCAST, grad_reads="nothing",
@@ -480,11 +479,11 @@ defprim("index", lambda x, items=(): x[items], _index_grad, shape=lambda name, s
 for _name, _ufunc, _symbol, _latex in (
         ("lt", np.less, "<", "<"), ("le", np.less_equal, "<=", r"\le"), ("gt", np.greater, ">", ">"),
         ("ge", np.greater_equal, ">=", r"\ge"), ("eq", np.equal, "==", "="), ("ne", np.not_equal, "!=", r"\ne")):
-    defprim(_name, lambda a, b, _f=_ufunc: _f(a, b).astype(float), None, None, **LOGIC, symbol=_symbol,
+    defprim(_name, lambda a, b, _f=_ufunc: _f(a, b).astype(float), None, None, **BROADCAST, symbol=_symbol,
             latex=rf"\left[{{0:sum}} {_latex} {{1:sum}}\right]")
-defprim("logical_and", lambda a, b: np.logical_and(a, b).astype(float), None, None, **LOGIC, symbol="and",
+defprim("logical_and", lambda a, b: np.logical_and(a, b).astype(float), None, None, **BROADCAST, symbol="and",
         latex=r"{0:and} \land {1:not}", precedence="and")
-defprim("logical_or", lambda a, b: np.logical_or(a, b).astype(float), None, None, **LOGIC, symbol="or",
+defprim("logical_or", lambda a, b: np.logical_or(a, b).astype(float), None, None, **BROADCAST, symbol="or",
         latex=r"{0:or} \lor {1:and}", precedence="or")
 defprim("logical_not", lambda x: np.logical_not(x).astype(float), None, **ENTRYWISE, symbol="not",
         latex=r"\lnot {0:not}", precedence="not")
