@@ -128,6 +128,7 @@ class YamlDoc:
     key_spots: dict[tuple, Location] = field(default_factory=dict)
     labels: dict[tuple, str] = field(default_factory=dict)
     top_texts: dict[str, str] = field(default_factory=dict)  # top-level plain scalars as written (ids)
+    text: str = ""                                            # the source, for what YAML does not keep
 
     def label(self, path: tuple, default: str) -> str:
         """How messages name the value at `path` (a document merged from several files says which)."""
@@ -155,6 +156,22 @@ class YamlDoc:
                 close = closest(key, allowed)
                 hint = f"did you mean {close!r}?" if close else f"allowed: {', '.join(allowed)}"
                 raise NncheckError(f"{label}: unknown key {key!r}; {hint}", self.key_where(*path, key))
+
+    def source(self, *path) -> str | None:
+        """The text of the value at `path` as written: a flow list to its closing bracket, else its line."""
+        spot = self.spots.get(tuple(path))
+        if spot is None or not self.text or spot.location.line is None:
+            return None
+        lines = _LINE_BREAK.split(self.text)
+        rest = "\n".join(lines[spot.location.line - 1:])[spot.location.column - 1:]
+        if not rest.startswith("["):
+            return rest.split("\n", 1)[0]
+        depth = 0
+        for position, char in enumerate(rest[:MAX_FILE_BYTES]):
+            depth += (char == "[") - (char == "]")
+            if depth == 0:
+                return rest[:position + 1]
+        return rest
 
     def text_start(self, *path) -> Location | None:
         """Where the text of the scalar at `path` starts, if it sits on one line."""
@@ -224,10 +241,10 @@ def parse_yaml(text: str, name: str, *, libyaml: bool = True) -> YamlDoc:
     """
     if libyaml and _LibyamlLoader is not None:
         try:
-            return _document(_compose_with_libyaml(text), name)
+            return _document(_compose_with_libyaml(text), name, text)
         except (_Unsure, yaml.YAMLError, NncheckError, UnicodeEncodeError):
             pass
-    return _document(_compose_with_python(text, name), name)
+    return _document(_compose_with_python(text, name), name, text)
 
 
 def _compose_with_libyaml(text: str):
@@ -265,8 +282,8 @@ def _compose_with_python(text: str, name: str):
         loader.dispose()
 
 
-def _document(root, name: str) -> YamlDoc:
-    doc = YamlDoc(name, None)
+def _document(root, name: str, text: str = "") -> YamlDoc:
+    doc = YamlDoc(name, None, text=text)
     if root is None:
         doc.spots[()] = Spot(Location(name, 1, 1), None)
         return doc
