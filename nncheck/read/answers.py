@@ -54,6 +54,9 @@ def load_answer_file(path: str, problem_override: str | None = None, doc: YamlDo
     """Read an answer file (or use its `doc`, already read); `problem:` is resolved relative to it."""
     doc = doc or read_yaml(path)
     data = doc.data
+    if data is None:
+        raise NncheckError("the file is empty; start from `nncheck template PROBLEM -o FILE`, which writes an "
+                           "answer file to fill in", doc.where())
     if not isinstance(data, dict):
         raise NncheckError("an answer file is a mapping with problem:, student: and answers:", doc.where())
     if not set(data) & {"problem", "answers"} and set(data) & {"graph", "layers", "values"}:

@@ -83,6 +83,12 @@ FUNCTIONS: dict[str, Signature] = {
     "dsmoothmax": Signature(1, (("axis", -1),), "gradient of smoothmax: softmax(z) * (1 + z - smoothmax(z))"),
 }
 
+# Other names for our functions, as students write them (`sigma(z)` is sigmoid, not sign).
+FUNCTION_ALIASES = {"sigma": "sigmoid", "sigm": "sigmoid", "logistic": "sigmoid", "Sigmoid": "sigmoid",
+                    "ReLU": "relu", "Relu": "relu", "RELU": "relu", "Tanh": "tanh", "ln": "log",
+                    "absolute": "abs", "amax": "max", "amin": "min", "concatenate": "concat", "eye": "identity",
+                    "heaviside": "step"}
+
 BINARY_OPERATORS = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
     ast.Pow: "pow", ast.MatMult: "matmul",
@@ -292,7 +298,7 @@ class _Reader:
         name = node.func.id
         signature = FUNCTIONS.get(name)
         if signature is None:
-            close = closest(name, FUNCTIONS)
+            close = FUNCTION_ALIASES.get(name) or closest(name, FUNCTIONS)
             hint = f"did you mean {close}()? " if close else ""
             raise self.fail(node.func, f"unknown function {name}(); {hint}see `nncheck functions` for the list")
         if len(node.args) < signature.tensors:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nncheck.errors import Location, NncheckError
-from nncheck.read.formula import FUNCTIONS, MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH
+from nncheck.read.formula import FUNCTION_ALIASES, FUNCTIONS, MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH
 from nncheck.read.tensors import MAX_ELEMENTS
 
 MAX_ANSWER_TEXT = MAX_FORMULA_LENGTH * 8   # a pasted printout of a matrix may be longer than a formula
@@ -38,6 +38,7 @@ _UNSPACED_PAIR = re.compile(r"(?<![\d.eE])(\d+),(\d+)(?![\d.eE])")
 _SPACED_NUMBER_COMMA = re.compile(r"\d,[ \t]+[-+]?\.?\d")
 _PRINTOUT = re.compile(r"^\s*(?:(?:np|numpy|torch)\.)?(?:array|tensor)\s*\(", re.S)
 _PRINTOUT_KEYWORDS = re.compile(r",\s*(?:dtype|requires_grad|grad_fn|device)\s*=.*$", re.S)
+_SIZED_BRACKET = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)\s*(?=[()\[\]])")
 _NUMBER_AFTER_SPACE = re.compile(r"\s+[-+]?\.?\d")
 _PRIME = re.compile(r"\b(sigmoid|sigma|tanh|relu|ReLU|Relu)\s*'\s*(?=\()")
 
@@ -46,10 +47,6 @@ _YAML_ESCAPES = {"\t": ("\\t", "a tab"), "\x08": ("\\b", "a backspace"), "\x0c":
                  "\r": ("\\r", "a carriage return"), "\n": ("\\n", "a line break"), "\x07": ("\\a", "a bell"),
                  "\x0b": ("\\v", "a vertical tab"), "\x1b": ("\\e", "an escape character")}
 
-FUNCTION_ALIASES = {"sigma": "sigmoid", "sigm": "sigmoid", "logistic": "sigmoid", "Sigmoid": "sigmoid",
-                    "ReLU": "relu", "Relu": "relu", "RELU": "relu", "Tanh": "tanh", "ln": "log",
-                    "absolute": "abs", "amax": "max", "amin": "min", "concatenate": "concat", "eye": "identity",
-                    "heaviside": "step"}
 _BINARY_FUNCTIONS = {"dot": ast.MatMult, "matmul": ast.MatMult, "multiply": ast.Mult, "add": ast.Add,
                      "subtract": ast.Sub, "divide": ast.Div, "true_divide": ast.Div, "power": ast.Pow}
 _MODULES = ("np", "numpy", "math", "torch", "linalg")
@@ -134,6 +131,16 @@ def formula_text(text: str, names=(), label: str = "answer", where: Location | N
     converted = _python_spellings(converted, names, label, where, tidy=converted.strip() != text.strip())
     changed = converted.strip() != text.strip()
     return (converted if changed else text), changed
+
+
+def interval_text(text: str, label: str, where: Location | None) -> str:
+    """An interval as written, "(0, \\frac{1}{5}]" or "[0, 0.2)", with Unicode and LaTeX's sized brackets
+    read; each endpoint is then read as a formula (formula_text)."""
+    check_bounds(text, label, where, MAX_FORMULA_LENGTH)
+    _refuse_yaml_escapes(text, label, where)
+    refuse_decimal_commas(text, label, where)
+    text = _UNICODE_PATTERN.sub(lambda match: _UNICODE[match.group()], text)
+    return _SIZED_BRACKET.sub("", text)
 
 
 def refuse_decimal_commas(source: str, label: str, where: Location | None) -> None:

@@ -17,6 +17,7 @@ from nncheck.engine.tape import uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.read import tensors
 from nncheck.read.formula import Formula, name_parts, parse_formula
+from nncheck.read.notation import read_answer
 from nncheck.formats.numbers import format_number
 from nncheck.formats.text import one_line
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
@@ -491,11 +492,18 @@ def student_parameters(checker, spec: DesignSpec, answer_file) -> tuple[dict, tu
 
 
 def _answer_value(checker, name: str, answer, answer_file, forbidden: set) -> np.ndarray:
-    if not answer.is_formula:
-        return read_tensor(answer_file.doc, answer.path, f"answers.{name}")
+    label = f"answers.{name}"
+    reading = read_answer(answer.raw, checker.problem.names, label, answer.location,
+                          answer_file.doc.source(*answer.path) if answer_file.doc else None)
+    if reading.numbers is not None:
+        return reading.numbers
+    if reading.formula is None:
+        return read_tensor(answer_file.doc, answer.path, label)
     from nncheck.check.checker import evaluate_answer
 
-    formula = parse_formula(answer.raw, f"answers.{name}", answer.text_start or answer.location)
+    as_written = reading.formula == answer.raw
+    formula = parse_formula(reading.formula, label, (answer.text_start or answer.location) if as_written
+                            else answer.location)
     for part in name_parts(formula.expr):
         if part.id in forbidden:
             raise formula.error(part, f"{part.id} is part of the network you design; write {name} with numbers "
