@@ -18,10 +18,10 @@ from nncheck.errors import Location, NncheckError
 from nncheck.read import tensors
 from nncheck.read.formula import Formula, name_parts, parse_formula
 from nncheck.read.notation import read_answer
-from nncheck.formats.numbers import format_number
-from nncheck.formats.text import one_line
+from nncheck.numbers import format_number, format_tensor
+from nncheck.text import one_line
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
-from nncheck.engine.solution import Solution
+from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.read.tensors import (DISTRIBUTIONS, RandomSpec, describe_shape, name_seed,
                              read_decimals, read_draw_parameters, read_random_spec, read_tensor)
 from nncheck.read.tolerance import Tolerance, read_tolerance
@@ -436,8 +436,6 @@ def _accepted(compare: Tolerance, outputs: np.ndarray, targets: np.ndarray) -> n
 
 
 def _run_case(problem, spec: DesignSpec, group: CaseGroup, index: int, values: dict) -> Case:
-    from nncheck.check.checker import evaluate_answer
-
     x = group.inputs[index]
     try:
         solution = Solution(problem, values)
@@ -499,8 +497,6 @@ def _answer_value(checker, name: str, answer, answer_file, forbidden: set) -> np
         return reading.numbers
     if reading.formula is None:
         return read_tensor(answer_file.doc, answer.path, label)
-    from nncheck.check.checker import evaluate_answer
-
     as_written = reading.formula == answer.raw
     formula = parse_formula(reading.formula, label, (answer.text_start or answer.location) if as_written
                             else answer.location)
@@ -549,8 +545,6 @@ def _grade(result: ItemResult, spec: DesignSpec, group: CaseGroup, cases: list[C
 
 def failure_message(spec: DesignSpec, cases: list[Case], show_inputs: bool) -> str:
     """How many inputs fail; with `show_inputs`, the first few and where the deviation is largest."""
-    from nncheck.check.checker import format_tensor
-
     failed = [case for case in cases if not case.passed]
     text = f"fails on {len(failed)} of {len(cases)} inputs"
     if show_inputs:
@@ -567,8 +561,6 @@ def failure_message(spec: DesignSpec, cases: list[Case], show_inputs: bool) -> s
 
 
 def _case_text(spec: DesignSpec, case: Case) -> str:
-    from nncheck.check.checker import format_tensor
-
     if case.output is None:
         return f"{spec.input} = {format_tensor(case.input)}: the network's values are not finite"
     return (f"{spec.input} = {format_tensor(case.input)} gives {spec.output} = {format_tensor(case.output)}, "
