@@ -34,6 +34,9 @@ def report_error(error: NncheckError) -> None:
 class NncheckGroup(click.Group):
     """Turns our input errors into a message and exit code 2, and bugs into exit code 3."""
 
+    def format_commands(self, ctx, formatter):
+        """The commands are listed once, in the group's help text (with their arguments)."""
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

@@ -27,8 +27,7 @@ def answer_template(problem: Problem, problem_path_from_answers: str, student: s
     solution = Solution(problem)
     lines = [
         f"# Answers for: {one_line(problem.title) or one_line(problem.path)}",
-        "# Write each answer as a number, a list (a matrix as a list of rows), or a formula in",
-        '# quotes over the problem\'s names, such as "x.T @ (h - t)". Leave blank what you skip.',
+        *_how_to_write(problem),
         *_variant_comments(problem),
         f"problem: {_yaml_text(problem_path_from_answers)}",
         f"student: {json.dumps(student or '')}",
@@ -40,6 +39,23 @@ def answer_template(problem: Problem, problem_path_from_answers: str, student: s
         lines.append(f"  # {one_line(comment)}")
         lines.append(f"  {_yaml_key(item_id)}:")
     return "\n".join(lines) + "\n"
+
+
+def _how_to_write(problem: Problem) -> list[str]:
+    """How to write the kinds of answer this problem asks for."""
+    kinds = {item.kind for item in problem.asks} if problem.asks else {"value"}
+    lines = []
+    if "value" in kinds:
+        lines += ["# Write each answer as a number, a list (a matrix as a list of rows), or a formula in",
+                  '# quotes over the problem\'s names, such as "x.T @ (h - t)" (LaTeX in single quotes:',
+                  "# '\\sigma(z)'). Leave blank what you skip."]
+    if kinds & {"zero", "identical"}:
+        lines.append("# A YES/NO question: write YES or NO.")
+    if "design" in kinds:
+        lines.append("# A design question: give the weights you chose as numbers, a matrix as a list of rows.")
+    if "interval" in kinds:
+        lines.append('# An interval: in quotes with brackets, such as "(0, 1/5]": ( ) leaves an end out, [ ] includes it.')
+    return lines + ["# problem: is the problem file relative to this file (verify also looks in the folder it runs in)."]
 
 
 def _variant_comments(problem: Problem) -> list[str]:

@@ -18,7 +18,7 @@ from nncheck.errors import Location, NncheckError
 from nncheck.read import tensors
 from nncheck.read.formula import Formula, name_parts, parse_formula
 from nncheck.read.notation import read_answer
-from nncheck.numbers import format_number, format_tensor
+from nncheck.numbers import format_number, format_tensor, points_of
 from nncheck.text import one_line
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.engine.solution import Solution, evaluate_answer
@@ -580,7 +580,7 @@ def reference(kind: str, checker, item, show_hidden: bool = True) -> list[tuple[
         cases = run_group(checker, spec, parameters, group)
         passed = sum(case.passed for case in cases)
         text = (f"{', '.join(spec.parameters)} as given pass {passed} of {len(cases)} inputs "
-                f"({group.points:g} points)")
+                f"({points_of(group.points)})")
         if passed < len(cases):
             text += "; " + failure_message(spec, cases, True)
         lines.append((group.name, text))
