@@ -126,7 +126,7 @@ def formula_text(text: str, names=(), label: str = "answer", where: Location | N
             converted = _Latex(converted, names, label, where).read()
         except RecursionError:
             raise NncheckError(f"{label}: the answer is nested too deeply", where) from None
-        converted = _juxtaposed(converted)
+    converted = _juxtaposed(converted)
     converted = _PRIME.sub(lambda match: "d" + FUNCTION_ALIASES.get(match.group(1), match.group(1)), converted)
     converted = _python_spellings(converted, names, label, where, tidy=converted.strip() != text.strip())
     changed = converted.strip() != text.strip()
@@ -443,6 +443,8 @@ class _Latex:
             return " * "
         if word in ("frac", "dfrac", "tfrac"):
             numerator, denominator = self.group(), self.group()
+            if _FLOAT.match(numerator.strip()) and _FLOAT.match(denominator.strip()):
+                return f"{numerator.strip()}/{denominator.strip()}"   # \frac{1}{2} z is 1/2 * z
             return f"(({numerator}) / ({denominator}))"
         if word == "sqrt":
             if self.peek() == "[":
@@ -526,14 +528,14 @@ class _Latex:
         out[:] = [text[:match.start()] + chosen]
 
 
-_JUXTAPOSED_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)\s*(?=[A-Za-z_(])")
-_JUXTAPOSED_PAREN = re.compile(r"\)\s*(?=[A-Za-z_])")
+_JUXTAPOSED_NUMBER = re.compile(r"(?<![\w.])(?!0[xXbBoO])(\d+(?:\.\d+)?)(?![eE][-+]?\d)\s*(?=[A-Za-z_(])"
+                                r"(?!(?:and|or|not|if|else|in|is|for)\b)")
 
 
 def _juxtaposed(text: str) -> str:
-    """LaTeX writes products side by side: 2x, 2(z), (a)b."""
-    text = _JUXTAPOSED_NUMBER.sub(lambda match: match.group(1) + " * ", text)
-    return _JUXTAPOSED_PAREN.sub(") * ", text)
+    """A number's product written side by side: 2x, 0.5 z, 2(z). (Tensors side by side are
+    refused: W x may mean W @ x or W * x.)"""
+    return _JUXTAPOSED_NUMBER.sub(lambda match: match.group(1) + " * ", text)
 
 
 # --- numpy and Python spellings --------------------------------------------------------------------
@@ -556,6 +558,9 @@ def _python_spellings(text: str, names, label: str, where, tidy: bool = False) -
         rewritten = rewriter.visit(tree)
     except RecursionError:
         return text
+    except _SideBySide as side_by_side:
+        raise NncheckError(f"{label}: `{side_by_side}`: write a product with * (elementwise) or @ (matrix product), "
+                           "such as h * (1 - h) or W1 @ x", where) from None
     if not rewriter.changed and not tidy:
         return text
     try:
@@ -564,7 +569,7 @@ def _python_spellings(text: str, names, label: str, where, tidy: bool = False) -
         return text
 
 
-_SIDE_BY_SIDE = re.compile(r"(?<![\w.])(?!(?:and|or|not|in|is|if|else)\b)[A-Za-z_]\w*(?:\.T)?[ \t]+"
+_SIDE_BY_SIDE = re.compile(r"(?:(?<![\w.])(?!(?:and|or|not|in|is|if|else)\b)[A-Za-z_]\w*(?:\.T)?|\))[ \t]+"
                            r"(?!(?:and|or|not|in|is|if|else)\b)[A-Za-z_(]\w*")
 
 
@@ -618,16 +623,13 @@ class _Spellings(ast.NodeTransformer):
             if name in ("max", "min") and len(node.args) == 2 and not node.keywords and _is_number(node.args[0]):
                 self.changed = True
                 node.func = ast.Name(name + "imum", ast.Load())
-            elif name not in FUNCTIONS and name in self.names and len(node.args) == 1 and not node.keywords:
-                return self.product(function, node.args[0])
+            elif name not in FUNCTIONS and name in self.names:
+                raise _SideBySide(ast.unparse(node))
             return node
-        if len(node.args) == 1 and not node.keywords:
-            return self.product(function, node.args[0])   # sigmoid(z)(1 - sigmoid(z))
-        return node
-
-    def product(self, left, right):
-        self.changed = True
-        return ast.BinOp(left, ast.Mult(), right)
+        if len(node.args) == 1 and not node.keywords and _is_elementwise(function):
+            self.changed = True     # sigmoid(z)(1 - sigmoid(z)), 2(z): products side by side
+            return ast.BinOp(function, ast.Mult(), node.args[0])
+        raise _SideBySide(ast.unparse(node))
 
     def method(self, node, method: ast.Attribute):
         """x.transpose(), x.sum(axis=0), a.dot(b), x.reshape(2, 3), (z > 0).astype(float)."""
@@ -658,6 +660,17 @@ class _Spellings(ast.NodeTransformer):
         if name in ("flatten", "ravel") and not args:
             return ast.Call(ast.Name("reshape", ast.Load()), [target, ast.Tuple([ast.Constant(-1)], ast.Load())], [])
         return None
+
+
+class _SideBySide(Exception):
+    """Two tensors side by side, W(x): a product, but * or @ cannot be told."""
+
+
+def _is_elementwise(node) -> bool:
+    """A product side by side that can only be elementwise: a number, or a function's value."""
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
+    return not any(isinstance(part, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)) for part in ast.walk(node))
 
 
 def _is_number(node) -> bool:
