@@ -200,6 +200,7 @@ def check(kind, checker, item, answer_file) -> list[ItemResult]:
         return [result]
     found = expected_interval(checker, item)
     result.expected = found.interval.endpoints()
+    result.expected_text = found.interval.text()
     result.answer = answer.raw.strip() if isinstance(answer.raw, str) else None
     try:
         given = _read_answer(answer_file, answer, item)
