@@ -3,7 +3,6 @@ notation a student uses, wrong ones with every common mistake, each with the ver
 gives. No answer may get another verdict."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from nncheck.cli import cli
 from tests.cli_runner import invoke, refused
 
 RELU4 = os.path.abspath("problems/relu-4-samples.yaml")
@@ -103,8 +104,6 @@ def test_templates_say_how_to_write_yes_no_design_and_interval_answers():
 def test_the_top_level_help_lists_every_command_once():
     text = invoke("--help").stdout
     assert "Commands:" not in text
-    from nncheck.cli import cli
-
     for name in cli.commands:
         assert text.count(f"nncheck {name} ") == 1, name
 

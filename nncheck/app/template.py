@@ -54,7 +54,8 @@ def _how_to_write(problem: Problem) -> list[str]:
     if "design" in kinds:
         lines.append("# A design question: give the weights you chose as numbers, a matrix as a list of rows.")
     if "interval" in kinds:
-        lines.append('# An interval: in quotes with brackets, such as "(0, 1/5]": ( ) leaves an end out, [ ] includes it.')
+        lines.append('# An interval: in quotes with brackets, "(low, high)" or "[low, high)": ( ) leaves an end '
+                     "out, [ ] includes it.")
     return lines + ["# problem: is the problem file relative to this file (verify also looks in the folder it runs in)."]
 
 

@@ -44,7 +44,7 @@ _PRIME = re.compile(r"\b(sigmoid|sigma|tanh|relu|ReLU|Relu)\s*'\s*(?=\()")
 
 # YAML reads these escapes inside double quotes, so "\tanh(z)" arrives as a tab and "anh(z)".
 _YAML_ESCAPES = {"\t": ("\\t", "a tab"), "\x08": ("\\b", "a backspace"), "\x0c": ("\\f", "a form feed"),
-                 "\r": ("\\r", "a carriage return"), "\n": ("\\n", "a line break"), "\x07": ("\\a", "a bell"),
+                 "\r": ("\\r", "a carriage return"), "\x07": ("\\a", "a bell"),
                  "\x0b": ("\\v", "a vertical tab"), "\x1b": ("\\e", "an escape character")}
 
 _BINARY_FUNCTIONS = {"dot": ast.MatMult, "matmul": ast.MatMult, "multiply": ast.Mult, "add": ast.Add,
