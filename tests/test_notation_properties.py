@@ -1,6 +1,7 @@
 """Property tests of the notation reader (nncheck/read/notation.py): whatever a student types,
 it is read or refused with an input error, never a crash, and bounds come before parsing."""
 
+import os
 import string
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from nncheck.errors import NncheckError
 from nncheck.read.formula import parse_formula
 from nncheck.read.notation import MAX_ANSWER_TEXT, MAX_NESTING, formula_text, interval_text, read_answer
+from tests.cli_runner import invoke
 
 NAMES = ["x", "z", "W1", "b1", "h", "y", "t", "yhat"]
 PIECES = ["\\sigma", "\\tanh", "\\exp", "\\log", "\\frac", "\\left(", "\\right)", "\\odot", "\\cdot", "\\circ",
@@ -76,3 +78,17 @@ def test_deep_or_long_answers_are_refused_before_parsing(text):
     with pytest.raises(NncheckError) as refused:
         formula_text(text, NAMES, "answers.z", None) if not text.startswith("[") else read_answer(text, NAMES)
     assert refused.value.exit_code == 2
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES), max_size=25).map("".join), st.sampled_from(["'", '"', ""]))
+def test_any_answer_in_a_file_is_a_verdict_or_exit_2_never_a_crash(write, text, quote):
+    problem = os.path.abspath("tests/data/answer-corpus/notation.yaml")
+    body = text.replace("\n", " ").replace("\t", " ")
+    if quote:
+        body = quote + body.replace(quote, quote * 2 if quote == "'" else "\\" + quote) + quote
+    path = write("mine.yaml", f"problem: {problem}\nanswers:\n  sigmoid slope: {body}\n")
+    result = invoke("verify", path, "--format", "json", "--item", "sigmoid slope")
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
