@@ -4,6 +4,8 @@ brackets never closed, LaTeX in double quotes, and the small frictions."""
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 
@@ -151,3 +153,15 @@ def test_the_formula_a_student_wrote_is_echoed_as_read_in_the_table(write):
     result = invoke("verify", mine, "--item", "sigmoid slope", COLUMNS="120")
     assert result.exit_code == 0
     assert "read as: sigmoid(z) * (1 - sigmoid(z))" in result.stdout
+
+
+def test_a_template_redirected_into_a_folder_names_its_problem_from_there(tmp_path):
+    out = tmp_path / "hw1" / "mine.yaml"
+    out.parent.mkdir()
+    with open(out, "w", encoding="utf-8") as handle:
+        subprocess.run([sys.executable, "-m", "nncheck", "template", "problems/relu-4-samples.yaml"], stdout=handle,
+                       check=True)
+    written = next(line for line in out.read_text().splitlines() if line.startswith("problem:"))
+    assert os.path.normpath(out.parent / written.split(": ", 1)[1]) == os.path.abspath("problems/relu-4-samples.yaml")
+    result = invoke("verify", out)
+    assert result.exit_code == 1 and "current folder" not in result.stderr

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import stat
 import re
 import shlex
 
@@ -105,6 +107,19 @@ def _shape(solution: Solution, quantity: Quantity) -> tuple:
     if quantity.of is None or solution.is_scalar(quantity.of):
         return solution.value(quantity.name).shape
     return solution.gradient(quantity.of, quantity.name).shape
+
+
+def redirected_path(stream) -> str | None:
+    """The file `stream` writes to when it is a regular file (`nncheck template P > hw1/mine.yaml`),
+    where the system says (Linux's /proc); else None."""
+    try:
+        descriptor = stream.fileno()
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        path = os.readlink(f"/proc/self/fd/{descriptor}")
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return path if os.path.isabs(path) and os.path.isfile(path) else None
 
 
 def relative_problem_path(problem_path: str, answers_path: str | None) -> str:
