@@ -172,6 +172,9 @@ def parse_formula(text: str, label: str, start: Location | None = None) -> Formu
     except SyntaxError as error:
         column = max((error.offset or 1) - 1, 0)
         reason = (error.msg or "invalid syntax").replace("Perhaps you forgot a comma?", "").strip()
+        opened = re.match(r"'([(\[{])' was never closed", reason)
+        if opened:
+            reason += f": add its {dict(zip('([{', ')]}'))[opened.group(1)]}"
         raise _error(text, label, start, lead + column, lead + column + 1, f"syntax error: {reason}") from None
     except (RecursionError, MemoryError):
         raise NncheckError(f"{label}: formula is nested too deeply", start) from None
