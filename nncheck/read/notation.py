@@ -61,7 +61,7 @@ _LATEX_SIZES = ("left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "
                 "Biggl", "Biggr")
 _LATEX_WRAPPERS = ("operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathbf", "boldsymbol", "bm",
                    "mathsf", "vec", "mathbb", "mathcal")
-_LATEX_TRANSPOSE = ("T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\textsf{T}", "{T}", "t")
+_LATEX_TRANSPOSE = ("T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\textsf{T}")
 _GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "eta", "theta", "mu", "nu", "rho", "tau",
           "phi", "psi", "omega", "xi", "zeta", "kappa")
 LATEX_COMMANDS = (set(LATEX_FUNCTIONS) | set(_LATEX_TIMES) | set(_LATEX_SIZES) | set(_LATEX_WRAPPERS) | set(_GREEK)
@@ -69,7 +69,7 @@ LATEX_COMMANDS = (set(LATEX_FUNCTIONS) | set(_LATEX_TIMES) | set(_LATEX_SIZES) |
 LATEX_HOW = ("write it in the formula language: sigmoid(z), tanh(z), exp(z), log(z), a * b (elementwise), "
              "a @ b (matrix product), x.T, (a) / (b); see `nncheck functions`")
 _SPECIAL = {"partial": "a derivative symbol", "nabla": "a gradient symbol", "sum": "a sum with limits",
-            "prod": "a product with limits", "int": "an integral", "mathbb": "a set"}
+            "prod": "a product with limits", "int": "an integral"}
 
 
 @dataclass(eq=False)
@@ -458,7 +458,7 @@ class _Latex:
             return next((name for name in (inner + "hat", inner + "_hat", "hat" + inner) if name in self.names),
                         inner + "hat")
         if word in _GREEK:
-            return "eta" if word == "eta" else word
+            return word
         if word == "pi":
             return repr(math.pi)
         if word in _SPECIAL:
