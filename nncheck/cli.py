@@ -34,6 +34,9 @@ def report_error(error: NncheckError) -> None:
 class NncheckGroup(click.Group):
     """Turns our input errors into a message and exit code 2, and bugs into exit code 3."""
 
+    def format_commands(self, ctx, formatter):
+        """The commands are listed once, in the group's help text (with their arguments)."""
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -414,9 +417,10 @@ def write_file(path: str, text: str) -> None:
 def template(problem, output, student):
     """Print an answer file to fill in for PROBLEM."""
     from nncheck.check.problems import load_problem
-    from nncheck.app.template import answer_template, relative_problem_path
+    from nncheck.app.template import answer_template, redirected_path, relative_problem_path
 
-    text = answer_template(_for_student(load_problem(problem), student), relative_problem_path(problem, output),
+    saved_at = output or redirected_path(sys.stdout)
+    text = answer_template(_for_student(load_problem(problem), student), relative_problem_path(problem, saved_at),
                            student)
     if output is None:
         sys.stdout.write(text)

@@ -27,6 +27,12 @@ SUMMARY_EDGE = 4
 ELLIPSIS = "…"
 
 
+def points_of(points: float) -> str:
+    """`1 point`, `0.5 points`, `2 points`."""
+    text = format_number(points, 6)
+    return f"{text} point{'' if text == '1' else 's'}"
+
+
 def entry_grid(array: np.ndarray, precision: int, full: bool = True, column_edge: int = SUMMARY_EDGE
                ) -> list[list[str]]:
     """A 0-, 1- or 2-D array as rows of formatted entries (a vector is one row).

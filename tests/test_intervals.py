@@ -120,7 +120,7 @@ def test_wrong_endpoints_show_the_interval_only_for_visible_items(write):
     ('"(0, 1/0)"', "`1/0` is not a finite number (at answers.yaml:3:19)"),
     ('"(1/5, 0)"', "the left end 1/5 is larger than the right end 0 (at answers.yaml:3:15)"),
     ('"(0, 1/5, 1)"', "an interval has two endpoints separated by a comma, such as (low, high) (at answers.yaml:3:15)"),
-    ('"(0, (1/5)"', "`(`: syntax error: '(' was never closed (at answers.yaml:3:19)"),
+    ('"(0, (1/5)"', "`(`: syntax error: '(' was never closed: add its ) (at answers.yaml:3:19)"),
     ('"(, 1/5)"', "an endpoint is missing (at answers.yaml:3:16)"),
     ("0.2", 'give an interval with brackets in quotes, such as "(low, high)", or its two endpoints as a list [low, high] '
             "(at answers.yaml:3:14)"),

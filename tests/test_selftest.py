@@ -237,7 +237,7 @@ def test_a_problem_that_cannot_be_used_exits_2_with_its_location_and_the_others_
     result = selftest("problems/gd-quadratic.yaml", bad)
     assert result.exit_code == 2
     assert "problems/gd-quadratic.yaml: 21 checks" in result.stdout
-    assert result.stderr.startswith(f"{bad}:4:1: error: YAML syntax error")
+    assert result.stderr.startswith(f"{bad}:3:6: error: YAML syntax error: this [ is never closed")
     assert result.stdout.splitlines()[-1].startswith("selftest: 21 checks, all pass in 1 problem; 1 problem could not")
     missing = selftest("no/such/problem.yaml")
     assert missing.exit_code == 2 and "no/such/problem.yaml: error: cannot read file" in missing.stderr
@@ -255,7 +255,7 @@ def test_json_has_one_record_per_check(tmp_path):
     assert problem["checks"][0] == {"item": "eta range", "check": "reference", "result": "pass",
                                     "detail": "(0, 1/5): correct, 2 of 2 points", "location": None}
     factor = next(check for check in problem["checks"] if (check["item"], check["check"]) == ("x@1", "factor 2"))
-    assert factor["detail"] == ("1: wrong (steps), 0 of 1 points (also the value after 0 steps: "
+    assert factor["detail"] == ("1: wrong (steps), 0 of 1 point (also the value after 0 steps: "
                                 "the diagnosis is not checked)")
     assert {check["result"] for check in problem["checks"]} == {"pass", "skip"}
 

@@ -255,7 +255,7 @@ def test_unusable_files_exit_2_but_the_batch_goes_on(write, tmp_path):
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["file"].rsplit("/", 1)[-1] for line in lines] == ["a.yaml", "b.yaml", "c.yaml", "d.yaml"]
     assert lines[0]["score"] == 1 and lines[3]["items"][0]["diagnosis"] == "sign"
-    assert "b.yaml:4:1" in lines[1]["error"] and "YAML syntax error" in lines[1]["error"]
+    assert "b.yaml:3:11" in lines[1]["error"] and "this [ is never closed" in lines[1]["error"]
     # A problem: that cannot be followed is the answer file's error, at its problem: line.
     assert "c.yaml:1:10: error: problem: cannot read '../nowhere.yaml': no such file" in result.stderr
     assert "skipped" in result.stderr and "notes.yaml" in result.stderr

@@ -58,8 +58,8 @@ def test_positions_of_values_and_formula_text():
     ("a: &x [1]\nb: *x\n", "f.yaml:1:4", "anchors and aliases"),
     ("base: {a: 1}\nb:\n  <<: {a: 1}\n", "f.yaml:3:3", "merge keys"),
     ("a: !!python/object:os.system x\n", "f.yaml:1:4", "tags"),
-    ("a: [1, 2\n", "f.yaml:2:1", "YAML syntax error"),
-    ("a:\n\tb: 1\n", "f.yaml:2:1", "YAML syntax error"),
+    ("a: [1, 2\n", "f.yaml:1:4", "YAML syntax error: this [ is never closed: end it with ]"),
+    ("a:\n\tb: 1\n", "f.yaml:2:1", "YAML syntax error: a tab: YAML indents with spaces only"),
 ])
 @BOTH_PARSERS
 def test_refusals_name_line_and_column(text, where, words, libyaml):

@@ -24,7 +24,7 @@ from nncheck.read.answers import load_answer_file
 from nncheck.read.asks import AskItem, Quantity, parse_quantity
 from nncheck.check.diagnosis import align
 from nncheck.errors import Location, NncheckError, NncheckErrors
-from nncheck.numbers import format_number
+from nncheck.numbers import format_number, points_of
 from nncheck.read.formula import Call, Index, Name
 from nncheck.check.kinds import load_kind
 from nncheck.check.problems import load_problem
@@ -211,7 +211,7 @@ class SelfTest:
             first = next((k for k, other in enumerate(item.mistakes, 1) if other.message == result.message), None)
             if first is not None:
                 return f"mistake {first} ({item.mistakes[first - 1].location}) has the same value and comes first"
-            return f"marked with {result.points:g} points instead of its own"
+            return f"marked with {points_of(result.points)} instead of its own"
         return f"it is marked {_outcome(result)}"
 
     def perturbation(self, item: AskItem, check: str, key: str | None, value: np.ndarray, reference) -> None:
@@ -413,7 +413,7 @@ class SelfTest:
                      f"{_points(verification.max_score)}: {detail}", wrong[0].location if wrong else Location(path))
         else:
             self.add(path, "full marks", PASS, f"scores {_points(verification.max_score)} of "
-                                               f"{_points(verification.max_score)} points")
+                                               f"{points_of(verification.max_score)}")
 
     # --- per-student variants --------------------------------------------------------------
 
@@ -610,7 +610,7 @@ def _shortened(text: str, limit: int = 70) -> str:
 def _outcome(result: ItemResult, why: bool = True) -> str:
     """`wrong (sign), 0 of 2 points`, with the message when `why` (for failures)."""
     diagnosis = f" ({result.diagnosis})" if result.diagnosis else ""
-    text = f"{result.verdict}{diagnosis}, {_points(result.points)} of {_points(result.max_points)} points"
+    text = f"{result.verdict}{diagnosis}, {_points(result.points)} of {points_of(result.max_points)}"
     return text + (f": {_shortened(result.message)}" if why and result.message and result.verdict != CORRECT else "")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import stat
 import re
 import shlex
 
@@ -23,8 +25,7 @@ def answer_template(problem: Problem, problem_path_from_answers: str, student: s
     solution = Solution(problem)
     lines = [
         f"# Answers for: {one_line(problem.title) or one_line(problem.path)}",
-        "# Write each answer as a number, a list (a matrix as a list of rows), or a formula in",
-        '# quotes over the problem\'s names, such as "x.T @ (h - t)". Leave blank what you skip.',
+        *_how_to_write(problem),
         *_variant_comments(problem),
         f"problem: {_yaml_text(problem_path_from_answers)}",
         f"student: {json.dumps(student or '')}",
@@ -36,6 +37,24 @@ def answer_template(problem: Problem, problem_path_from_answers: str, student: s
         lines.append(f"  # {one_line(comment)}")
         lines.append(f"  {_yaml_key(item_id)}:")
     return "\n".join(lines) + "\n"
+
+
+def _how_to_write(problem: Problem) -> list[str]:
+    """How to write the kinds of answer this problem asks for."""
+    kinds = {item.kind for item in problem.asks} if problem.asks else {"value"}
+    lines = []
+    if "value" in kinds:
+        lines += ["# Write each answer as a number, a list (a matrix as a list of rows), or a formula in",
+                  '# quotes over the problem\'s names, such as "x.T @ (h - t)" (LaTeX in single quotes:',
+                  "# '\\sigma(z)'). Leave blank what you skip."]
+    if kinds & {"zero", "identical"}:
+        lines.append("# A YES/NO question: write YES or NO.")
+    if "design" in kinds:
+        lines.append("# A design question: give the weights you chose as numbers, a matrix as a list of rows.")
+    if "interval" in kinds:
+        lines.append('# An interval: in quotes with brackets, "(low, high)" or "[low, high)": ( ) leaves an end '
+                     "out, [ ] includes it.")
+    return lines + ["# problem: is the problem file relative to this file (verify also looks in the folder it runs in)."]
 
 
 def _variant_comments(problem: Problem) -> list[str]:
@@ -63,6 +82,19 @@ def _items(problem: Problem, solution: Solution):
     for item in problem.asks:
         for position, (key, comment) in enumerate(load_kind(item.kind).template(item.kind, item, problem, solution)):
             yield key, comment + (_worth(item.points) if position == 0 else ""), item.prompt if position == 0 else ""
+
+
+def redirected_path(stream) -> str | None:
+    """The file `stream` writes to when it is a regular file (`nncheck template P > hw1/mine.yaml`),
+    where the system says (Linux's /proc); else None."""
+    try:
+        descriptor = stream.fileno()
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        path = os.readlink(f"/proc/self/fd/{descriptor}")
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return path if os.path.isabs(path) and os.path.isfile(path) else None
 
 
 def relative_problem_path(problem_path: str, answers_path: str | None) -> str:

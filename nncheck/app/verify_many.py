@@ -8,7 +8,8 @@ import time
 
 from nncheck.app.problem_choice import ProblemChoice
 from nncheck.check.results import CORRECT, MISSING, BrokenFile, Submission
-from nncheck.errors import NncheckError
+from nncheck.errors import Location, NncheckError
+from nncheck.read.arrays import read_npz_answers
 from nncheck.read.yamlfile import read_yaml
 from nncheck.check.hidden import student_view
 from nncheck.read.answers import AnswerFile, load_answer_file, looks_like_answers
@@ -106,7 +107,7 @@ def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
                 student=None, chosen=()):
     """One answer file read once and verified, or None for a file found in a directory that is
     not an answer file. `student` (the grader's `--student`) is whose submission it is."""
-    doc = read_yaml(path)
+    doc = read_answer_doc(path)
     if not named and not looks_like_answers(doc):
         return None
     answer_file = load_answer_file(path, chosen_problem(path, doc, problem_override), doc)
@@ -116,6 +117,17 @@ def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
         except NncheckError as error:
             raise _named_variant_fit(error, answer_file, checkers) from None
     return checkers.for_answers(answer_file).verify(answer_file, chosen)
+
+
+def read_answer_doc(path: str):
+    """An answer file as a document: YAML, or an .npz archive of arrays."""
+    if path.lower().endswith(".npz"):
+        return read_npz_answers(path)
+    if path.lower().endswith(".npy"):
+        raise NncheckError("a .npy file holds one answer: name it in an answer file (dL/dW1: dW1.npy), or save all "
+                           "the answers in one archive with np.savez(\"answers.npz\", **{\"dL/dW1\": dW1})",
+                           Location(path))
+    return read_yaml(path)
 
 
 def _named_variant_fit(error: NncheckError, answer_file, checkers: "Checkers") -> NncheckError:
@@ -208,9 +220,21 @@ def chosen_problem(path: str, doc, problem_override) -> str:
     if written is not None and not isinstance(written, str):
         raise NncheckError("problem: write the problem's file name, such as problem: hw1.yaml", doc.where("problem"))
     written = written.strip() if written else None
+    if not written and not choice.chosen_by_grader and path.lower().endswith(".npz"):
+        raise NncheckError("an .npz answer file names no problem: pass --problem PROBLEM (and --student ID for a "
+                           "problem that varies per student)", doc.where())
     problem = choice.problem_for(written, path, doc)
+    if choice.override is not None and written and os.path.basename(written) != os.path.basename(problem):
+        print(printable_line(f"warning: {path} says problem: {written}, but it is checked against {problem} "
+                             "(--problem)"), file=sys.stderr)
     if not choice.chosen_by_grader and not os.path.exists(problem):
-        raise NncheckError(f"problem: cannot read {written!r}: no such file ({problem}); write the problem file's path "
+        here = choice.problem_for(written, os.path.join(os.curdir, "answers"), doc)
+        if os.path.exists(here):
+            print(printable_line(f"note: {path}: problem: {written} is not next to this answer file; used {here} "
+                                 "from the current folder"), file=sys.stderr)
+            return here
+        raise NncheckError(f"problem: cannot read {written!r}: no such file ({problem}, relative to this answer file, "
+                           f"nor {os.path.normpath(written)} in the current folder); write the problem file's path "
                            "relative to this answer file, or pass --problem", doc.where("problem"))
     return problem
 

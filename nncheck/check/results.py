@@ -27,6 +27,8 @@ class ItemResult:
     wrong_entries: tuple = ()                       # indices (in expected's shape) outside their interval
     formula_value: np.ndarray | None = None         # a wrong formula's value at the problem's numbers
     based_on: tuple = ()                            # follow_through: the ids of the wrong answers it was built on
+    read_as: str | None = None                      # a formula in another notation, as nncheck read it
+    expected_text: str | None = None                # how a table shows `expected` when numbers do not say it all
 
 
 @dataclass(eq=False)

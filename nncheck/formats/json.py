@@ -80,6 +80,8 @@ def _item_json(item: ItemResult) -> dict:
         data["wrong_entries"] = [[i + 1 for i in index] for index in item.wrong_entries]
     if item.based_on:
         data["based_on"] = [printable(item_id) for item_id in item.based_on]
+    if item.read_as and item.visibility == "visible":
+        data["read_as"] = printable(item.read_as)
     return data
 
 

@@ -87,8 +87,9 @@ class _Cells:
             return [f"({item.visibility.replace('_', ' ')})"]
         if item.expected is None:
             return ["—"]
-        if isinstance(item.expected, str):
-            return wrapped(item.expected, room or len(item.expected) + 1)
+        if item.expected_text or isinstance(item.expected, str):
+            text = item.expected_text or item.expected
+            return wrapped(text, room or len(text) + 1)
         return matrix_lines(item.expected, self.precision, False, room)
 
     def diagnosis(self, room: int | None) -> list[str]:

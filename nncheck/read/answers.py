@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from nncheck.read.arrays import MAX_LINKED_BYTES, file_size, linked_path, read_npy
 from nncheck.read.asks import parse_quantity, step_problem
 from nncheck.errors import Location, NncheckError
 from nncheck.read.yamlfile import YamlDoc, read_yaml
@@ -54,6 +55,9 @@ def load_answer_file(path: str, problem_override: str | None = None, doc: YamlDo
     """Read an answer file (or use its `doc`, already read); `problem:` is resolved relative to it."""
     doc = doc or read_yaml(path)
     data = doc.data
+    if data is None:
+        raise NncheckError("the file is empty; start from `nncheck template PROBLEM -o FILE`, which writes an "
+                           "answer file to fill in", doc.where())
     if not isinstance(data, dict):
         raise NncheckError("an answer file is a mapping with problem:, student: and answers:", doc.where())
     if not set(data) & {"problem", "answers"} and set(data) & {"graph", "layers", "values"}:
@@ -85,13 +89,22 @@ def load_answer_file(path: str, problem_override: str | None = None, doc: YamlDo
                            doc.where("variant"))
     result = AnswerFile(path, problem_path, "" if student is None else str(student), doc=doc,
                         base_variant=variant == "base")
-    for key, raw in section.items():
+    linked_bytes = 0
+    for key, raw in list(section.items()):
         if step_problem(key):
             raise NncheckError(step_problem(key), doc.key_where("answers", key))
         item_id = normalize_id(key)
         if item_id in result.answers:
             raise NncheckError(f"{key!r} names the same item as {result.answers[item_id].id!r}; keep one",
                                doc.key_where("answers", key))
+        if isinstance(raw, str) and raw.strip().lower().endswith(".npy"):
+            linked_bytes += file_size(linked_path(path, raw.strip(), doc.where("answers", key)),
+                                      doc.where("answers", key))
+            if linked_bytes > MAX_LINKED_BYTES:
+                raise NncheckError(f"the .npy files of this answer file are larger than {MAX_LINKED_BYTES // 10**6} MB "
+                                   "together (the limit)", doc.where("answers", key))
+            raw = section[key] = read_npy(linked_path(path, raw.strip(), doc.where("answers", key)),
+                                          f"answers.{key}", doc.where("answers", key)).tolist()
         result.answers[item_id] = Answer(item_id, raw, ("answers", key), doc.where("answers", key),
                                          doc.text_start("answers", key))
     return result

@@ -26,6 +26,12 @@ _NOT_FORMULA_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 NEEDS_AXIS = {"stack": "0", "concat": "0", "take": "0", "smoothmax": "-1", "dsmoothmax": "-1",
               "cross_entropy": "-1"}  # functions that work along one axis: axis=None has no meaning
 
+# Other names for our functions, as students write them (`sigma(z)` is sigmoid, not sign).
+FUNCTION_ALIASES = {"sigma": "sigmoid", "sigm": "sigmoid", "logistic": "sigmoid", "Sigmoid": "sigmoid",
+                    "ReLU": "relu", "Relu": "relu", "RELU": "relu", "Tanh": "tanh", "ln": "log",
+                    "absolute": "abs", "amax": "max", "amin": "min", "concatenate": "concat", "eye": "identity",
+                    "heaviside": "step"}
+
 BINARY_OPERATORS = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
     ast.Pow: "pow", ast.MatMult: "matmul",
@@ -106,6 +112,9 @@ def parse_formula(text: str, label: str, start: Location | None = None) -> Formu
     except SyntaxError as error:
         column = max((error.offset or 1) - 1, 0)
         reason = (error.msg or "invalid syntax").replace("Perhaps you forgot a comma?", "").strip()
+        opened = re.match(r"'([(\[{])' was never closed", reason)
+        if opened:
+            reason += f": add its {dict(zip('([{', ')]}'))[opened.group(1)]}"
         raise _error(text, label, start, lead + column, lead + column + 1, f"syntax error: {reason}") from None
     except (RecursionError, MemoryError):
         raise NncheckError(f"{label}: formula is nested too deeply", start) from None
@@ -232,7 +241,7 @@ class _Reader:
         name = node.func.id
         signature = FUNCTIONS.get(name)
         if signature is None:
-            close = closest(name, FUNCTIONS)
+            close = FUNCTION_ALIASES.get(name) or closest(name, FUNCTIONS)
             hint = f"did you mean {close}()? " if close else ""
             raise self.fail(node.func, f"unknown function {name}(); {hint}see `nncheck functions` for the list")
         if len(node.args) < signature.tensors:

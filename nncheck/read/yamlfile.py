@@ -128,6 +128,7 @@ class YamlDoc:
     key_spots: dict[tuple, Location] = field(default_factory=dict)
     labels: dict[tuple, str] = field(default_factory=dict)
     top_texts: dict[str, str] = field(default_factory=dict)  # top-level plain scalars as written (ids)
+    text: str = ""                                            # the source, for what YAML does not keep
 
     def label(self, path: tuple, default: str) -> str:
         """How messages name the value at `path` (a document merged from several files says which)."""
@@ -155,6 +156,22 @@ class YamlDoc:
                 close = closest(key, allowed)
                 hint = f"did you mean {close!r}?" if close else f"allowed: {', '.join(allowed)}"
                 raise NncheckError(f"{label}: unknown key {key!r}; {hint}", self.key_where(*path, key))
+
+    def source(self, *path) -> str | None:
+        """The text of the value at `path` as written: a flow list to its closing bracket, else its line."""
+        spot = self.spots.get(tuple(path))
+        if spot is None or not self.text or spot.location.line is None:
+            return None
+        lines = _LINE_BREAK.split(self.text)
+        rest = "\n".join(lines[spot.location.line - 1:])[spot.location.column - 1:]
+        if not rest.startswith("["):
+            return rest.split("\n", 1)[0]
+        depth = 0
+        for position, char in enumerate(rest[:MAX_FILE_BYTES]):
+            depth += (char == "[") - (char == "]")
+            if depth == 0:
+                return rest[:position + 1]
+        return rest
 
     def text_start(self, *path) -> Location | None:
         """Where the text of the scalar at `path` starts, if it sits on one line."""
@@ -224,10 +241,10 @@ def parse_yaml(text: str, name: str, *, libyaml: bool = True) -> YamlDoc:
     """
     if libyaml and _LibyamlLoader is not None:
         try:
-            return _document(_compose_with_libyaml(text), name)
+            return _document(_compose_with_libyaml(text), name, text)
         except (_Unsure, yaml.YAMLError, NncheckError, UnicodeEncodeError):
             pass
-    return _document(_compose_with_python(text, name), name)
+    return _document(_compose_with_python(text, name), name, text)
 
 
 def _compose_with_libyaml(text: str):
@@ -258,15 +275,15 @@ def _compose_with_python(text: str, name: str):
     try:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error, name) from None
+        raise _syntax_error(error, name, text) from None
     except yaml.YAMLError as error:
         raise NncheckError(f"YAML syntax error: {error}", Location(name)) from None
     finally:
         loader.dispose()
 
 
-def _document(root, name: str) -> YamlDoc:
-    doc = YamlDoc(name, None)
+def _document(root, name: str, text: str = "") -> YamlDoc:
+    doc = YamlDoc(name, None, text=text)
     if root is None:
         doc.spots[()] = Spot(Location(name, 1, 1), None)
         return doc
@@ -282,12 +299,49 @@ def _character_error(error: yaml.reader.ReaderError, text: str, name: str) -> Nn
     )
 
 
-def _syntax_error(error: yaml.MarkedYAMLError, name: str) -> NncheckError:
+def _syntax_error(error: yaml.MarkedYAMLError, name: str, text: str = "") -> NncheckError:
     mark = error.problem_mark or error.context_mark
     problem = error.problem or "invalid YAML"
     context = f" ({error.context})" if error.context else ""
     location = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
+    if "'\\t'" in problem:
+        return NncheckError("YAML syntax error: a tab: YAML indents with spaces only; replace the tab with spaces", location)
+    if "unknown escape character" in problem:
+        return NncheckError(f"YAML syntax error: {problem}{context}: inside double quotes a backslash starts an "
+                            "escape; write LaTeX such as \\sigma(z) in single quotes ('\\sigma(z)') or without "
+                            "quotes", location)
+    unclosed = _unclosed_bracket(error, name, text)
+    if unclosed is not None:
+        return unclosed
     return NncheckError(f"YAML syntax error: {problem}{context}", location)
+
+
+def _unclosed_bracket(error: yaml.MarkedYAMLError, name: str, text: str) -> NncheckError | None:
+    """A [ or { that is never closed is reported at its own line (YAML notices only at the end);
+    `[0, 0.2)` unquoted is an interval that YAML cannot read."""
+    opening = error.context_mark
+    if opening is None or error.context not in ("while parsing a flow sequence", "while parsing a flow mapping"):
+        return None
+    lines = _LINE_BREAK.split(text)
+    if opening.line >= len(lines):
+        return None
+    line = lines[opening.line][opening.column:]
+    bracket = line[:1]
+    closer = {"[": "]", "{": "}"}.get(bracket)
+    if closer is None:
+        return None
+    where = Location(name, opening.line + 1, opening.column + 1)
+    if bracket == "[" and re.match(r"^\[[^\[\]]*,[^\[\]]*\)\s*(#.*)?$", line):
+        written = line.split("#")[0].strip()
+        return NncheckError(f"YAML syntax error: an interval such as {written} must be in quotes: \"{written}\" (YAML reads [ as the "
+                            "start of a list)", where)
+    depth = 0
+    for char in "\n".join(lines[opening.line:])[opening.column:]:
+        depth += (char == bracket) - (char == closer)
+        if depth == 0:
+            return None
+    return NncheckError(f"YAML syntax error: this {bracket} is never closed: end it with {closer} (YAML noticed only at line "
+                        f"{error.problem_mark.line + 1 if error.problem_mark else opening.line + 1})", where)
 
 
 def _location(node, name: str) -> Location:

@@ -17,7 +17,8 @@ from nncheck.engine.tape import uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.read import tensors
 from nncheck.read.formula import Formula, name_parts, parse_formula
-from nncheck.numbers import format_number, format_tensor
+from nncheck.read.notation import read_answer
+from nncheck.numbers import format_number, format_tensor, points_of
 from nncheck.text import one_line
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.engine.solution import Solution, evaluate_answer
@@ -488,9 +489,16 @@ def student_parameters(checker, spec: DesignSpec, answer_file) -> tuple[dict, tu
 
 
 def _answer_value(checker, name: str, answer, answer_file, forbidden: set) -> np.ndarray:
-    if not answer.is_formula:
-        return read_tensor(answer_file.doc, answer.path, f"answers.{name}")
-    formula = parse_formula(answer.raw, f"answers.{name}", answer.text_start or answer.location)
+    label = f"answers.{name}"
+    reading = read_answer(answer.raw, checker.problem.names, label, answer.location,
+                          answer_file.doc.source(*answer.path) if answer_file.doc else None)
+    if reading.numbers is not None:
+        return reading.numbers
+    if reading.formula is None:
+        return read_tensor(answer_file.doc, answer.path, label)
+    as_written = reading.formula == answer.raw
+    formula = parse_formula(reading.formula, label, (answer.text_start or answer.location) if as_written
+                            else answer.location)
     for part in name_parts(formula.expr):
         if part.id in forbidden:
             raise formula.error(part, f"{part.id} is part of the network you design; write {name} with numbers "
@@ -571,7 +579,7 @@ def reference(kind: str, checker, item, show_hidden: bool = True) -> list[tuple[
         cases = run_group(checker, spec, parameters, group)
         passed = sum(case.passed for case in cases)
         text = (f"{', '.join(spec.parameters)} as given pass {passed} of {len(cases)} inputs "
-                f"({group.points:g} points)")
+                f"({points_of(group.points)})")
         if passed < len(cases):
             text += "; " + failure_message(spec, cases, True)
         lines.append((group.name, text))

@@ -16,6 +16,7 @@ import numpy as np
 from nncheck.read.answers import normalize_id
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import parse_formula
+from nncheck.read.notation import formula_text, interval_text
 from nncheck.numbers import format_number
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.read.tolerance import EXACT, Tolerance, read_tolerance
@@ -104,6 +105,7 @@ def _top_level_commas(text: str) -> list[int]:
 def _endpoint(text: str, label: str, where: Location | None) -> float:
     if not text.strip():
         raise NncheckError(f"{label}: an endpoint is missing", where)
+    text = formula_text(text, (), label, where)[0]
     formula = parse_formula(text, label, where)
     where = where and where.shifted(len(text) - len(text.lstrip()))
     if formula.names:
@@ -198,6 +200,7 @@ def check(kind, checker, item, answer_file) -> list[ItemResult]:
         return [result]
     found = expected_interval(checker, item)
     result.expected = found.interval.endpoints()
+    result.expected_text = found.interval.text()
     result.answer = answer.raw.strip() if isinstance(answer.raw, str) else None
     try:
         given = _read_answer(answer_file, answer, item)
@@ -213,7 +216,8 @@ def check(kind, checker, item, answer_file) -> list[ItemResult]:
 def _read_answer(answer_file, answer, item) -> Interval:
     label = f"answers.{item.id}"
     if isinstance(answer.raw, str):
-        return parse_interval(answer.raw, label, answer.text_start or answer.location)
+        text = interval_text(answer.raw, label, answer.location)
+        return parse_interval(text, label, (answer.text_start if text == answer.raw else None) or answer.location)
     if not isinstance(answer.raw, list):
         raise NncheckError(f'{label}: give an interval with brackets in quotes, such as "(low, high)", '
                            "or its two endpoints as a list [low, high]", answer.location)

@@ -15,6 +15,7 @@ from nncheck.errors import NncheckError, closest
 from nncheck.numbers import format_number, format_tensor
 from nncheck.text import strip_label
 from nncheck.read.formula import Call, Formula, Index, Name, parse_formula
+from nncheck.read.notation import Reading, read_answer
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.read.tensors import describe_shape, read_tensor
@@ -137,12 +138,19 @@ class ValueCheck:
             result.expected = self._expected_for(item)
         except NncheckError as error:
             return self._invalid(result, error.message)
-        if item.formula_only and not answer.is_formula:
-            return self._invalid(result, _relation_asked(item))
-        if answer.is_formula:
-            return self._check_formula(item, answer, result)
+        label = f"answers.{item.id}"
         try:
-            value = read_tensor(answer_file.doc, answer.path, f"answers.{item.id}")
+            reading = read_answer(answer.raw, self.problem.names, label, answer.location,
+                                  answer_file.doc.source(*answer.path) if answer_file.doc else None)
+        except NncheckError as error:
+            result.answer = _written(answer)
+            return self._invalid(result, f"{error.message} (at {error.location})")
+        if item.formula_only and (reading.formula is None or reading.numbers_only):
+            return self._invalid(result, _relation_asked(item))
+        if reading.formula is not None:
+            return with_reading(self._check_formula(item, answer, reading, result), reading)
+        try:
+            value = reading.numbers if reading.numbers is not None else read_tensor(answer_file.doc, answer.path, label)
         except NncheckError as error:
             return self._invalid(result, f"{error.message} (at {error.location})")
         result.answer = value
@@ -286,26 +294,28 @@ class ValueCheck:
             result.message = fallback if item.visible else "does not match the expected value"
         return result
 
-    def _check_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
+    def _check_formula(self, item: AskItem, answer: Answer, reading: Reading, result: ItemResult) -> ItemResult:
         """A formula is checked once per problem: a class writes the same formulas many times.
         Invalid ones are not remembered (their messages name the file)."""
         remembered = self.checker.kind_cache.setdefault("value formulas", {})
-        key = (item.id, answer.raw)
+        key = (item.id, reading.formula)
         if key in remembered:
             checked, work = remembered[key]
             Tape.done += work  # an answer file is charged the same whether or not the formula was remembered
-            return replace(checked)
+            return replace(checked, answer=checked.answer if reading.numbers_only else _written(answer))
         started = work_done()
-        checked = self._check_new_formula(item, answer, result)
+        checked = self._check_new_formula(item, answer, reading, result)
         if checked.verdict != INVALID and len(remembered) < MAX_REMEMBERED_FORMULAS:
             remembered[key] = (replace(checked), work_done() - started)
         return checked
 
-    def _check_new_formula(self, item: AskItem, answer: Answer, result: ItemResult) -> ItemResult:
-        result.answer = answer.raw.strip()
+    def _check_new_formula(self, item: AskItem, answer: Answer, reading: Reading, result: ItemResult) -> ItemResult:
+        result.answer = _written(answer)
         label = f"answers.{item.id}"
+        as_written = reading.formula == answer.raw
         try:
-            formula = parse_formula(answer.raw, label, answer.text_start or answer.location)
+            formula = parse_formula(reading.formula, label, (answer.text_start or answer.location) if as_written
+                                    else answer.location)
             value = evaluate_answer(formula, self.base)
         except NncheckError as error:
             where = f" (at {error.location})" if error.location else ""
@@ -317,9 +327,24 @@ class ValueCheck:
         if circular:
             return self._invalid(result, circular)
         if not formula.names:
+            if reading.numbers_only:
+                result.answer = value
             return self._invalid(result, _relation_asked(item)) if item.formula_only else \
                 self._check_number(item, value, result)
         return FormulaCheck(self, item, formula, result).run(value)
+
+
+def _written(answer: Answer) -> str:
+    return answer.raw.strip() if isinstance(answer.raw, str) else str(answer.raw)
+
+
+def with_reading(result: ItemResult, reading: Reading) -> ItemResult:
+    """An answer written in another notation says how it was read."""
+    if reading.read_as:
+        result.read_as = reading.read_as
+        said = f"read as: {reading.read_as}"
+        result.message = f"{said}; {result.message}" if result.message else said
+    return result
 
 
 class CandidateTable:
