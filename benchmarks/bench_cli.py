@@ -8,8 +8,8 @@ machine touches all of them alike):
     nncheck run --format json problems/relu-4-samples.yaml
     nncheck check problems/relu-4-samples.yaml
     nncheck --help
-    python -c "import nncheck"                                  (the Python API, docs/api.md)
-    python -c "import nncheck; nncheck.load(PROBLEM).solve()"
+    python -c "import nncheck; print(nncheck.__version__)"        (the Python API, docs/api.md)
+    python -c "import nncheck; print(nncheck.load(PROBLEM).solve().loss)"
 
 and prints median / min / p90 wall seconds (and the median CPU seconds, user + system)
 with PASS/FAIL against the goal (default 0.25 s median; `--help` must also be faster
@@ -319,9 +319,9 @@ def main() -> int:
         ("run --format json", [exe, "run", "--format", "json", args.problem]),
         ("check", [exe, "check", args.problem]),
         ("--help", [exe, "--help"]),
-        ("import nncheck", [python, "-c", "import nncheck"]),
+        ("import nncheck", [python, "-c", "import nncheck; print(nncheck.__version__)"]),
         ("import nncheck; load().solve()",
-         [python, "-c", f"import nncheck; nncheck.load({args.problem!r}).solve()"]),
+         [python, "-c", f"import nncheck; print(nncheck.load({args.problem!r}).solve().loss)"]),
     ]
     baseline = [("python -c pass", [python, "-c", "pass"]),
                 ("python -c 'import numpy'", [python, "-c", "import numpy"])]

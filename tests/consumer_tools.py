@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,24 @@ def consumer_file(name: str) -> Path:
 
 def chromium() -> str:
     return shutil.which("chromium") or shutil.which("chromium-browser") or missing("chromium")
+
+
+def headless_chromium(executable: str, tmp_path: Path, *args) -> subprocess.CompletedProcess:
+    """Chromium run headless on local files, with its own profile and no network of its own."""
+    return subprocess.run(
+        [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def png_summary(path: Path) -> tuple[int, int, int]:
+    """Width, height and the number of distinct colours of a PNG (Pillow when present)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    try:
+        from PIL import Image
+    except ImportError:
+        return width, height, 9 if len(data) > 20_000 else 1  # a blank page compresses to a few kB
+    with Image.open(path) as image:
+        return width, height, len(image.convert("RGB").getcolors(1 << 20) or range(1 << 20))

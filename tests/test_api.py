@@ -154,7 +154,8 @@ def test_torch_is_never_imported_unless_a_tensor_is_given():
 
 
 def test_import_nncheck_loads_only_what_the_names_need():
-    code = "import sys, nncheck\nprint(sorted(m for m in sys.modules if m.startswith(('nncheck.', 'numpy', 'rich', 'yaml'))))"
+    code = ("import sys, nncheck\nprint(sorted(m for m in sys.modules\n"
+            "             if m.startswith(('nncheck.', 'numpy', 'rich', 'yaml', 'matplotlib', 'torch'))))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
     assert "load" in dir(nncheck) and nncheck.NncheckError is nncheck.errors.NncheckError

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import struct
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from class_factory import write_class
+from consumer_tools import headless_chromium, png_summary
 from nncheck.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,10 +88,7 @@ score.click(); score.click();
 
 
 def chromium(tmp_path: Path, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         *args], capture_output=True, text=True, timeout=120, check=False)
+    return headless_chromium(CHROMIUM, tmp_path, *args)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
@@ -110,16 +107,3 @@ def test_in_chromium_the_page_renders_and_the_table_sorts(report, tmp_path):
     width, height, distinct = png_summary(shot)
     assert (width, height) == (1000, 1400)
     assert distinct > 8  # text, bars in four colours, the histogram: not a blank page
-
-
-def png_summary(path: Path) -> tuple[int, int, int]:
-    """Width, height and the number of distinct colours of a PNG (Pillow when present)."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", data[16:24])
-    try:
-        from PIL import Image
-    except ImportError:
-        return width, height, 9 if len(data) > 20_000 else 1  # a blank page compresses to a few kB
-    with Image.open(path) as image:
-        return width, height, len(image.convert("RGB").getcolors(1 << 20) or range(1 << 20))
