@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from nncheck import __version__
 from nncheck.cli import cli
+from nncheck.errors import ExitCode, NncheckError
 
 RELU4 = "problems/relu-4-samples.yaml"
 
@@ -181,3 +182,9 @@ def test_output_closed_early_stops_quietly(tmp_path):
     process.stdout.close()
     assert process.wait(timeout=60) == 141
     assert b"internal error" not in process.stderr.read()
+
+
+def test_the_exit_codes_keep_their_documented_numbers_and_an_input_error_carries_its_own():
+    assert [int(code) for code in ExitCode] == [0, 1, 2, 3, 130, 141]
+    assert NncheckError("bad").exit_code == ExitCode.INPUT_ERROR == 2
+    assert CliRunner().invoke(cli, ["run", "no-such-file.yaml"]).exit_code == 2

@@ -23,7 +23,7 @@ from nncheck.app.selftest_follow_through import follow_through_checks
 from nncheck.read.answers import load_answer_file
 from nncheck.read.asks import AskItem, Quantity, parse_quantity
 from nncheck.check.diagnosis import align
-from nncheck.errors import Location, NncheckError, NncheckErrors
+from nncheck.errors import ExitCode, Location, NncheckError, NncheckErrors
 from nncheck.numbers import format_number
 from nncheck.read.formula import Call, Index, Name
 from nncheck.check.kinds import load_kind
@@ -650,7 +650,7 @@ def selftest_paths(paths, output_format: str, stream, secrets=()) -> tuple[int, 
         stream.write(dumps(selftest_json(reports, errors, seconds)) + "\n")
     else:
         stream.write("\n".join(words_wrapped(summary_line(reports, unusable, seconds), _width(stream))) + "\n")
-    return (1 if any(report.failed for report in reports) else 0), errors
+    return (ExitCode.WRONG if any(report.failed for report in reports) else ExitCode.OK), errors
 
 
 def _colour(stream) -> bool:
