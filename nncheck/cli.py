@@ -9,6 +9,7 @@ import click
 
 from nncheck import __version__
 from nncheck.errors import ExitCode, Location, NncheckError, NncheckErrors
+from nncheck.text import counted, escaped
 
 FORMATS = ("table", "json", "markdown", "latex")
 CSV_STYLES = ("plain", "canvas", "moodle")
@@ -17,8 +18,6 @@ VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github",
 
 def _printable(text: str) -> str:
     """Text from input on one terminal line (see text.py: escaped)."""
-    from nncheck.text import escaped
-
     return escaped(text)
 
 
@@ -262,8 +261,8 @@ def check(problems, secret_files):
             failed = True
             continue
         varies = f", {len(problem.variation.values)} varying per student" if problem.variation is not None else ""
-        line = _printable(f"{path}: ok ({_count(len(problem.leaves), 'value')}{varies}, "
-                          f"{_count(len(problem.nodes), 'node')}, loss {problem.loss})")
+        line = _printable(f"{path}: ok ({counted(len(problem.leaves), 'value')}{varies}, "
+                          f"{counted(len(problem.nodes), 'node')}, loss {problem.loss})")
         click.echo(_fitted(line, sys.stdout))
     sys.exit(ExitCode.INPUT_ERROR if failed else ExitCode.OK)
 
@@ -434,10 +433,6 @@ def _fitted(line: str, stream) -> str:
         return line
     first, *rest = words_wrapped(line, width)
     return "\n".join([first] + ["  " + part for part in words_wrapped(" ".join(rest), width - 2)])
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @cli.command()

@@ -41,7 +41,7 @@ from nncheck.engine.variants import variant_problem
 from nncheck.read.vary import SAMPLE_STUDENTS
 from nncheck.formats.json import dumps
 from nncheck.formats.table import BOLD, Styler, boxed_table, fit_rows, terminal_width, use_colour, words_wrapped
-from nncheck.text import one_line, printable
+from nncheck.text import counted, one_line, printable
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 INVALID_ANSWERS = (("invalid: unknown name", "no_such_name + 1"), ("invalid: ragged list", [[1, 2], [3]]))
@@ -684,7 +684,7 @@ def report_table(report: ProblemReport, colour: bool = False, width: int | None 
 
 def count_line(report: ProblemReport) -> str:
     counts = {result: sum(check.result == result for check in report.checks) for result in (PASS, FAIL, SKIP)}
-    return (f"{report.path}: {_count(len(report.checks), 'check')}, {counts[PASS]} pass, {counts[FAIL]} fail, "
+    return (f"{report.path}: {counted(len(report.checks), 'check')}, {counts[PASS]} pass, {counts[FAIL]} fail, "
             f"{counts[SKIP]} skipped ({report.seconds:.2f} s)")
 
 
@@ -692,14 +692,10 @@ def summary_line(reports: list[ProblemReport], unusable: int, seconds: float) ->
     checks = sum(len(report.checks) for report in reports)
     failed = sum(len(report.failed) for report in reports)
     problems = sum(1 for report in reports if report.failed)
-    outcome = (f"{failed} failed, in {problems} of {_count(len(reports), 'problem')}" if failed
-               else f"all pass in {_count(len(reports), 'problem')}")
-    not_used = f"; {_count(unusable, 'problem')} could not be used" if unusable else ""
-    return f"selftest: {_count(checks, 'check')}, {outcome}{not_used} ({seconds:.2f} s)"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    outcome = (f"{failed} failed, in {problems} of {counted(len(reports), 'problem')}" if failed
+               else f"all pass in {counted(len(reports), 'problem')}")
+    not_used = f"; {counted(unusable, 'problem')} could not be used" if unusable else ""
+    return f"selftest: {counted(checks, 'check')}, {outcome}{not_used} ({seconds:.2f} s)"
 
 
 def selftest_json(reports: list[ProblemReport], errors: list, seconds: float) -> dict:
