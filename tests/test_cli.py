@@ -5,15 +5,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from cli_runner import invoke
 from nncheck import __version__
 from nncheck.cli import cli
 from nncheck.errors import ExitCode, NncheckError
 
 RELU4 = "problems/relu-4-samples.yaml"
-
-
-def invoke(*args, **env):
-    return CliRunner().invoke(cli, list(args), env=env or None)
 
 
 def test_run_table_shows_values_deltas_and_gradients():
