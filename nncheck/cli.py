@@ -8,10 +8,9 @@ import sys
 import click
 
 from nncheck import __version__
-from nncheck.errors import Location, NncheckError, NncheckErrors
+from nncheck.errors import ExitCode, Location, NncheckError, NncheckErrors
+from nncheck.text import counted, escaped
 
-EXIT_OK, EXIT_WRONG, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 FORMATS = ("table", "json", "markdown", "latex")
 CSV_STYLES = ("plain", "canvas", "moodle")
 VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github", "prairielearn")
@@ -19,8 +18,6 @@ VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github",
 
 def _printable(text: str) -> str:
     """Text from input on one terminal line (see text.py: escaped)."""
-    from nncheck.text import escaped
-
     return escaped(text)
 
 
@@ -42,27 +39,27 @@ class NncheckGroup(click.Group):
             return super().invoke(ctx)
         except NncheckError as error:
             report_error(error)
-            ctx.exit(EXIT_INPUT)
+            ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
         except BrokenPipeError:  # the reader left early (`nncheck ... | head`): stop quietly, as on SIGPIPE
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(EXIT_PIPE_CLOSED)
+            ctx.exit(ExitCode.PIPE_CLOSED)
         except Exception as error:  # noqa: BLE001 - the one place bugs become a message
             if os.environ.get("NNCHECK_DEBUG"):
                 import traceback
 
                 traceback.print_exc()
-                ctx.exit(EXIT_INTERNAL)
+                ctx.exit(ExitCode.INTERNAL)
             click.echo(
                 f"internal error: {type(error).__name__}: {_printable(str(error))}\n"
                 "This is a bug in nncheck; please report it with the file you used "
                 "(set NNCHECK_DEBUG=1 to see the traceback).",
                 err=True,
             )
-            ctx.exit(EXIT_INTERNAL)
+            ctx.exit(ExitCode.INTERNAL)
 
 
 @click.group(cls=NncheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -267,10 +264,10 @@ def check(problems, secret_files):
             failed = True
             continue
         varies = f", {len(problem.variation.values)} varying per student" if problem.variation is not None else ""
-        line = _printable(f"{path}: ok ({_count(len(problem.leaves), 'value')}{varies}, "
-                          f"{_count(len(problem.nodes), 'node')}, loss {problem.loss})")
+        line = _printable(f"{path}: ok ({counted(len(problem.leaves), 'value')}{varies}, "
+                          f"{counted(len(problem.nodes), 'node')}, loss {problem.loss})")
         click.echo(_fitted(line, sys.stdout))
-    sys.exit(EXIT_INPUT if failed else EXIT_OK)
+    sys.exit(ExitCode.INPUT_ERROR if failed else ExitCode.OK)
 
 
 @cli.command()
@@ -387,7 +384,7 @@ def _write_gradebook(gradebook, output_format: str, csv_path: str | None, second
         from nncheck.formats.table import gradebook_table, terminal_width, use_colour
 
         sys.stdout.write(gradebook_table(gradebook, seconds, use_colour(sys.stdout), terminal_width(sys.stdout)))
-    sys.exit(EXIT_INPUT if gradebook.broken else EXIT_OK)
+    sys.exit(ExitCode.INPUT_ERROR if gradebook.broken else ExitCode.OK)
 
 
 def _write_lms_csv(gradebook, csv_path: str, csv_style: str) -> None:
@@ -440,10 +437,6 @@ def _fitted(line: str, stream) -> str:
         return line
     first, *rest = words_wrapped(line, width)
     return "\n".join([first] + ["  " + part for part in words_wrapped(" ".join(rest), width - 2)])
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @cli.command()

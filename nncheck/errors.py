@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 MAX_REPORTED_ERRORS = 20  # independent errors reported at once; reading stops there
 HINT_SHORTLIST = 50  # "did you mean": candidates compared in full, the closest by a quick count
+
+
+class ExitCode(IntEnum):
+    """The exit codes of `nncheck` (docs/cli.md): a public interface, so the numbers never change."""
+
+    OK = 0
+    WRONG = 1            # an answer is wrong, or a selftest check fails
+    INPUT_ERROR = 2      # a file or an option to fix (NncheckError)
+    INTERNAL = 3         # a bug in nncheck
+    INTERRUPTED = 130    # Ctrl-C: 128 + SIGINT
+    PIPE_CLOSED = 141    # 128 + SIGPIPE, as a shell reports a command whose reader went away
 
 
 @dataclass(eq=False)
@@ -34,7 +46,7 @@ class Location:
 class NncheckError(Exception):
     """An input error the user can fix. Shown as `file:line:column: message`."""
 
-    exit_code = 2
+    exit_code = ExitCode.INPUT_ERROR
 
     def __init__(self, message: str, location: Location | None = None):
         super().__init__(message)

@@ -40,3 +40,8 @@ def escaped(text: str) -> str:
 def strip_label(message: str, label: str) -> str:
     prefix = f"{label}: "
     return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def counted(number: int, noun: str) -> str:
+    """`1 check`, `2 checks`: a count and its noun, plural but for one."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 from nncheck.cli import cli
 
 
-def invoke(*args, **env):
-    return CliRunner().invoke(cli, [str(arg) for arg in args], env=env or None)
+def invoke(*args, env: dict | None = None, **variables):
+    """`nncheck ARGS...` in this process; environment variables as `env={...}` or as keywords."""
+    return CliRunner().invoke(cli, [str(arg) for arg in args], env=({**(env or {}), **variables}) or None)
 
 
 def refused(result, *words):

@@ -7,16 +7,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from click.testing import CliRunner
 
-from nncheck.cli import cli
+from cli_runner import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 VARYING = ROOT / "problems" / "tanh-sigmoid-mse.yaml"
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
 
 
 def own_answers(student: str) -> dict:

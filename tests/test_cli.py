@@ -5,14 +5,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from cli_runner import invoke
 from nncheck import __version__
 from nncheck.cli import cli
+from nncheck.errors import ExitCode, NncheckError
 
 RELU4 = "problems/relu-4-samples.yaml"
-
-
-def invoke(*args, **env):
-    return CliRunner().invoke(cli, list(args), env=env or None)
 
 
 def test_run_table_shows_values_deltas_and_gradients():
@@ -181,3 +179,9 @@ def test_output_closed_early_stops_quietly(tmp_path):
     process.stdout.close()
     assert process.wait(timeout=60) == 141
     assert b"internal error" not in process.stderr.read()
+
+
+def test_the_exit_codes_keep_their_documented_numbers_and_an_input_error_carries_its_own():
+    assert [int(code) for code in ExitCode] == [0, 1, 2, 3, 130, 141]
+    assert NncheckError("bad").exit_code == ExitCode.INPUT_ERROR == 2
+    assert CliRunner().invoke(cli, ["run", "no-such-file.yaml"]).exit_code == 2

@@ -9,19 +9,14 @@ import json
 import re
 
 import pytest
-from click.testing import CliRunner
 
+from cli_runner import invoke
 from class_factory import write_class
-from nncheck.cli import cli
 
 CANVAS_RESERVED = {"Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID", "Section",
                    "Integration ID", "Root Account"}
 CANVAS_NOT_ASSIGNMENTS = ("Current Score", "Current Points", "Current Grade", "Final Score", "Final Points",
                           "Final Grade", "Override Score", "Override Grade", "Override Status")
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
 
 
 @pytest.fixture(scope="module")

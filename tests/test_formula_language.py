@@ -8,14 +8,9 @@ import time
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from nncheck.cli import cli
+from cli_runner import invoke
 from nncheck.read.formula import FUNCTIONS
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, list(args))
 
 
 def run_json(write, text: str) -> dict:

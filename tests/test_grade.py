@@ -13,14 +13,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from cli_runner import invoke
 from class_factory import PROBLEMS, write_class
 from nncheck.cli import cli
 
 RELU = "relu-4-samples"
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
 
 
 def grade_json(*args) -> tuple[int, dict]:

@@ -10,19 +10,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+from cli_runner import invoke
 from class_factory import write_class
 from consumer_tools import headless_chromium, png_summary
-from nncheck.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 RELU4 = str(ROOT / "problems" / "relu-4-samples.yaml")
 HOSTILE = '<script>alert("x")</script>&amp;'
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
 
 
 @pytest.fixture(scope="module")

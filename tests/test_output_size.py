@@ -8,9 +8,8 @@ import re
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from nncheck.cli import cli
+from cli_runner import invoke
 from nncheck.formats import json as json_format
 from nncheck.numbers import format_number, matrix_lines
 
@@ -24,10 +23,6 @@ graph:
   L: sum(z ** 2)
 loss: L
 """
-
-
-def invoke(*args, env=None):
-    return CliRunner().invoke(cli, [str(arg) for arg in args], env=env)
 
 
 def widest(text: str) -> int:

@@ -7,16 +7,11 @@ import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from nncheck.cli import cli
+from cli_runner import invoke
 from nncheck.app.plots import elementwise_functions, function_and_derivative
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
 
 
 def test_curves_are_the_engines_values_and_derivatives():

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from cli_runner import invoke
 from class_factory import PROBLEMS, write_class
 from nncheck.cli import cli
 from nncheck.read.vary import normalised_id, variant_seed
@@ -27,10 +28,6 @@ MSE = "tanh-sigmoid-mse"
 BCE = "tanh-sigmoid-bce"
 KEY = "HW1 (theory), question 2"
 PRINTED_X = [1.0, -0.5, 2.0]
-
-
-def invoke(*args, env=None):
-    return CliRunner().invoke(cli, [str(arg) for arg in args], env=env)
 
 
 def problem_path(name: str = MSE) -> str:

@@ -15,6 +15,7 @@ from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
 from nncheck.check.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard, flag_duplicates
 from nncheck.read.answers import AnswerFile
+from nncheck.check.hidden import is_shown
 
 _SHARD = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
 HIDDEN_MESSAGE = "hidden check (details hidden; pass --show-hidden to see them)"
@@ -112,7 +113,7 @@ def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
 
 
 def _graded_item(item, show_hidden: bool) -> GradedItem:
-    hidden = item.visibility != "visible" and not show_hidden
+    hidden = not is_shown(item, show_hidden)
     return GradedItem(id=item.id, verdict=item.verdict, points=item.points, max_points=item.max_points,
                       visibility=item.visibility, diagnosis=None if hidden else item.diagnosis,
                       message=HIDDEN_MESSAGE if hidden else item.message)

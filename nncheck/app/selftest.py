@@ -23,7 +23,7 @@ from nncheck.app.selftest_follow_through import follow_through_checks
 from nncheck.read.answers import load_answer_file
 from nncheck.read.asks import AskItem, Quantity, parse_quantity
 from nncheck.check.diagnosis import align
-from nncheck.errors import Location, NncheckError, NncheckErrors
+from nncheck.errors import ExitCode, Location, NncheckError, NncheckErrors
 from nncheck.numbers import format_number, points_of
 from nncheck.read.formula import Call, Index, Name
 from nncheck.check.kinds import load_kind
@@ -40,7 +40,7 @@ from nncheck.engine.variants import variant_problem
 from nncheck.read.vary import SAMPLE_STUDENTS
 from nncheck.formats.json import dumps
 from nncheck.formats.table import BOLD, Styler, boxed_table, fit_rows, terminal_width, use_colour, words_wrapped
-from nncheck.text import one_line, printable
+from nncheck.text import counted, one_line, printable
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 INVALID_ANSWERS = (("invalid: unknown name", "no_such_name + 1"), ("invalid: ragged list", [[1, 2], [3]]))
@@ -641,7 +641,7 @@ def selftest_paths(paths, output_format: str, stream, secrets=()) -> tuple[int, 
         stream.write(dumps(selftest_json(reports, errors, seconds)) + "\n")
     else:
         stream.write("\n".join(words_wrapped(summary_line(reports, unusable, seconds), _width(stream))) + "\n")
-    return (1 if any(report.failed for report in reports) else 0), errors
+    return (ExitCode.WRONG if any(report.failed for report in reports) else ExitCode.OK), errors
 
 
 def _colour(stream) -> bool:
@@ -675,7 +675,7 @@ def report_table(report: ProblemReport, colour: bool = False, width: int | None 
 
 def count_line(report: ProblemReport) -> str:
     counts = {result: sum(check.result == result for check in report.checks) for result in (PASS, FAIL, SKIP)}
-    return (f"{report.path}: {_count(len(report.checks), 'check')}, {counts[PASS]} pass, {counts[FAIL]} fail, "
+    return (f"{report.path}: {counted(len(report.checks), 'check')}, {counts[PASS]} pass, {counts[FAIL]} fail, "
             f"{counts[SKIP]} skipped ({report.seconds:.2f} s)")
 
 
@@ -683,14 +683,10 @@ def summary_line(reports: list[ProblemReport], unusable: int, seconds: float) ->
     checks = sum(len(report.checks) for report in reports)
     failed = sum(len(report.failed) for report in reports)
     problems = sum(1 for report in reports if report.failed)
-    outcome = (f"{failed} failed, in {problems} of {_count(len(reports), 'problem')}" if failed
-               else f"all pass in {_count(len(reports), 'problem')}")
-    not_used = f"; {_count(unusable, 'problem')} could not be used" if unusable else ""
-    return f"selftest: {_count(checks, 'check')}, {outcome}{not_used} ({seconds:.2f} s)"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    outcome = (f"{failed} failed, in {problems} of {counted(len(reports), 'problem')}" if failed
+               else f"all pass in {counted(len(reports), 'problem')}")
+    not_used = f"; {counted(unusable, 'problem')} could not be used" if unusable else ""
+    return f"selftest: {counted(checks, 'check')}, {outcome}{not_used} ({seconds:.2f} s)"
 
 
 def selftest_json(reports: list[ProblemReport], errors: list, seconds: float) -> dict:

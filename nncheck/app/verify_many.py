@@ -8,7 +8,7 @@ import time
 
 from nncheck.app.problem_choice import ProblemChoice
 from nncheck.check.results import CORRECT, MISSING, BrokenFile, Submission
-from nncheck.errors import Location, NncheckError
+from nncheck.errors import ExitCode, Location, NncheckError
 from nncheck.read.arrays import read_npz_answers
 from nncheck.read.yamlfile import read_yaml
 from nncheck.check.hidden import student_view
@@ -23,7 +23,6 @@ from nncheck.formats.json import dumps, verification_json
 from nncheck.formats.verify_table import render_verification
 from nncheck.formats import SUBMISSION_FORMATS, load_format
 
-EXIT_OK, EXIT_WRONG, EXIT_INPUT = 0, 1, 2
 ANSWER_SUFFIXES = (".yaml", ".yml")
 ANSWER_FILE_NAME = "answers.yaml"   # the file graded when a submission holds several for one problem
 
@@ -100,7 +99,7 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
     writer.finish(submission)
     shown = submission.verifications if show_hidden else map(student_view, submission.verifications)
     wrong = any(not verification.all_correct for verification in shown)
-    return EXIT_INPUT if submission.broken else EXIT_WRONG if wrong else EXIT_OK
+    return ExitCode.INPUT_ERROR if submission.broken else ExitCode.WRONG if wrong else ExitCode.OK
 
 
 def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",

@@ -19,6 +19,7 @@ from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.engine.training import descend
 from nncheck.engine.variants import acceptable, variant_problem
 from nncheck.read.vary import SAMPLE_STUDENTS
+from nncheck.check.hidden import is_shown
 
 MIN_DRAWS = 5
 MAX_DRAW_ATTEMPTS = 25
@@ -220,7 +221,7 @@ class Checker:
         Hidden items are never suggested: that would name them."""
         if not ignored:
             return {}
-        unanswered = [key for item in self.problem.asks if item.visibility == "visible"
+        unanswered = [key for item in self.problem.asks if is_shown(item)
                       for key in load_kind(item.kind).answer_keys(item.kind, item, self.problem)
                       if key not in answer_file.answers]
         hints = {}

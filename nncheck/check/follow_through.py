@@ -22,6 +22,7 @@ from nncheck.engine.substituted import Pin, Recomputed, Substituted
 from nncheck.engine.training import descended_node, learning_rate
 from nncheck.errors import NncheckError
 from nncheck.read.follow_through import INHERIT
+from nncheck.check.hidden import is_shown
 
 MAX_PINS = 32
 NOT_FOLLOWED = ("authored", "base_numbers", "other_variant")  # the author's message, or the wrong numbers altogether
@@ -50,10 +51,10 @@ def apply_follow_through(checker, items: list, results: list[ItemResult]) -> Non
             if pin is not None and (steps or not _leaf_gradient(checker.base, pin))][:MAX_PINS]
     if not pins or not followed or (checker.problem.variant is not None and not _any_right(results)):
         return
-    hidden = {item.id for item in items if item.visibility != "visible"}
+    hidden = {item.id for item in items if not is_shown(item)}
     passes: dict[bool, Substituted | None] = {}
     for item, result, value in followed:
-        visible = item.visibility == "visible"
+        visible = is_shown(item)
         if visible not in passes:
             used = [pin for pin in pins if pin.label not in hidden] if visible else pins
             passes[visible] = _substituted(checker, used) if used else None

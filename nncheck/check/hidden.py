@@ -16,8 +16,8 @@ from nncheck.numbers import format_number
 
 def student_view(verification: Verification) -> Verification:
     """The verification without its non-visible items, which are counted in `withheld`."""
-    shown = [item for item in verification.items if item.visibility == "visible"]
-    withheld = [item for item in verification.items if item.visibility != "visible"]
+    shown = [item for item in verification.items if is_shown(item)]
+    withheld = [item for item in verification.items if not is_shown(item)]
     if not withheld:
         return verification
     return replace(verification, items=shown, withheld_checks=len(withheld),
@@ -34,8 +34,9 @@ def withheld_note(verification: Verification) -> str:
             f"{'is' if count == 1 else 'are'} graded later")
 
 
-def is_shown(item, show_hidden: bool) -> bool:
-    """Whether `run` may show an asked item's reference answer."""
+def is_shown(item, show_hidden: bool = False) -> bool:
+    """Whether the details of an asked item or its result may be shown: its verdict, expected value,
+    reference answer, diagnosis (always with `show_hidden`, for the grader)."""
     return show_hidden or item.visibility == "visible"
 
 
@@ -46,7 +47,7 @@ def hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
     labels = set()
     for item in problem.asks:
         quantity = item.quantity
-        if item.visibility == "visible" or quantity is None or quantity.step:
+        if is_shown(item) or quantity is None or quantity.step:
             continue
         if quantity.of is None:
             labels.add(quantity.name)

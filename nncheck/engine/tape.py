@@ -343,13 +343,3 @@ def _check_items(formula: Formula, expr: Index, shape: tuple) -> None:
                     expr, f"index {item} is out of range for axis {axis} of shape {describe_shape(shape)}"
                 )
             axis += 1
-
-
-def is_finite(value: np.ndarray) -> bool:
-    return bool(np.all(np.isfinite(value)))
-
-
-def check_finite(formula: Formula, value: np.ndarray, what: str) -> None:
-    if not is_finite(value):
-        bad = "nan" if np.any(np.isnan(value)) else "infinite"
-        raise formula.error(formula.expr, f"{what} is {bad}; look for log of 0 or a division by 0")

@@ -7,6 +7,7 @@ from nncheck.numbers import format_number
 from nncheck.text import printable
 from nncheck.check.results import FOLLOW_THROUGH, ItemResult, Submission, Verification
 from nncheck.read.vary import variant_line
+from nncheck.check.hidden import is_shown
 
 HIDDEN_FEEDBACK = {
     "hidden": "hidden check: graded, details are not shown",
@@ -18,7 +19,7 @@ HIDDEN_FEEDBACK = {
 def feedback(item: ItemResult, reveal: bool = False) -> str:
     """What a student may read about an item: its diagnosis key, then its message. An item that
     is not visible gets a neutral line instead, unless `reveal` (a place the platform hides)."""
-    if item.visibility != "visible" and not reveal:
+    if not is_shown(item, reveal):
         return HIDDEN_FEEDBACK.get(item.visibility, HIDDEN_FEEDBACK["hidden"])
     message = printable(item.message).strip()
     if item.verdict == FOLLOW_THROUGH:

@@ -15,7 +15,7 @@ import sys
 from nncheck.errors import Location, NncheckError
 from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
 from nncheck.formats.student_markdown import markdown_line as _md
-from nncheck.text import one_line, plain_lines
+from nncheck.text import counted, one_line, plain_lines
 from nncheck.check.results import CORRECT, FOLLOW_THROUGH, WRONG, ItemResult, Submission, Verification
 
 VERDICT_MARKS = {"correct": "✅", "follow_through": "☑️", "wrong": "❌", "invalid": "⚠️", "missing": "➖"}
@@ -44,7 +44,7 @@ def workflow_commands(submission: Submission) -> list[str]:
     if len(submission.verifications) + len(submission.broken) > 1:
         files, broken = len(submission.verifications), len(submission.broken)
         lines.append(_command("notice", f"{points_text(submission.score)}/{points_text(submission.max_score)} points "
-                                        f"in {files} answer file{'' if files == 1 else 's'}"
+                                        f"in {counted(files, 'answer file')}"
                                         + (f", {broken} could not be graded" if broken else ""),
                               title="nncheck total"))
     return lines

@@ -12,8 +12,9 @@ import json
 
 from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
 from nncheck.formats.student_markdown import markdown_paragraphs
-from nncheck.text import one_line
+from nncheck.text import counted, one_line
 from nncheck.check.results import CORRECT, ItemResult, Submission
+from nncheck.check.hidden import is_shown
 
 def write_submission(submission: Submission, stream, environ) -> None:
     stream.write(json.dumps(results_json(submission), indent=2, allow_nan=False) + "\n")
@@ -72,11 +73,11 @@ def _broken_test(broken, number: str) -> dict:
 def overall_output(submission: Submission) -> str:
     """The text every student sees: counts of visible items only, and what to fix."""
     items = [item for verification in submission.verifications for item in verification.items]
-    visible = [item for item in items if item.visibility == "visible"]
+    visible = [item for item in items if is_shown(item)]
     correct = sum(item.verdict == CORRECT for item in visible)
     files = len(submission.verifications)
-    lines = [f"nncheck graded {files} answer file{'' if files == 1 else 's'}: "
-             f"{correct} of {len(visible)} visible item{'' if len(visible) == 1 else 's'} correct"
+    lines = [f"nncheck graded {counted(files, 'answer file')}: "
+             f"{correct} of {counted(len(visible), 'visible item')} correct"
              f"{follow_through_count(visible)}."]
     if len(items) > len(visible):
         hidden = len(items) - len(visible)

@@ -15,6 +15,7 @@ from nncheck.text import printable
 from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
 from nncheck.check.gradebook import bin_edges, records_json
+from nncheck.check.hidden import is_shown
 
 
 def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None, asked=()) -> dict:
@@ -74,9 +75,9 @@ def _item_json(item: ItemResult) -> dict:
         "message": printable(item.message),
         "visibility": item.visibility,
     }
-    if item.visibility == "visible" and item.expected is not None:
+    if is_shown(item) and item.expected is not None:
         data["expected"] = np.asarray(item.expected).tolist()
-    if item.visibility == "visible" and item.wrong_entries:
+    if is_shown(item) and item.wrong_entries:
         data["wrong_entries"] = [[i + 1 for i in index] for index in item.wrong_entries]
     if item.based_on:
         data["based_on"] = [printable(item_id) for item_id in item.based_on]

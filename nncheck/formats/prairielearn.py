@@ -13,7 +13,7 @@ import json
 
 from nncheck.check.results import CORRECT, ItemResult, Submission
 from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
-from nncheck.text import one_line, plain_lines
+from nncheck.text import counted, one_line, plain_lines
 
 
 def write_submission(submission: Submission, stream, environ) -> None:
@@ -55,8 +55,8 @@ def _summary(submission: Submission) -> str:
     items = [item for verification in submission.verifications for item in verification.items]
     correct = sum(item.verdict == CORRECT for item in items)
     files = len(submission.verifications)
-    text = (f"nncheck graded {files} answer file{'' if files == 1 else 's'}: {correct} of {len(items)} "
-            f"item{'' if len(items) == 1 else 's'} correct{follow_through_count(items)}, {points_text(submission.score)}/"
+    text = (f"nncheck graded {counted(files, 'answer file')}: {correct} of {counted(len(items), 'item')} "
+            f"correct{follow_through_count(items)}, {points_text(submission.score)}/"
             f"{points_text(submission.max_score)} points.")
     if submission.broken:
         text += " Some files cannot be graded: fix them and submit again (this attempt does not count)."
