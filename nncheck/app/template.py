@@ -70,7 +70,9 @@ def _items(problem: Problem, solution: Solution):
             for position, (key, comment) in enumerate(load_kind(item.kind).template(item.kind, item, problem)):
                 yield key, comment + (_worth(item.points) if position == 0 else ""), item.prompt if position == 0 else ""
             continue
-        if item.expected is not None:
+        if item.grader_only:
+            shape = item.shape
+        elif item.expected is not None:
             shape = np.shape(item.expected)
         elif item.expected_formula is not None:
             from nncheck.check.checker import evaluate_answer
@@ -83,7 +85,8 @@ def _items(problem: Problem, solution: Solution):
                 shape = _shape(solution, item.quantity)
             except NncheckError as error:  # located at the item, as `nncheck check` reports it
                 raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
-        yield item.id, f"{item.id}: shape {describe_shape(shape)}{_worth(item.points)}", item.prompt
+        shown = "shape not stated" if shape is None else f"shape {describe_shape(shape)}"
+        yield item.id, f"{item.id}: {shown}{_worth(item.points)}", item.prompt
 
 
 def _shape(solution: Solution, quantity: Quantity) -> tuple:

@@ -27,7 +27,12 @@ MAX_REMEMBERED_FORMULAS = 10_000
 MAX_REMEMBERED_CANDIDATE_SIZE = 4096  # entries of an item whose common mistakes are computed once per problem
 
 
+GRADER_ONLY_MESSAGE = "graded with the grader-only file"
+
+
 def check(kind: str, checker, item: AskItem, answer_file: AnswerFile) -> list[ItemResult]:
+    if item.grader_only:  # a student's copy (nncheck release): the grader's file replaces the item
+        return [ItemResult(item.id, MISSING, 0.0, item.points, "hidden", message=GRADER_ONLY_MESSAGE)]
     return [ValueCheck(checker).check_item(item, answer_file.answers.get(item.id), answer_file)]
 
 
