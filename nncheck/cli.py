@@ -76,6 +76,8 @@ def cli():
     nncheck merge SHARDS...     join the shards of a class graded in parts
     nncheck check PROBLEMS...   validate problem files
     nncheck selftest PROBLEMS.. for authors: a problem marks right and wrong answers as it should
+    nncheck release PROBLEMS... the students' copy, and the grader-only file of what it leaves out
+    nncheck sheet PROBLEM       the question sheet: a student's own numbers and what is asked
     nncheck graph PROBLEM       the computation graph as a picture
     nncheck plot FUNCTIONS...   activation functions and their derivatives
     nncheck functions           the formula language, with every derivative
@@ -456,6 +458,21 @@ def selftest(problems, output_format, secret_files=()):
     if errors:
         raise errors[0] if len(errors) == 1 else NncheckErrors(errors)
     sys.exit(code)
+
+
+@cli.command()
+@click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Write the students' copies to DIR and the grader-only files to DIR/grader.")
+def release(problems, out_dir):
+    """The students' copy of PROBLEMS, without what only the grader may know, and the grader-only
+    file of each (docs/hidden-checks.md)."""
+    from nncheck.app.release import GRADER_FOLDER, write_release
+
+    for made in write_release(list(problems), out_dir):
+        taken = "; ".join(made.taken) or "nothing taken out"
+        click.echo(_fitted(_printable(f"{os.path.join(out_dir, made.name)} and "
+                                      f"{os.path.join(out_dir, GRADER_FOLDER, made.name)}: {taken}"), sys.stdout))
 
 
 @cli.command()

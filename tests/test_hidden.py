@@ -193,7 +193,7 @@ def test_grade_and_run_take_the_secret(relu4_with_secret):
     secret = folder / "secret.yaml"
     book = json.loads(invoke("grade", answers, "--format", "json", "--secret", secret).stdout)
     assert book["files"][0]["max_score"] == 13.0 and book["files"][0]["score"] == 6.0
-    assert [item[0] for item in book["problems"][0]["items"]][-2:] == ["L", "dL/dW1"]
+    assert [item[0] for item in book["problems"][0]["items"]][-2:] == ["dL/dW1", "L"]  # replaced in place, new last
     shown = invoke("run", folder / "problem.yaml", "--secret", secret).stdout
     assert "(hidden" in shown and shown.count("(hidden") == 1
     assert "(hidden" not in invoke("run", folder / "problem.yaml", "--secret", secret, "--show-hidden").stdout
