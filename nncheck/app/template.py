@@ -33,7 +33,7 @@ def answer_template(problem: Problem, problem_path_from_answers: str, student: s
         f"student: {json.dumps(student or '')}",
         "answers:",
     ]
-    for item_id, comment, prompt in _items(problem, solution):
+    for item_id, comment, prompt, _ in answer_entries(problem, solution):
         if prompt:
             lines.append(f"  # {one_line(prompt)}")
         lines.append(f"  # {one_line(comment)}")
@@ -57,18 +57,20 @@ def _worth(points) -> str:
     return f", {format_number(points, 6)} point{'s' if points != 1 else ''}" if points is not None else ""
 
 
-def _items(problem: Problem, solution: Solution):
-    """(answer key, comment, prompt) for every answer the problem asks for."""
+def answer_entries(problem: Problem, solution: Solution):
+    """(answer key, comment, prompt, asked item or None) for every answer the problem asks for."""
     if not problem.asks:
         for name in problem.leaves:
-            yield f"d{problem.loss}/d{name}", f"d{problem.loss}/d{name}: shape {describe_shape(solution.value(name).shape)}", ""
+            yield (f"d{problem.loss}/d{name}", f"d{problem.loss}/d{name}: shape {describe_shape(solution.value(name).shape)}",
+                   "", None)
         return
     for item in problem.asks:
         if item.kind != "value":
             from nncheck.check.kinds import load_kind
 
             for position, (key, comment) in enumerate(load_kind(item.kind).template(item.kind, item, problem)):
-                yield key, comment + (_worth(item.points) if position == 0 else ""), item.prompt if position == 0 else ""
+                yield (key, comment + (_worth(item.points) if position == 0 else ""),
+                       item.prompt if position == 0 else "", item)
             continue
         if item.grader_only:
             shape = item.shape
@@ -86,7 +88,7 @@ def _items(problem: Problem, solution: Solution):
             except NncheckError as error:  # located at the item, as `nncheck check` reports it
                 raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
         shown = "shape not stated" if shape is None else f"shape {describe_shape(shape)}"
-        yield item.id, f"{item.id}: {shown}{_worth(item.points)}", item.prompt
+        yield item.id, f"{item.id}: {shown}{_worth(item.points)}", item.prompt, item
 
 
 def _shape(solution: Solution, quantity: Quantity) -> tuple:
