@@ -218,7 +218,7 @@ import io, sys, time
 t0 = time.perf_counter()
 import nncheck.cli
 t1 = time.perf_counter()
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 from nncheck.engine.solution import Solution
 t2 = time.perf_counter()
 problem = load_problem(sys.argv[1])

@@ -34,7 +34,7 @@ if str(REPO) not in sys.path:  # run from a checkout without installing
 
 from nncheck.read.answers import load_answer_file  # noqa: E402
 from nncheck.check.kinds import design  # noqa: E402
-from nncheck.read.problem import load_problem  # noqa: E402
+from nncheck.check.problems import load_problem  # noqa: E402
 from nncheck.check.checker import Checker  # noqa: E402
 from noise import OtherLoad, wait_for_idle  # noqa: E402  (benchmarks/noise.py)
 

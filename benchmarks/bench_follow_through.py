@@ -60,7 +60,7 @@ def answers_for(problem, kind: int, rng) -> dict:
 
 
 def write_class(directory: str, students: int, formulas: bool = False) -> None:
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
 
     problem = load_problem(PARTS)
     rng = np.random.default_rng(19)

@@ -66,7 +66,7 @@ def design_ms_per_file(directory: str, runs: int) -> float:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from nncheck.read.answers import load_answer_file
     from nncheck.errors import NncheckError
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.check.checker import Checker
 
     checker = Checker(load_problem(os.path.join(PROBLEMS, f"{DESIGN}.yaml")))

@@ -48,7 +48,7 @@ def problem_yaml(batch: int, sizes: list[int]) -> str:
 def child(mode: str, problem_path: str, output: str) -> None:
     """One contender in this process; prints a JSON line of figures."""
     from nncheck.formats import json as json_format
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.engine.solution import Solution
 
     from nncheck.limits import allow_large_problems

@@ -54,7 +54,7 @@ if str(REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO))
 
 from nncheck.engine.tape import Tape, backward, evaluate_formula  # noqa: E402
-from nncheck.read.problem import load_problem  # noqa: E402
+from nncheck.check.problems import load_problem  # noqa: E402
 from nncheck.engine.solution import Solution  # noqa: E402
 
 try:

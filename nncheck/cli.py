@@ -18,8 +18,8 @@ VERIFY_FORMATS = ("table", "json", "gradescope", "classroom", "junit", "github",
 
 
 def _printable(text: str) -> str:
-    """Text from input on one terminal line (see formats/text.py: escaped)."""
-    from nncheck.formats.text import escaped
+    """Text from input on one terminal line (see text.py: escaped)."""
+    from nncheck.text import escaped
 
     return escaped(text)
 
@@ -143,7 +143,7 @@ def run(problem, output_format, precision, full, of_node, show_hidden, secret_fi
         standalone=False):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
     from nncheck.app.solved import solve
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
 
     if standalone and output_format != "latex":
         raise NncheckError("--standalone makes a whole LaTeX document: use it with --format latex")
@@ -196,7 +196,7 @@ def _hidden_entries(problem, loss: str, show_hidden: bool) -> frozenset:
 @large_option
 def train(problem, steps, lr, output_format, precision, parameter_names, every, last, student=None):
     """Run gradient descent on PROBLEM's parameters and show the loss and parameters at every step."""
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.engine.training import train as descend_problem
 
     loaded = _for_student(load_problem(problem), student)
@@ -250,7 +250,7 @@ def check(problems, secret_files, strict=False):
     warn about what a student holding the file can compute or read of what is not visible."""
     from nncheck.check.exposure import exposures
     from nncheck.check.kinds import reference_answers
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.check.checker import Checker
 
     failed, warned = False, False
@@ -262,7 +262,7 @@ def check(problems, secret_files, strict=False):
             checker.base.gradients()
             reference_answers(checker)
             if problem.variation is not None:
-                from nncheck.engine.variants import check_variation
+                from nncheck.check.checker import check_variation
 
                 check_variation(problem)
             warnings = exposures(checker)
@@ -365,8 +365,8 @@ def grade(paths, problem_override, jobs, csv_path, output_format, shard, show_hi
               help="Also write the class report as one self-contained HTML page to this file.")
 def merge(shards, csv_path, output_format, html_path=None, csv_style="plain"):
     """Join the JSON outputs of grade --shard 1/N ... N/N into one gradebook and summary."""
-    from nncheck.app.gradebook import merge as merge_gradebooks
-    from nncheck.app.gradebook import read_gradebook
+    from nncheck.check.gradebook import merge as merge_gradebooks
+    from nncheck.check.gradebook import read_gradebook
 
     books = [read_gradebook(path) for path in shards]
     _write_gradebook(merge_gradebooks(books, list(shards)), output_format, csv_path, None, html_path, csv_style)
@@ -423,7 +423,7 @@ def write_file(path: str, text: str) -> None:
 @student_option
 def template(problem, output, student):
     """Print an answer file to fill in for PROBLEM."""
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.app.template import answer_template, relative_problem_path
 
     text = answer_template(_for_student(load_problem(problem), student), relative_problem_path(problem, output),
@@ -544,8 +544,8 @@ def plot(function_names, derivative, z_range, output):
 def graph(problem, output_format, with_values, neurons, precision, of_node, show_hidden, output, secret_files,
           student=None):
     """Draw PROBLEM's computation graph (or, with --neurons, its layers as neurons)."""
-    from nncheck.app.computation_graph import computation_graph, neuron_diagram
-    from nncheck.read.problem import load_problem
+    from nncheck.formats.computation_graph import computation_graph, neuron_diagram
+    from nncheck.check.problems import load_problem
     from nncheck.engine.solution import Solution
 
     loaded = _for_student(load_problem(problem, _secrets(secret_files)), student)

@@ -148,7 +148,7 @@ class FakeTerminal:
 
 @pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False)])
 def test_colour_only_on_a_terminal_without_no_color(monkeypatch, no_color, coloured):
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.formats.table import render_solution
     from nncheck.engine.solution import Solution
 

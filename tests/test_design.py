@@ -406,7 +406,7 @@ def run_both_ways(monkeypatch, checker, spec, parameters, group):
 @pytest.mark.parametrize("problem", DESIGN_PROBLEMS)
 def test_every_input_at_once_gives_the_cases_of_one_input_at_a_time(monkeypatch, problem):
     """Bit for bit: outputs, targets, deviations and verdicts of every input, every group."""
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.check.checker import Checker
 
     checker = Checker(load_problem(problem))
@@ -425,7 +425,7 @@ def test_verification_reports_are_the_same_either_way(monkeypatch):
 
     from nncheck.read.answers import load_answer_file
     from nncheck.check.kinds import design
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.check.checker import Checker
 
     def report(path):
@@ -471,7 +471,7 @@ def test_a_node_apart_from_the_output_that_is_not_finite_fails_the_input(write):
 def test_tolerances_and_batches_of_inputs(monkeypatch, write, compare):
     """compare: without atol is checked input by input; a group larger than a batch is split."""
     from nncheck.check.kinds import design
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
     from nncheck.check.checker import Checker
 
     text = (GATE.replace("  y: step(z)\n", "  y: sigmoid(z)\n")

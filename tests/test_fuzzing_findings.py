@@ -13,7 +13,7 @@ import pytest
 from cli_runner import invoke, refused
 from nncheck.check.checker import Checker
 from nncheck.engine.solution import Solution
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 
 
 

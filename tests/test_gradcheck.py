@@ -17,7 +17,7 @@ import pytest
 from nncheck.engine import tape
 from nncheck.read.formula import BINARY_OPERATORS, COMPARISONS, FUNCTIONS
 from nncheck.engine.primitives import PRIMITIVES, Primitive
-from nncheck.read.problem import problem_from_doc
+from nncheck.check.problems import problem_from_doc
 from nncheck.engine.solution import Solution
 from nncheck.read.yamlfile import parse_yaml
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from nncheck.cli import cli
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 
 RELU4 = "problems/relu-4-samples.yaml"
 LAYERS = "docs/examples/relu-4-samples-layers.yaml"

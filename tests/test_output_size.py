@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from nncheck.cli import cli
 from nncheck.formats import json as json_format
-from nncheck.formats.numbers import format_number, matrix_lines
+from nncheck.numbers import format_number, matrix_lines
 
 WIDE = """\
 title: A wide layer

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from nncheck.cli import cli
 from nncheck.errors import NncheckError
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 from nncheck.engine.solution import Solution
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 from nncheck.engine.solution import Solution
 
 PROBLEM = "problems/relu-4-samples.yaml"

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from nncheck.cli import cli
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 from nncheck.engine.solution import Solution
-from nncheck.check.checker import evaluate_answer
+from nncheck.engine.solution import evaluate_answer
 
 SEED_PROBLEMS = [
     "relu-4-samples", "sigmoid-smoothmax-network", "relu5-regression", "tanh-sigmoid-mse",

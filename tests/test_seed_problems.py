@@ -10,7 +10,7 @@ shows they differ from the true gradient: regression data for `nncheck verify`.
 import numpy as np
 import pytest
 
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 from nncheck.engine.solution import Solution
 
 RTOL, ATOL = 1e-10, 1e-15

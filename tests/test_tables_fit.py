@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from nncheck.cli import cli
-from nncheck.formats.numbers import matrix_lines
+from nncheck.numbers import matrix_lines
 
 BUNDLED_ANSWERS = sorted(glob.glob("problems/answers/*.yaml"))
 BIG = """title: A wide layer with many outputs
@@ -131,7 +131,7 @@ def test_selftest_colours_the_result_without_breaking_the_columns(monkeypatch):
 
 from nncheck.check.results import ItemResult, Verification  # noqa: E402
 from nncheck.formats.verify_table import verification_text  # noqa: E402
-from nncheck.read.problem import load_problem  # noqa: E402
+from nncheck.check.problems import load_problem  # noqa: E402
 
 LETTERS = list("abcdefghij -/0123456789.()[]")
 

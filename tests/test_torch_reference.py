@@ -15,7 +15,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nncheck.read.problem import load_problem, problem_from_doc  # noqa: E402
+from nncheck.check.problems import load_problem, problem_from_doc  # noqa: E402
 from nncheck.engine.solution import Solution  # noqa: E402
 from nncheck.read.yamlfile import parse_yaml  # noqa: E402
 

@@ -206,7 +206,7 @@ def test_seed_answers():
 
 
 def authored_mistakes():
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
 
     for path in (SIGMOID_SUM, SOFTMAX, LEAST_SQUARES):
         for item in load_problem(path).asks:

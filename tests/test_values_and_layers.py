@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nncheck.errors import NncheckError
-from nncheck.read.problem import problem_from_doc
+from nncheck.check.problems import problem_from_doc
 from nncheck.engine.solution import Solution
 from nncheck.read.yamlfile import parse_yaml
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from class_factory import PROBLEMS, write_class
 from nncheck.cli import cli
-from nncheck.engine.variants import normalised_id, variant_seed
+from nncheck.read.vary import normalised_id, variant_seed
 
 MSE = "tanh-sigmoid-mse"
 BCE = "tanh-sigmoid-bce"
@@ -340,7 +340,7 @@ def test_a_draw_marked_vary_keeps_its_base_and_varies_per_student(write):
     checked = invoke("check", path, env={"COLUMNS": "200"}).stdout   # on one line, however long the path
     assert checked.startswith(f"{path}: ok (4 values, 2 varying per student")
     base = json.loads(invoke("run", path, "--format", "json").stdout)["values"]
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
 
     assert base["w"] == load_problem(path).leaves["w"].spec.draw().tolist()
     for student in ("a", "b", "c", "d"):

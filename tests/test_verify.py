@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from nncheck.cli import cli
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 from nncheck.engine.solution import Solution
 
 RELU4 = "problems/relu-4-samples.yaml"

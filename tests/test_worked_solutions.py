@@ -14,9 +14,10 @@ from click.testing import CliRunner
 
 from nncheck.engine.chain_rule import chain_rule
 from nncheck.cli import cli
-from nncheck.formats.math_notation import Delta, JacobianProduct, Ones, formula_latex
+from nncheck.engine.gradient_terms import Delta, JacobianProduct, Ones
+from nncheck.formats.math_notation import formula_latex
 from nncheck.read.formula import Call, Index, Name, Number, parse_formula
-from nncheck.read.problem import load_problem
+from nncheck.check.problems import load_problem
 from nncheck.engine.solution import Solution
 
 RELU4 = "problems/relu-4-samples.yaml"

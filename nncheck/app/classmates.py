@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from nncheck.engine.solution import Solution
-from nncheck.engine.variants import normalised_id, variant_problem
+from nncheck.engine.variants import variant_problem
+from nncheck.read.vary import normalised_id
 from nncheck.errors import NncheckError
 
 MAX_CLASSMATES = 2000          # classmates whose variants are compared (the first, in id order)

@@ -1,6 +1,6 @@
 """Grading a class: every answer file read once and graded in parallel into a gradebook.
 
-Workers return plain records (nncheck/app/gradebook.py), the same records a shard writes as
+Workers return plain records (nncheck/check/gradebook.py), the same records a shard writes as
 JSON and `nncheck merge` reads back, so one run and merged shards give the same gradebook.
 """
 
@@ -13,7 +13,8 @@ from nncheck.app.problem_choice import ProblemChoice
 from nncheck.app.verify_many import Checkers, answer_files, problem_of_broken, verify_file
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
-from nncheck.app.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard, flag_duplicates
+from nncheck.check.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard, flag_duplicates
+from nncheck.read.answers import AnswerFile
 
 _SHARD = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
 HIDDEN_MESSAGE = "hidden check (details hidden; pass --show-hidden to see them)"
@@ -129,8 +130,6 @@ def require_asks(checker) -> None:
 def _problem_infos(records: list[GradedFile], checkers: Checkers) -> list[ProblemInfo]:
     """Title, items and maximum score of every problem the records name, from the problem itself.
     A broken file whose problem cannot be told counts for the class's problem when there is one."""
-    from nncheck.read.answers import AnswerFile
-
     infos = []
     for path in sorted({record.problem for record in records if record.problem is not None}):
         try:

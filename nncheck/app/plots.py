@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncheck.errors import NncheckError
+from nncheck.errors import Location, NncheckError
+from nncheck.read.formula import FUNCTIONS, parse_formula
+from nncheck.engine.tape import Tape, backward, evaluate_formula
+from nncheck.engine.primitives import PRIMITIVES
 
 POINTS = 1001
 FORMATS = (".png", ".svg")
@@ -32,8 +35,6 @@ class Curve:
 
 def elementwise_functions() -> list[str]:
     """The functions of the formula language that act entry by entry (those a plot can show)."""
-    from nncheck.read.formula import FUNCTIONS
-
     return [name for name, signature in FUNCTIONS.items() if signature.tensors == 1 and _acts_entrywise(name)]
 
 
@@ -49,10 +50,6 @@ def _acts_entrywise(name: str) -> bool:
 
 def function_and_derivative(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """f(z) and f'(z) entry by entry, from the engine: the formula `f(z)`, then backward of its sum."""
-    from nncheck.engine.tape import Tape, backward, evaluate_formula
-    from nncheck.read.formula import parse_formula
-    from nncheck.engine.primitives import PRIMITIVES
-
     tape = Tape()
     variable = tape.leaf(z)
     result = evaluate_formula(tape, parse_formula(f"{name}(z)", f"plot {name}"), {"z": variable})
@@ -106,8 +103,6 @@ def write_plot(names: list[str], derivative: bool, low: float, high: float, outp
     try:
         figure.savefig(output, metadata={"Date": None} if extension == ".svg" else None)
     except OSError as error:
-        from nncheck.errors import Location
-
         raise NncheckError(f"cannot write file: {error.strerror or error}", Location(output)) from None
     finally:
         pyplot.close(figure)

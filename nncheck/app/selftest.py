@@ -24,14 +24,24 @@ from nncheck.read.answers import load_answer_file
 from nncheck.read.asks import AskItem, Quantity, parse_quantity
 from nncheck.check.diagnosis import align
 from nncheck.errors import Location, NncheckError, NncheckErrors
-from nncheck.formats.numbers import format_number
+from nncheck.numbers import format_number
 from nncheck.read.formula import Call, Index, Name
 from nncheck.check.kinds import load_kind
-from nncheck.read.problem import Problem, load_problem
+from nncheck.check.problems import load_problem
+from nncheck.read.problem import Problem
 from nncheck.check.results import CORRECT, INVALID, WRONG, ItemResult
-from nncheck.check.checker import Checker, evaluate_answer, format_tensor
+from nncheck.check.checker import Checker, check_variation
+from nncheck.engine.solution import evaluate_answer
+from nncheck.numbers import format_tensor
 from nncheck.read.tolerance import Tolerance
 from nncheck.read.yamlfile import parse_yaml
+from nncheck.check.kinds.interval import expected_interval
+from nncheck.check.kinds.design import check_against_problem, run_group
+from nncheck.engine.variants import variant_problem
+from nncheck.read.vary import SAMPLE_STUDENTS
+from nncheck.formats.json import dumps
+from nncheck.formats.table import BOLD, Styler, boxed_table, fit_rows, terminal_width, use_colour, words_wrapped
+from nncheck.text import one_line, printable
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 INVALID_ANSWERS = (("invalid: unknown name", "no_such_name + 1"), ("invalid: ragged list", [[1, 2], [3]]))
@@ -264,8 +274,6 @@ class SelfTest:
         self.invalid(item, {}, key)
 
     def interval_item(self, item: AskItem) -> None:
-        from nncheck.check.kinds.interval import expected_interval
-
         key = load_kind(item.kind).answer_keys(item.kind, item, self.problem)[0]
         found = expected_interval(self.checker, item)
         interval = found.interval
@@ -293,8 +301,6 @@ class SelfTest:
     # --- design items ----------------------------------------------------------------------
 
     def design_item(self, item: AskItem) -> None:
-        from nncheck.check.kinds.design import check_against_problem
-
         spec = item.spec
         check_against_problem(self.problem, spec)
         reference = {name: self.base.value(name) for name in spec.parameters}
@@ -330,8 +336,6 @@ class SelfTest:
 
     def constant_output(self, spec, parameters: dict) -> np.ndarray | None:
         """The network's output if it is the same on every input of every group, else None."""
-        from nncheck.check.kinds.design import run_group
-
         first = None
         for group in spec.groups:
             for case in run_group(self.checker, spec, parameters, group):
@@ -387,8 +391,6 @@ class SelfTest:
 
     def case_outputs(self, spec, parameters: dict) -> list:
         """The network's output on every input of every group (None where it cannot be computed)."""
-        from nncheck.check.kinds.design import run_group
-
         return [case.output for group in spec.groups for case in run_group(self.checker, spec, parameters, group)]
 
     # --- the problem's reference answer file -----------------------------------------------
@@ -419,14 +421,11 @@ class SelfTest:
             self.add(path, "full marks", PASS, f"scores {_points(verification.max_score)} of "
                                                f"{_points(verification.max_score)} points")
 
-
     # --- per-student variants --------------------------------------------------------------
 
     def variants(self) -> None:
         """The problem's own numbers meet vary.condition; for sample students, the variant's own
         reference answers score full marks and the printed numbers' answers lose points."""
-        from nncheck.engine.variants import SAMPLE_STUDENTS, check_variation, variant_problem
-
         try:
             check_variation(self.problem)
         except NncheckError as error:
@@ -488,8 +487,6 @@ ITEM_CHECKS = {"value": SelfTest.value_item, "zero": SelfTest.yes_no_item, "iden
 def reference_answers(checker: Checker, items: list[AskItem]) -> dict[str, dict]:
     """For each item, the answer-file entries of its reference answer at the checker's numbers:
     a value, YES or NO, an interval, or a design's parameters (the problem's own values)."""
-    from nncheck.check.kinds.interval import expected_interval
-
     found = {}
     for item in items:
         kind = load_kind(item.kind)
@@ -655,25 +652,17 @@ def selftest_paths(paths, output_format: str, stream, secrets=()) -> tuple[int, 
             stream.write(report_table(report, _colour(stream), _width(stream)))
     seconds = time.perf_counter() - started
     if output_format == "json":
-        from nncheck.formats.json import dumps
-
         stream.write(dumps(selftest_json(reports, errors, seconds)) + "\n")
     else:
-        from nncheck.formats.table import words_wrapped
-
         stream.write("\n".join(words_wrapped(summary_line(reports, unusable, seconds), _width(stream))) + "\n")
     return (1 if any(report.failed for report in reports) else 0), errors
 
 
 def _colour(stream) -> bool:
-    from nncheck.formats.table import use_colour
-
     return use_colour(stream)
 
 
 def _width(stream) -> int:
-    from nncheck.formats.table import terminal_width
-
     return terminal_width(stream)
 
 
@@ -683,9 +672,6 @@ RESULT_STYLES = {PASS: "\x1b[32m", FAIL: "\x1b[1;31m", SKIP: "\x1b[2m"}
 def report_table(report: ProblemReport, colour: bool = False, width: int | None = None) -> str:
     """One problem: a title line, a table (check, result, detail), and a count; with a `width`,
     every line fits it (the words of the check and detail columns wrap)."""
-    from nncheck.formats.table import BOLD, Styler, boxed_table, fit_rows, words_wrapped
-    from nncheck.formats.text import one_line, printable
-
     style = Styler(colour)
     rows, styles = [], {}
     for k, check in enumerate(report.checks):

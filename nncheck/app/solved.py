@@ -10,7 +10,8 @@ from nncheck.check.checker import Checker
 from nncheck.check.hidden import hidden_entries
 from nncheck.check.kinds import reference_answers
 from nncheck.engine.solution import Solution
-from nncheck.engine.variants import normalised_id, variant_problem
+from nncheck.engine.variants import variant_problem
+from nncheck.read.vary import normalised_id
 from nncheck.errors import NncheckError
 
 

@@ -12,10 +12,11 @@ import numpy as np
 from nncheck.read.asks import Quantity
 from nncheck.errors import NncheckError
 from nncheck.read.problem import Problem
-from nncheck.formats.numbers import format_number
-from nncheck.formats.text import one_line
-from nncheck.engine.solution import Solution
+from nncheck.numbers import format_number
+from nncheck.text import one_line
+from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.read.tensors import describe_shape
+from nncheck.check.kinds import load_kind
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_/ ]*$")
 
@@ -66,8 +67,6 @@ def answer_entries(problem: Problem, solution: Solution):
         return
     for item in problem.asks:
         if item.kind != "value":
-            from nncheck.check.kinds import load_kind
-
             for position, (key, comment) in enumerate(load_kind(item.kind).template(item.kind, item, problem)):
                 yield (key, comment + (_worth(item.points) if position == 0 else ""),
                        item.prompt if position == 0 else "", item)
@@ -77,8 +76,6 @@ def answer_entries(problem: Problem, solution: Solution):
         elif item.expected is not None:
             shape = np.shape(item.expected)
         elif item.expected_formula is not None:
-            from nncheck.check.checker import evaluate_answer
-
             shape = np.shape(evaluate_answer(item.expected_formula, solution))
         elif item.quantity.step:
             shape = solution.value(item.quantity.name).shape

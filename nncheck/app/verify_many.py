@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from nncheck.app.problem_choice import ProblemChoice
-from nncheck.check.results import BrokenFile
+from nncheck.check.results import CORRECT, MISSING, BrokenFile, Submission
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import read_yaml
+from nncheck.check.hidden import student_view
+from nncheck.read.answers import AnswerFile, load_answer_file, looks_like_answers
+from nncheck.read.vary import normalised_id, variant_seed
+from nncheck.app.classmates import ClassVariants
+from nncheck.engine.variants import variant_problem
+from nncheck.check.checker import Checker
+from nncheck.check.problems import load_problem
+from nncheck.text import one_line
+from nncheck.formats.json import dumps, verification_json
+from nncheck.formats.verify_table import render_verification
+from nncheck.formats import SUBMISSION_FORMATS, load_format
 
 EXIT_OK, EXIT_WRONG, EXIT_INPUT = 0, 1, 2
 ANSWER_SUFFIXES = (".yaml", ".yml")
@@ -46,11 +58,6 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
     students read (table, json) and the exit code leave out checks that are not visible,
     unless `show_hidden`; the machine formats keep their points (see formats/feedback.py), and
     grade one answer file per problem (`answer_name` among several, see one_file_per_problem)."""
-    import time
-
-    from nncheck.check.hidden import student_view
-    from nncheck.check.results import Submission
-
     started = time.perf_counter()
     problem_override = ProblemChoice.of(problem_override, problem_dirs, paths,
                                         guard=output_format not in ("table", "json"))
@@ -99,8 +106,6 @@ def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
                 student=None, chosen=()):
     """One answer file read once and verified, or None for a file found in a directory that is
     not an answer file. `student` (the grader's `--student`) is whose submission it is."""
-    from nncheck.read.answers import load_answer_file, looks_like_answers
-
     doc = read_yaml(path)
     if not named and not looks_like_answers(doc):
         return None
@@ -116,8 +121,6 @@ def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
 def _named_variant_fit(error: NncheckError, answer_file, checkers: "Checkers") -> NncheckError:
     """A file naming another student than the submitter: when its answers fit that student's
     variant of a varying problem, the error says so."""
-    from nncheck.check.results import CORRECT, MISSING
-
     try:
         checker = checkers.for_answers(answer_file)
         if checker.problem.variant is None:
@@ -136,8 +139,6 @@ def _named_variant_fit(error: NncheckError, answer_file, checkers: "Checkers") -
 def pin_student(answer_file, student) -> None:
     """The grader says whose submission this is (an id, or the ids of a group's members): the
     file's `student:` must be absent or one of them, so that nobody answers a classmate's variant."""
-    from nncheck.engine.variants import normalised_id
-
     members = [student] if isinstance(student, str) else list(student)
     if not members or not all(normalised_id(member) for member in members):
         raise NncheckError("--student: give the submitter's id, such as --student ab1234")
@@ -249,8 +250,6 @@ class Checkers:
 
     def for_answers(self, answer_file):
         """The Checker of an answer file's problem with the numbers of its `student:`."""
-        from nncheck.engine.variants import variant_seed
-
         checker = self.get(answer_file.problem_path)
         problem = checker.problem
         if problem.variation is None:
@@ -268,10 +267,6 @@ class Checkers:
         return _made_once(self._variants, key, lambda: self._variant_checker(checker, student))
 
     def _variant_checker(self, checker, student: str):
-        from nncheck.app.classmates import ClassVariants
-        from nncheck.engine.variants import normalised_id, variant_problem
-        from nncheck.check.checker import Checker
-
         made = Checker(variant_problem(checker.problem, normalised_id(student)), variant_of=checker)
         if self.roster is not None and self._students is None:
             self._students = list(self.roster())
@@ -283,9 +278,6 @@ class Checkers:
         return made
 
     def get(self, problem_path: str):
-        from nncheck.read.problem import load_problem
-        from nncheck.check.checker import Checker
-
         def make():
             made = Checker(load_problem(problem_path, self.secrets))
             if self.prepare is not None:
@@ -296,8 +288,6 @@ class Checkers:
 
     def max_score(self, problem_path: str | None) -> float:
         """The maximum score of a problem's asked items (0 if unknown or unusable)."""
-        from nncheck.read.answers import AnswerFile
-
         if problem_path is None:
             return 0.0
         try:
@@ -335,8 +325,6 @@ def variant_student(answer_file, problem) -> str:
 
 
 def printable_line(text: str) -> str:
-    from nncheck.formats.text import one_line
-
     return one_line(text)
 
 
@@ -349,22 +337,14 @@ class SubmissionWriter:
 
     def verified(self, verification) -> None:
         if self.output_format == "json":
-            from nncheck.formats.json import dumps, verification_json
-
             sys.stdout.write(dumps(verification_json(verification)) + "\n")
         elif self.output_format == "table":
-            from nncheck.formats.verify_table import render_verification
-
             render_verification(verification, sys.stdout, self.precision)
 
     def broken(self, path: str, error: NncheckError) -> None:
         if self.output_format == "json":
-            from nncheck.formats.json import dumps
-
             sys.stdout.write(dumps({"file": path, "error": str(error)}) + "\n")
 
     def finish(self, submission) -> None:
-        from nncheck.formats import SUBMISSION_FORMATS, load_format
-
         if self.output_format in SUBMISSION_FORMATS:
             load_format(self.output_format).write_submission(submission, sys.stdout, os.environ)

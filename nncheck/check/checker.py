@@ -9,16 +9,16 @@ from nncheck.read.answers import AnswerFile
 from nncheck.read.asks import AskItem, Quantity, parse_quantity
 from nncheck.engine import tape
 from nncheck.read import problem as problem_module
-from nncheck.engine.tape import Tape, evaluate_formula, repeat_problem, uncounted, work_done
+from nncheck.engine.tape import repeat_problem, uncounted, work_done
 from nncheck.errors import Location, NncheckError, closest
-from nncheck.formats.numbers import format_number
-from nncheck.read.formula import Formula
 from nncheck.check.follow_through import apply_follow_through
 from nncheck.check.kinds import load_kind
 from nncheck.read.problem import Problem
 from nncheck.check.results import MISSING, Verification
-from nncheck.engine.solution import Solution
+from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.engine.training import descend
+from nncheck.engine.variants import acceptable, variant_problem
+from nncheck.read.vary import SAMPLE_STUDENTS
 
 MIN_DRAWS = 5
 MAX_DRAW_ATTEMPTS = 25
@@ -233,6 +233,7 @@ class Checker:
                 hints[key] = close
         return hints
 
+
 def planned_passes(item: AskItem) -> tuple[object, int]:
     """How many passes of the problem an asked item repeats: its draws (and their gradient-descent
     steps), its design cases, or its @k steps (at the problem's values and at the redraws); with
@@ -266,22 +267,13 @@ def answer_location(answer_file: AnswerFile, keys) -> Location:
     return answer_file.doc.where("answers") if answer_file.doc else Location(answer_file.path)
 
 
-def evaluate_answer(formula: Formula, solution: Solution) -> np.ndarray:
-    """The value of a formula over a solution's leaves and nodes (forward only)."""
-    value = evaluate_formula(Tape(), formula, solution.vars).value
-    if not np.all(np.isfinite(value)):
-        raise formula.error(formula.expr, "the formula's value is not finite here")
-    return value
-
-
-def format_tensor(value: np.ndarray) -> str:
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return format_number(array, 6)
-    return np.array2string(array, precision=6, separator=", ", suppress_small=True,
-                           formatter={"float_kind": lambda v: format_number(v, 6)})
-
-
-def strip_label(message: str, label: str) -> str:
-    prefix = f"{label}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+def check_variation(problem: Problem) -> None:
+    """For `check` and `selftest`: the problem's own numbers meet the conditions, and the sample
+    students get variants (an impossible condition is found before students are)."""
+    if problem.variation is None:
+        return
+    if not acceptable(problem, problem.leaf_values()):
+        raise NncheckError("vary.condition: the problem's own values (the base variant) do not meet it",
+                           problem.variation.location)
+    for student in SAMPLE_STUDENTS:
+        Checker(variant_problem(problem, student)).base.gradients()

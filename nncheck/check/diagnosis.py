@@ -19,6 +19,7 @@ from nncheck.engine.primitives import PRIMITIVES
 from nncheck.read.problem import Problem
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
+from nncheck.engine.training import descend
 
 DERIVATIVES = {
     "relu": lambda z: (z > 0).astype(float),
@@ -286,8 +287,6 @@ def _proportional(value: np.ndarray, expected: np.ndarray) -> bool:
 
 def _other_step_candidates(solution: Solution, quantity: Quantity, item_id: str):
     """The quantity one gradient-descent step too early or too late."""
-    from nncheck.engine.training import descend
-
     try:
         states = descend(solution, quantity.step + 1)
     except NncheckError:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nncheck.check.results import Verification
+from nncheck.numbers import format_number
+
 
 def student_view(verification: Verification) -> Verification:
     """The verification without its non-visible items, which are counted in `withheld`."""
@@ -27,8 +29,6 @@ def withheld_note(verification: Verification) -> str:
     count = verification.withheld_checks
     if not count:
         return ""
-    from nncheck.formats.numbers import format_number
-
     points = format_number(verification.withheld_points, 6)
     return (f"{count} hidden check{'s' if count != 1 else ''} ({points} point{'s' if points != '1' else ''}) "
             f"{'is' if count == 1 else 'are'} graded later")

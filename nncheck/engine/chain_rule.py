@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nncheck.engine.tape import Tape, evaluate_formula
-from nncheck.formats.math_notation import Delta, JacobianProduct, Ones
+from nncheck.engine.gradient_terms import Delta, JacobianProduct, Ones
 from nncheck.read.formula import Call, Expr, Formula, Index, Name, Number
 
 ZERO_GRADIENT = {"step", "sign", "drelu", "lt", "le", "gt", "ge", "eq", "ne", "logical_and", "logical_or",

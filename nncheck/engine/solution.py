@@ -8,6 +8,7 @@ import numpy as np
 from nncheck.engine.tape import Tape, Var, backward, evaluate_formula, jacobian
 from nncheck.errors import Location, NncheckError
 from nncheck.read import problem as problem_module
+from nncheck.read.formula import Formula
 from nncheck.read.problem import Problem
 from nncheck.read.tensors import describe_shape
 
@@ -117,3 +118,11 @@ class Solution:
             raise NncheckError(f"the Jacobian d{of}/d{wrt} is not finite; look for sqrt or log at 0, "
                                "or a division by 0", self.problem.loss_location)
         return result
+
+
+def evaluate_answer(formula: Formula, solution: Solution) -> np.ndarray:
+    """The value of a formula over a solution's leaves and nodes (forward only)."""
+    value = evaluate_formula(Tape(), formula, solution.vars).value
+    if not np.all(np.isfinite(value)):
+        raise formula.error(formula.expr, "the formula's value is not finite here")
+    return value

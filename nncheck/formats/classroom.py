@@ -14,7 +14,7 @@ import json
 
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text
 from nncheck.formats.github import log_line
-from nncheck.formats.text import printable
+from nncheck.text import printable
 from nncheck.check.results import CORRECT, ItemResult, Submission
 
 

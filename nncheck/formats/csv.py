@@ -10,7 +10,7 @@ import csv
 import io
 import os
 
-from nncheck.formats.text import one_line
+from nncheck.text import one_line
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

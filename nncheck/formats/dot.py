@@ -1,9 +1,9 @@
-"""Pictures (nncheck/app/computation_graph.py) in Graphviz's DOT language; `dot_string`, the one
+"""Pictures (nncheck/formats/computation_graph.py) in Graphviz's DOT language; `dot_string`, the one
 way text is written into DOT."""
 
 from __future__ import annotations
 
-from nncheck.formats.text import one_line
+from nncheck.text import one_line
 
 COLOURS = {"value": "#e8eef8", "node": "#fdf6e3", "loss": "#fde2e1", "unit": "#eef6ee"}
 

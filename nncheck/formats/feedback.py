@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from nncheck.formats.numbers import format_number
-from nncheck.formats.text import printable
+from nncheck.numbers import format_number
+from nncheck.text import printable
 from nncheck.check.results import FOLLOW_THROUGH, ItemResult, Submission, Verification
+from nncheck.read.vary import variant_line
 
 HIDDEN_FEEDBACK = {
     "hidden": "hidden check: graded, details are not shown",
@@ -44,8 +45,6 @@ def variant_note(verification: Verification) -> str:
     (`Variant of student ab1234 (seed 123...)`); "" for a problem that does not vary."""
     if verification.problem.variation is None:
         return ""
-    from nncheck.engine.variants import variant_line
-
     return printable(variant_line(verification.problem))
 
 

@@ -15,7 +15,7 @@ import sys
 from nncheck.errors import Location, NncheckError
 from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
 from nncheck.formats.student_markdown import markdown_line as _md
-from nncheck.formats.text import one_line, plain_lines
+from nncheck.text import one_line, plain_lines
 from nncheck.check.results import CORRECT, FOLLOW_THROUGH, WRONG, ItemResult, Submission, Verification
 
 VERDICT_MARKS = {"correct": "✅", "follow_through": "☑️", "wrong": "❌", "invalid": "⚠️", "missing": "➖"}

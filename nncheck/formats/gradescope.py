@@ -12,7 +12,7 @@ import json
 
 from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
 from nncheck.formats.student_markdown import markdown_paragraphs
-from nncheck.formats.text import one_line
+from nncheck.text import one_line
 from nncheck.check.results import CORRECT, ItemResult, Submission
 
 def write_submission(submission: Submission, stream, environ) -> None:

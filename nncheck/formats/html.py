@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import html
 
-from nncheck.formats.numbers import format_number
-from nncheck.formats.text import printable
+from nncheck.numbers import format_number
+from nncheck.text import printable
+from nncheck.check.gradebook import bin_edges
 
 VERDICTS = (("correct", "right", "#2e7d32"), ("follow_through", "follow-through", "#ef6c00"),
             ("wrong", "wrong", "#c62828"),
@@ -93,8 +94,6 @@ def _problem_section(summary) -> list[str]:
 
 def _histogram_svg(summary) -> list[str]:
     """Ten bars of score counts, drawn as inline SVG with the bins' edges below."""
-    from nncheck.app.gradebook import bin_edges
-
     edges = bin_edges(summary.problem.max_score)
     peak = max(summary.histogram) or 1
     width, height, bar = 560, 180, 50

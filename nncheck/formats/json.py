@@ -6,12 +6,15 @@ Strict JSON only: a number that is not finite (a diverging descent) is written n
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 
 from nncheck.formats.sections import asked_selected
-from nncheck.formats.text import printable
+from nncheck.text import printable
 from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
+from nncheck.check.gradebook import bin_edges, records_json
 
 
 def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None, asked=()) -> dict:
@@ -83,10 +86,6 @@ def _item_json(item: ItemResult) -> dict:
 def gradebook_json(gradebook) -> dict:
     """The public JSON shape of `nncheck grade --format json` and `nncheck merge --format json`:
     the records (which `merge` reads back) and the class summary computed from them."""
-    from dataclasses import asdict
-
-    from nncheck.app.gradebook import bin_edges, records_json
-
     data = records_json(gradebook)
     data["summary"] = {
         "files": len(gradebook.files),

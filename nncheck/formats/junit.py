@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from nncheck.formats.feedback import broken_feedback, feedback, item_label, points_text
-from nncheck.formats.text import printable
+from nncheck.text import printable
 from nncheck.check.results import CORRECT, INVALID, ItemResult, Submission, Verification
 
 # Everything outside XML 1.0's Char production (printable() already drops most of it).

@@ -11,12 +11,15 @@ import numpy as np
 from nncheck.engine.chain_rule import chain_rule
 from nncheck.formats.math_notation import delta_latex, formula_latex, latex_name
 from nncheck.formats.latex import is_column, math_slices
-from nncheck.formats.numbers import aligned_rows, entry_grid, format_number
+from nncheck.numbers import aligned_rows, entry_grid, format_number
 from nncheck.formats.orientation import column_vectors
 from nncheck.formats.sections import ASKED, reference_rows, solution_sections
-from nncheck.formats.text import one_line, plain_lines
+from nncheck.text import one_line, plain_lines
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
+from nncheck.formats.computation_graph import computation_graph
+from nncheck.formats.mermaid import picture_mermaid
+from nncheck.read.vary import variant_line
 
 MAX_GRAPH_BOXES = 60
 
@@ -49,9 +52,6 @@ def _matrix_cell(array: np.ndarray, precision: int, full: bool, column: bool = F
 def _graph_section(solution: Solution) -> list[str]:
     """The computation graph as a Mermaid block (GitHub and GitLab draw it), for graphs small
     enough to read."""
-    from nncheck.app.computation_graph import computation_graph
-    from nncheck.formats.mermaid import picture_mermaid
-
     if len(solution.vars) > MAX_GRAPH_BOXES:
         return []
     return ["## Computation graph", "", "```mermaid", picture_mermaid(computation_graph(solution)).rstrip("\n"),
@@ -74,8 +74,6 @@ def solution_markdown(solution: Solution, precision: int, full: bool = False, re
     loss_value = format_number(np.ravel(solution.value(solution.loss))[0], precision)
     out = [f"# {_cell(one_line(problem.title) or one_line(problem.path))}", ""]
     if problem.variation is not None:
-        from nncheck.engine.variants import variant_line
-
         out += [f"*{_cell(variant_line(problem))}*", ""]
     if problem.description:
         out += [_cell(one_line(problem.description)), ""]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from dataclasses import dataclass
 
-from nncheck.formats.numbers import format_number
-from nncheck.read.formula import Call, Expr, Index, Name, Number
+from nncheck.numbers import format_number
+from nncheck.engine.gradient_terms import Delta, JacobianProduct, Ones
+from nncheck.read.formula import FUNCTIONS, Call, Expr, Index, Name, Number
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
          "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta",
@@ -29,30 +29,6 @@ NAMED = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "tanh": r"\tanh",
          "drelu": r"\operatorname{relu}'", "dsigmoid": r"\sigma'", "dtanh": r"\tanh'",
          "dsmoothmax": r"\nabla\operatorname{smoothmax}"}
 RELATIONS = {"lt": "<", "le": r"\le", "gt": ">", "ge": r"\ge", "eq": "=", "ne": r"\ne"}
-
-
-@dataclass(eq=False)
-class Delta(Expr):
-    """d(loss)/d(name), the delta arriving at a node in the backward pass."""
-
-    loss: str
-    name: str
-
-
-@dataclass(eq=False)
-class Ones(Expr):
-    """A tensor of ones (the gradient of a sum spreads its delta over every entry)."""
-
-    shape: tuple = ()
-
-
-@dataclass(eq=False)
-class JacobianProduct(Expr):
-    """J^T g for a function whose vector-Jacobian product has no short formula (softmax, ...)."""
-
-    call: Call
-    position: int
-    cotangent: Expr
 
 
 def latex_name(name: str) -> str:
@@ -217,8 +193,6 @@ def _parenthesised(text: str) -> str:
 
 
 def _shown_params(function: str, params: dict) -> dict:
-    from nncheck.read.formula import FUNCTIONS
-
     signature = FUNCTIONS.get(function)
     defaults = dict(signature.params) if signature else {}
     return {key: value for key, value in params.items() if key not in defaults or defaults[key] != value}

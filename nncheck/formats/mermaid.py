@@ -1,11 +1,11 @@
-"""Pictures (nncheck/app/computation_graph.py) as Mermaid flowcharts, which GitHub and GitLab
+"""Pictures (nncheck/formats/computation_graph.py) as Mermaid flowcharts, which GitHub and GitLab
 draw inside Markdown; `mermaid_text`, the one way text is written into a Mermaid label."""
 
 from __future__ import annotations
 
 import re
 
-from nncheck.formats.text import one_line
+from nncheck.text import one_line
 
 SAFE = re.compile(r"[A-Za-z0-9 .,:+\-*/=()_']")
 # Class names of our own: Mermaid already styles every shape with the CSS class `node`.

@@ -13,7 +13,7 @@ import json
 
 from nncheck.check.results import CORRECT, ItemResult, Submission
 from nncheck.formats.feedback import broken_feedback, feedback, follow_through_count, item_label, points_text, variant_note
-from nncheck.formats.text import one_line, plain_lines
+from nncheck.text import one_line, plain_lines
 
 
 def write_submission(submission: Submission, stream, environ) -> None:

@@ -12,11 +12,13 @@ import sys
 
 import numpy as np
 
-from nncheck.formats.numbers import format_number, matrix_lines
+from nncheck.numbers import format_number, matrix_lines
 from nncheck.formats.sections import reference_rows, solution_sections
-from nncheck.formats.text import one_line, printable
+from nncheck.text import one_line, printable
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
+from nncheck.read.vary import variant_line
+from nncheck.check.gradebook import bin_edges
 
 HIDDEN_VALUE = "(hidden: an asked item graded later)"
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
@@ -192,11 +194,9 @@ def render_solution(solution: Solution, precision: int, full: bool = False, stre
 
 
 def _variant_line(problem) -> str | None:
-    """Whose numbers these are, when the problem varies per student (nncheck/engine/variants.py)."""
+    """Whose numbers these are, when the problem varies per student (nncheck/read/vary.py)."""
     if problem.variation is None:
         return None
-    from nncheck.engine.variants import variant_line
-
     return variant_line(problem)
 
 
@@ -279,8 +279,6 @@ def _problem_summary(summary, style: Styler, width: int | None = None) -> list[s
 
 
 def _histogram(summary, max_score: float) -> list[str]:
-    from nncheck.app.gradebook import bin_edges
-
     edges = [format_number(edge, 3) for edge in bin_edges(max_score)]
     width = max(len(edge) for edge in edges)
     peak = max(summary.histogram) or 1

@@ -9,13 +9,13 @@ import sys
 
 import numpy as np
 
-from nncheck.formats.numbers import format_number, matrix_lines
+from nncheck.numbers import format_number, matrix_lines
 from nncheck.formats.json import variant_json
 from nncheck.formats.table import BOLD, CYAN, DIM, Styler, boxed_table, terminal_width, use_colour, words_wrapped
-from nncheck.formats.text import one_line, printable
+from nncheck.text import one_line, printable
 from nncheck.engine.solution import Solution
 from nncheck.engine.training import Training
-from nncheck.engine.variants import variant_line
+from nncheck.read.vary import variant_line
 
 
 def _loss(state: Solution, name: str) -> float:

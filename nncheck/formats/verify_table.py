@@ -10,10 +10,10 @@ import numpy as np
 
 from nncheck.check.hidden import withheld_note
 from nncheck.check.results import ItemResult, Verification
-from nncheck.engine.variants import variant_line
-from nncheck.formats.numbers import SUMMARY_EDGE, bracketed, format_number, matrix_lines, matrix_slices, tidy
+from nncheck.read.vary import variant_line
+from nncheck.numbers import SUMMARY_EDGE, bracketed, format_number, matrix_lines, matrix_slices, tidy
 from nncheck.formats.table import BOLD, DIM, Styler, boxed_table, points_text, terminal_width, use_colour
-from nncheck.formats.text import one_line, printable
+from nncheck.text import one_line, printable
 
 MARK = "✗"
 GREEN, RED, MAGENTA, YELLOW, CYAN = "\x1b[32m", "\x1b[31m", "\x1b[35m", "\x1b[33m", "\x1b[36m"

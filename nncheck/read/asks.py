@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,8 +115,9 @@ class AskItem:
         return bool(self.forbid or self.allow)
 
 
-def read_asks(doc: YamlDoc, names: list[str]) -> list[AskItem]:
-    """The `ask:` list of a problem file, checked against the problem's names."""
+def read_asks(doc: YamlDoc, names: list[str], kinds: Mapping) -> list[AskItem]:
+    """The `ask:` list of a problem file, checked against the problem's names; `kinds` maps each
+    kind to the module that reads its items (nncheck/check/kinds/)."""
     section = doc.data.get("ask")
     if section is None:
         return []
@@ -127,7 +129,7 @@ def read_asks(doc: YamlDoc, names: list[str]) -> list[AskItem]:
         if errors.full:
             break
         try:
-            item = _read_item(doc, ("ask", i), doc.label(("ask", i), f"ask[{i}]"), names)
+            item = _read_item(doc, ("ask", i), doc.label(("ask", i), f"ask[{i}]"), names, kinds)
             if any(other.id == item.id for other in items):
                 raise NncheckError(f"ask[{i}]: {item.id!r} is asked twice; give each item once", item.location)
             items.append(item)
@@ -137,7 +139,7 @@ def read_asks(doc: YamlDoc, names: list[str]) -> list[AskItem]:
     return items
 
 
-def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskItem:
+def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str], kinds: Mapping) -> AskItem:
     spec = doc.data["ask"][path[1]]
     where = doc.where(*path)
     if isinstance(spec, str):
@@ -155,7 +157,7 @@ def _read_item(doc: YamlDoc, path: tuple, label: str, names: list[str]) -> AskIt
         raise NncheckError(f"{label}.prompt: expected text", doc.where(*path, "prompt"))
     kind = spec.get("kind", "value")
     if kind != "value":
-        module = kind_module(kind, doc.where(*path, "kind"), label)
+        module = kind_module(kinds, kind, doc.where(*path, "kind"), label)
         if spec is doc.data["ask"][path[1]]:
             doc.check_keys(path, COMMON_KEYS + module.KEYS[kind], label)
         kind_spec = module.read_spec(kind, doc, path, label, names)
@@ -239,13 +241,11 @@ def _allowed(doc: YamlDoc, spec: dict, path: tuple, label: str, names: list[str]
     return allow
 
 
-def kind_module(kind, location: Location, label: str):
+def kind_module(kinds: Mapping, kind, location: Location, label: str):
     """The module that reads, checks and shows asked items of this kind."""
-    from nncheck.check.kinds import KIND_MODULES, load_kind
-
-    if not isinstance(kind, str) or kind not in KIND_MODULES:
-        raise NncheckError(f"{label}.kind: unknown kind {kind!r}; use one of {', '.join(KIND_MODULES)}", location)
-    return load_kind(kind)
+    if not isinstance(kind, str) or kind not in kinds:
+        raise NncheckError(f"{label}.kind: unknown kind {kind!r}; use one of {', '.join(kinds)}", location)
+    return kinds[kind]
 
 
 def _list(doc: YamlDoc, spec: dict, path: tuple, key: str, label: str) -> list:

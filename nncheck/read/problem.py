@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from nncheck.errors import ErrorCollector, Location, NncheckError, closest
+from nncheck.read.asks import read_asks
 from nncheck.read.follow_through import DEFAULT_CREDIT, read_follow_through
 from nncheck.read.layout import read_layout
 from nncheck.read.formula import FUNCTIONS, Formula, name_parts, parse_formula
 from nncheck.read.layers import NodeText, expand_layers
+from nncheck.read.secret import with_secrets
 from nncheck.read.tensors import RandomSpec, name_seed, read_random_spec, read_tensor
+from nncheck.read.tolerance import Tolerance, read_tolerance
+from nncheck.read.vary import read_variation
 from nncheck.read.yamlfile import YamlDoc, read_yaml
 
 TOP_LEVEL_KEYS = ("title", "description", "source", "values", "layers", "graph", "loss", "parameters", "train",
@@ -93,7 +98,7 @@ class Problem:
     doc: YamlDoc = field(repr=False, default=None)
     parameters: list[str] = field(default_factory=list)
     train: TrainSettings = field(default_factory=TrainSettings)
-    variation: object = None    # what varies per student (nncheck/engine/variants.py), or None
+    variation: object = None    # what varies per student (nncheck/read/vary.py), or None
     variant: object = None      # whose numbers these are: a Variant, or None for the problem's own
     follow_through: float | None = DEFAULT_CREDIT  # credit for an answer right for an earlier wrong one (None: off)
     layout: str | None = None   # `strict` or `either` for Jacobians and batches in the other layout (None: not set)
@@ -112,11 +117,7 @@ class Problem:
 
     def default_tolerance(self):
         """The problem's `tolerance:`, or the default (3 significant figures)."""
-        if self.tolerance is not None:
-            return self.tolerance
-        from nncheck.read.tolerance import Tolerance
-
-        return Tolerance()
+        return self.tolerance if self.tolerance is not None else Tolerance()
 
     def leaf_values(self) -> dict[str, np.ndarray]:
         """The values as written or drawn, with a student's varying values in a variant."""
@@ -127,18 +128,18 @@ class Problem:
         return {name: leaf.redrawn_value(draw) for name, leaf in self.leaves.items()}
 
 
-def load_problem(path: str, secrets=()) -> Problem:
+def read_problem(path: str, kinds: Mapping, secrets=()) -> Problem:
     """Read and validate a problem file, with the hidden checks of the grader's `secrets`
-    (nncheck/read/secret.py) that belong to it; raises NncheckError for anything to fix."""
+    (nncheck/read/secret.py) that belong to it; raises NncheckError for anything to fix.
+    `kinds` reads the asked items of each kind (nncheck/check/kinds/: nncheck/check/problems.py
+    passes it, so the modules that read files import nothing that checks)."""
     doc = read_yaml(path)
     if secrets:
-        from nncheck.read.secret import with_secrets
-
         doc = with_secrets(doc, secrets)
-    return problem_from_doc(doc)
+    return read_problem_doc(doc, kinds)
 
 
-def problem_from_doc(doc: YamlDoc) -> Problem:
+def read_problem_doc(doc: YamlDoc, kinds: Mapping) -> Problem:
     if not isinstance(doc.data, dict):
         raise NncheckError("a problem file is a mapping with values, graph (or layers) and loss", doc.where())
     if set(doc.data) & {"problem", "answers"} and not set(doc.data) & {"graph", "layers", "values"}:
@@ -153,7 +154,7 @@ def problem_from_doc(doc: YamlDoc) -> Problem:
         _check_total_entries(doc, leaves.values(), doc.where("layers"))
     nodes = _parse_nodes(doc, node_texts, leaves)
     loss, loss_location = _loss_name(doc, nodes)
-    asks, tolerance = _asks_and_tolerance(doc, list(leaves) + [node.name for node in nodes])
+    asks, tolerance = _asks_and_tolerance(doc, list(leaves) + [node.name for node in nodes], kinds)
     return Problem(doc.file, texts["title"] or "", texts["description"] or "", texts["source"] or "",
                    leaves, nodes, loss, loss_location, asks, tolerance, doc,
                    _parameters(doc, leaves), _train_settings(doc, leaves, [node.name for node in nodes]),
@@ -170,26 +171,16 @@ def _follow_through(doc: YamlDoc) -> float | None:
 
 
 def _variation(doc: YamlDoc, leaves: dict[str, Leaf], nodes: list[str], asks: list, title: str | None):
-    """What varies per student (read only when something may: keeps `nncheck run` quick)."""
+    """What varies per student."""
     if "vary" not in doc.data and not any(leaf.spec is not None and leaf.spec.vary for leaf in leaves.values()):
         return None
-    from nncheck.engine.variants import read_variation
-
     return read_variation(doc, leaves, list(leaves) + nodes, asks, title or "")
 
 
-def _asks_and_tolerance(doc: YamlDoc, names: list[str]) -> tuple[list, object]:
-    """The asked items and the default tolerance (read only when the file has them: the
-    modules load on demand, to keep `nncheck run` quick to start)."""
-    asks, tolerance = [], None
-    if "ask" in doc.data:
-        from nncheck.read.asks import read_asks
-
-        asks = read_asks(doc, names)
-    if "tolerance" in doc.data:
-        from nncheck.read.tolerance import read_tolerance
-
-        tolerance = read_tolerance(doc, ("tolerance",), "tolerance")
+def _asks_and_tolerance(doc: YamlDoc, names: list[str], kinds: Mapping) -> tuple[list, object]:
+    """The asked items and the default tolerance."""
+    asks = read_asks(doc, names, kinds) if "ask" in doc.data else []
+    tolerance = read_tolerance(doc, ("tolerance",), "tolerance") if "tolerance" in doc.data else None
     return asks, tolerance
 
 

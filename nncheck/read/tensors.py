@@ -33,7 +33,7 @@ class RandomSpec:
     params: dict
     seed: int
     decimals: int | None = None
-    vary: bool = False          # drawn again for each student (nncheck/engine/variants.py)
+    vary: bool = False          # drawn again for each student (nncheck/read/vary.py)
 
     def draw(self, seed_offset: int = 0) -> np.ndarray:
         """The tensor; with a seed offset, another draw of the same kind (a constant

@@ -76,11 +76,14 @@ class Tolerance:
         misses = np.abs(answer - expected) > self.half_widths(expected) * (1 + 1e-9)
         if not misses.any():
             return False
+        missed = list(zip(answer[misses].tolist(), np.asarray(expected)[misses].tolist()))
+        if not all(_is_rounding(a, e, _decimals(a)) for a, e in missed if a != 0):
+            return False   # checked first: most wrong answers fail here, before every entry is read
         written = [_decimals(float(a)) for a in answer.flat if a != 0]
         if not written or None in written:
             return False
         decimals = max(written)   # a zero is a rounding to the finest decimals written elsewhere
-        return all(_is_rounding(float(a), float(e), decimals) for a, e in zip(answer[misses], np.asarray(expected)[misses]))
+        return all(_is_rounding(a, e, decimals) for a, e in missed if a == 0)
 
     def first_miss(self, answer: np.ndarray, expected: np.ndarray):
         """(index, low, high) of the first entry outside its accepted interval, else None."""
@@ -115,9 +118,8 @@ def _decimals(number: float) -> int | None:
     return None
 
 
-def _is_rounding(answer: float, expected: float, common: int) -> bool:
-    """`answer` is `expected` rounded to the decimals it is written with (a zero: to `common`)."""
-    decimals = common if answer == 0 else _decimals(answer)
+def _is_rounding(answer: float, expected: float, decimals: int | None) -> bool:
+    """`answer` is `expected` rounded to `decimals` (those it is written with; a zero: the common ones)."""
     return decimals is not None and abs(answer - expected) < 0.5 * 10.0 ** -decimals * (1 - 1e-9)   # a tie is no rounding
 
 

@@ -338,7 +338,7 @@ def _build_mapping(node, path: tuple, doc: YamlDoc, depth: int) -> dict:
 def _check_escapes(node, location: Location) -> None:
     """Refuse in a double-quoted scalar the escapes of what no file name or UTF-8 text can
     hold: NUL ("\\0") and lone surrogates ("\\ud800"). (Other control characters are kept,
-    and removed wherever text is shown: formats/text.py.)"""
+    and removed wherever text is shown: text.py.)"""
     if node.style == '"':
         bad = _NOT_TEXT.search(node.value)
         if bad:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 
 KIND_MODULES = {
     "value": "nncheck.check.kinds.value",
@@ -23,6 +24,26 @@ KIND_MODULES = {
 
 def load_kind(kind: str):
     return importlib.import_module(KIND_MODULES[kind])
+
+
+class _Kinds(Mapping):
+    """Kind name -> its module, each imported when first asked for (nncheck/read/asks.py reads
+    the items of each kind through it)."""
+
+    def __getitem__(self, kind: str):
+        return load_kind(kind)
+
+    def __iter__(self):
+        return iter(KIND_MODULES)
+
+    def __len__(self) -> int:
+        return len(KIND_MODULES)
+
+    def __contains__(self, kind) -> bool:
+        return kind in KIND_MODULES
+
+
+KINDS = _Kinds()
 
 
 def reference_answers(checker, show_hidden: bool = True) -> list[tuple[object, list[tuple[str, str]]]]:

@@ -17,10 +17,10 @@ from nncheck.engine.tape import uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.read import tensors
 from nncheck.read.formula import Formula, name_parts, parse_formula
-from nncheck.formats.numbers import format_number
-from nncheck.formats.text import one_line
+from nncheck.numbers import format_number, format_tensor
+from nncheck.text import one_line
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
-from nncheck.engine.solution import Solution
+from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.read.tensors import (DISTRIBUTIONS, RandomSpec, describe_shape, name_seed,
                              read_decimals, read_draw_parameters, read_random_spec, read_tensor)
 from nncheck.read.tolerance import Tolerance, read_tolerance
@@ -435,8 +435,6 @@ def _accepted(compare: Tolerance, outputs: np.ndarray, targets: np.ndarray) -> n
 
 
 def _run_case(problem, spec: DesignSpec, group: CaseGroup, index: int, values: dict) -> Case:
-    from nncheck.check.checker import evaluate_answer
-
     x = group.inputs[index]
     try:
         solution = Solution(problem, values)
@@ -493,8 +491,6 @@ def student_parameters(checker, spec: DesignSpec, answer_file) -> tuple[dict, tu
 def _answer_value(checker, name: str, answer, answer_file, forbidden: set) -> np.ndarray:
     if not answer.is_formula:
         return read_tensor(answer_file.doc, answer.path, f"answers.{name}")
-    from nncheck.check.checker import evaluate_answer
-
     formula = parse_formula(answer.raw, f"answers.{name}", answer.text_start or answer.location)
     for part in name_parts(formula.expr):
         if part.id in forbidden:
@@ -541,8 +537,6 @@ def _grade(result: ItemResult, spec: DesignSpec, group: CaseGroup, cases: list[C
 
 def failure_message(spec: DesignSpec, cases: list[Case], show_inputs: bool) -> str:
     """How many inputs fail; with `show_inputs`, the first few and where the deviation is largest."""
-    from nncheck.check.checker import format_tensor
-
     failed = [case for case in cases if not case.passed]
     text = f"fails on {len(failed)} of {len(cases)} inputs"
     if show_inputs:
@@ -559,8 +553,6 @@ def failure_message(spec: DesignSpec, cases: list[Case], show_inputs: bool) -> s
 
 
 def _case_text(spec: DesignSpec, case: Case) -> str:
-    from nncheck.check.checker import format_tensor
-
     if case.output is None:
         return f"{spec.input} = {format_tensor(case.input)}: the network's values are not finite"
     return (f"{spec.input} = {format_tensor(case.input)} gives {spec.output} = {format_tensor(case.output)}, "

@@ -16,9 +16,12 @@ import numpy as np
 from nncheck.read.answers import normalize_id
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import parse_formula
-from nncheck.formats.numbers import format_number
+from nncheck.numbers import format_number
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.read.tolerance import Tolerance, read_tolerance
+from nncheck.engine.tape import Tape, evaluate_formula, uncounted
+from nncheck.engine.training import convergent_step_sizes, descended_node, steps_at
+from nncheck.read.tensors import read_tensor
 
 KEYS = {"interval": ("objective", "expected", "ends", "tolerance")}
 ENDS = ("graded", "ignored")
@@ -99,8 +102,6 @@ def _top_level_commas(text: str) -> list[int]:
 
 
 def _endpoint(text: str, label: str, where: Location | None) -> float:
-    from nncheck.engine.tape import Tape, evaluate_formula
-
     if not text.strip():
         raise NncheckError(f"{label}: an endpoint is missing", where)
     formula = parse_formula(text, label, where)
@@ -148,8 +149,6 @@ _FOUND: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def expected_interval(checker, item) -> Found:
     """The item's interval, found once per checker (a class of answer files shares it)."""
-    from nncheck.engine.tape import uncounted
-
     found = _FOUND.setdefault(checker, {})
     if item.id not in found:
         with uncounted():  # computed once for the problem, not for an answer file
@@ -158,8 +157,6 @@ def expected_interval(checker, item) -> Found:
 
 
 def _find(checker, item) -> Found:
-    from nncheck.engine.training import convergent_step_sizes, descended_node
-
     problem = checker.problem
     objective = item.spec.objective or descended_node(problem)
     if item.spec.expected is not None:
@@ -230,8 +227,6 @@ def _read_answer(answer_file, answer, item) -> Interval:
 
 def _list_endpoint(doc, path: tuple, label: str) -> float:
     """A number, or a formula of numbers such as 1/5 (YAML reads [0, 1/5] as a number and a string)."""
-    from nncheck.read.tensors import read_tensor
-
     entry = doc.data
     for key in path:
         entry = entry[key]
@@ -277,8 +272,6 @@ def _rate_name(problem) -> str:
 
 def _end_message(checker, found: Found, side: str) -> str:
     """What gradient descent does at the end the answer got wrong."""
-    from nncheck.engine.training import steps_at
-
     interval, eta = found.interval, _rate_name(checker.problem)
     value, text, included = ((interval.low, interval.low_text, interval.low_closed) if side == "left"
                              else (interval.high, interval.high_text, interval.high_closed))

@@ -12,13 +12,13 @@ from nncheck.read.asks import AskItem
 from nncheck.engine.tape import Tape, uncounted, work_done
 from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
 from nncheck.errors import NncheckError, closest
-from nncheck.formats.numbers import format_number
-from nncheck.read.formula import Formula, parse_formula
+from nncheck.numbers import format_number, format_tensor
+from nncheck.text import strip_label
+from nncheck.read.formula import Call, Formula, Index, Name, parse_formula
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
-from nncheck.engine.solution import Solution
+from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.read.tensors import describe_shape, read_tensor
 from nncheck.read.tolerance import Tolerance
-from nncheck.check.checker import evaluate_answer, format_tensor, strip_label
 from nncheck.check.layout import layout_result
 from nncheck.check.one_edit import with_named_step
 
@@ -44,8 +44,6 @@ def _forbidden_parts(expr, forbid: tuple) -> str:
     """The first function or name of `forbid` the formula uses, or ""."""
     if not forbid:
         return ""
-    from nncheck.read.formula import Call, Index, Name
-
     stack = [expr]
     while stack:
         part = stack.pop()

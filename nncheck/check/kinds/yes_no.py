@@ -17,9 +17,11 @@ from nncheck.engine import tape
 from nncheck.engine.tape import PASS_WORK, repeat_problem, uncounted
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import Formula, name_parts, parse_formula
-from nncheck.formats.text import one_line
+from nncheck.text import one_line
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.read.tensors import describe_shape
+from nncheck.engine.solution import Solution, evaluate_answer
+from nncheck.numbers import format_tensor
 
 SHARED_KEYS = ("of", "hold", "condition", "draws")
 KEYS = {"zero": SHARED_KEYS, "identical": SHARED_KEYS + ("axis", "steps")}
@@ -265,8 +267,6 @@ def _first_differing(slices: np.ndarray) -> int | None:
 
 
 def _tensor(value: np.ndarray) -> str:
-    from nncheck.check.checker import format_tensor
-
     return format_tensor(value)
 
 
@@ -327,8 +327,6 @@ class Sample:
         return accepted
 
     def _solve(self, draw: int):
-        from nncheck.engine.solution import Solution
-
         try:
             return Solution(self.problem, self._redrawn_values(draw))
         except NncheckError:
@@ -346,8 +344,6 @@ class Sample:
 
     def _condition_holds(self, solution, draw: int) -> bool:
         """The condition is met where its value is nonzero somewhere; no condition is always met."""
-        from nncheck.check.checker import evaluate_answer
-
         if self.spec.condition is None:
             return True
         try:
@@ -359,8 +355,6 @@ class Sample:
 
     def value(self, solution, extra_steps: int) -> np.ndarray:
         """The item's quantity or formula in `solution`, after its own @k steps and `extra_steps` more."""
-        from nncheck.check.checker import evaluate_answer
-
         quantity = self.spec.quantity
         own_steps = (quantity.step or 0) if quantity is not None else 0
         try:

@@ -35,3 +35,8 @@ def escaped(text: str) -> str:
         elif category not in ("Cf", "Cs", "Co", "Cn"):
             out.append(ch)
     return "".join(out)
+
+
+def strip_label(message: str, label: str) -> str:
+    prefix = f"{label}: "
+    return message[len(prefix):] if message.startswith(prefix) else message

@@ -11,7 +11,7 @@ import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from nncheck.engine.variants import normalised_id
+from nncheck.read.vary import normalised_id
 from nncheck.errors import Location, NncheckError
 
 HISTOGRAM_BINS = 10

@@ -120,3 +120,11 @@ def aligned_rows(grid: list[list[str]]) -> list[str]:
     """Rows of entries with every column right-aligned to a common width."""
     widths = [max(len(row[c]) for row in grid) for c in range(len(grid[0]))]
     return ["  ".join(entry.rjust(width) for entry, width in zip(row, widths)) for row in grid]
+
+
+def format_tensor(value: np.ndarray) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return format_number(array, 6)
+    return np.array2string(array, precision=6, separator=", ", suppress_small=True,
+                           formatter={"float_kind": lambda v: format_number(v, 6)})

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nncheck.errors import NncheckError
-from nncheck.formats.numbers import aligned_rows, entry_grid, format_number
+from nncheck.numbers import aligned_rows, entry_grid, format_number
 from nncheck.read.formula import OPERATOR_SYMBOLS, Call, Expr, Index, Name
 from nncheck.read.tensors import describe_shape
+from nncheck.read.layers import expand_layers
 
 HIDDEN = "(hidden)"
 MAX_PICTURE_ENTRIES = 16     # larger tensors are shown by their smallest and largest entry
@@ -134,8 +135,6 @@ def neuron_diagram(solution, precision: int = 3, hidden=frozenset()) -> Picture:
     if problem.doc is None or "layers" not in (problem.doc.data or {}):
         raise NncheckError(f"{problem.path}: the neuron diagram is drawn for networks written with layers: "
                            "(docs/problem-format.md); leave out --neurons for the computation graph")
-    from nncheck.read.layers import expand_layers
-
     stack = expand_layers(problem.doc, {name: leaf.shape for name, leaf in problem.leaves.items()})
     picture = Picture(problem.title or problem.path, "neurons")
     weights = [_weight_matrix(solution.value(layer.weight), layer.inputs_first) for layer in stack.layers]

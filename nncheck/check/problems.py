@@ -1,0 +1,18 @@
+"""Problem files as commands and the API load them: read by nncheck/read/problem.py, with the
+asked items of every kind read by its module (nncheck/check/kinds/)."""
+
+from __future__ import annotations
+
+from nncheck.check.kinds import KINDS
+from nncheck.read.problem import Problem, read_problem, read_problem_doc
+from nncheck.read.yamlfile import YamlDoc
+
+
+def load_problem(path: str, secrets=()) -> Problem:
+    """Read and validate a problem file, with the hidden checks of the grader's `secrets`
+    (nncheck/read/secret.py) that belong to it; raises NncheckError for anything to fix."""
+    return read_problem(path, KINDS, secrets)
+
+
+def problem_from_doc(doc: YamlDoc) -> Problem:
+    return read_problem_doc(doc, KINDS)
