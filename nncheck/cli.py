@@ -494,7 +494,7 @@ def sheet(problem, output_format, standalone, output, student=None):
     """The question sheet of PROBLEM: the student's own numbers and what is asked, never an answer."""
     from nncheck.app.sheet import question_sheet
     from nncheck.formats.sheet import sheet_latex, sheet_markdown, sheet_text
-    from nncheck.read.problem import load_problem
+    from nncheck.check.problems import load_problem
 
     if standalone and output_format != "latex":
         raise NncheckError("--standalone makes a whole LaTeX document: use it with --format latex")

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from nncheck.formats.numbers import format_number
+from nncheck.numbers import format_number
 
 NUMBER = re.compile(r"[-−]?\d+(?:\.\d+)?(?:\s*(?:[eE]|\\times 10\^\{?)[-+]?\d+\}?)?")
 

@@ -18,9 +18,10 @@ import numpy as np
 
 from nncheck.check.checker import Checker
 from nncheck.errors import Location, NncheckError
-from nncheck.formats.text import one_line
+from nncheck.text import one_line
 from nncheck.formats.yaml_text import yaml_text
-from nncheck.read.problem import Problem, load_problem
+from nncheck.check.problems import load_problem
+from nncheck.read.problem import Problem
 from nncheck.read.yamlfile import read_yaml
 
 GRADER_FOLDER = "grader"

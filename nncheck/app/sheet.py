@@ -13,7 +13,7 @@ import numpy as np
 
 from nncheck.app.template import answer_entries
 from nncheck.engine.solution import Solution
-from nncheck.formats.numbers import format_number
+from nncheck.numbers import format_number
 from nncheck.read.problem import Problem
 from nncheck.read.tensors import describe_shape
 

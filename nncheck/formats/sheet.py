@@ -8,9 +8,9 @@ import textwrap
 import numpy as np
 
 from nncheck.formats.latex import latex_tensor, latex_text
-from nncheck.formats.numbers import aligned_rows, entry_grid, format_number
+from nncheck.numbers import aligned_rows, entry_grid, format_number
 from nncheck.formats.student_markdown import markdown_line, markdown_paragraphs
-from nncheck.formats.text import escaped, plain_lines
+from nncheck.text import escaped, plain_lines
 
 SHEET_DIGITS = 12  # the numbers as given (a draw to 12 digits is as good as given)
 TEXT_WIDTH = 88
