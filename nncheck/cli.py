@@ -76,6 +76,8 @@ def cli():
     nncheck merge SHARDS...     join the shards of a class graded in parts
     nncheck check PROBLEMS...   validate problem files
     nncheck selftest PROBLEMS.. for authors: a problem marks right and wrong answers as it should
+    nncheck release PROBLEMS... the students' copy, and the grader-only file of what it leaves out
+    nncheck sheet PROBLEM       the question sheet: a student's own numbers and what is asked
     nncheck graph PROBLEM       the computation graph as a picture
     nncheck plot FUNCTIONS...   activation functions and their derivatives
     nncheck functions           the formula language, with every derivative
@@ -239,15 +241,19 @@ def _shown_steps(count: int, every: int | None, last: bool) -> list[int]:
 
 @cli.command()
 @click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when there are warnings (what a student holding the file can compute or read).")
 @secret_option
 @large_option
-def check(problems, secret_files):
-    """Validate PROBLEMS (shapes, asked items and mistake formulas included) without printing results."""
+def check(problems, secret_files, strict=False):
+    """Validate PROBLEMS (shapes, asked items and mistake formulas included) without printing results;
+    warn about what a student holding the file can compute or read of what is not visible."""
+    from nncheck.check.exposure import exposures
     from nncheck.check.kinds import reference_answers
     from nncheck.check.problems import load_problem
     from nncheck.check.checker import Checker
 
-    failed = False
+    failed, warned = False, False
     secrets = _secrets(secret_files)
     for path in problems:
         try:
@@ -259,6 +265,7 @@ def check(problems, secret_files):
                 from nncheck.check.checker import check_variation
 
                 check_variation(problem)
+            warnings = exposures(checker)
         except NncheckError as error:
             report_error(error)
             failed = True
@@ -267,7 +274,10 @@ def check(problems, secret_files):
         line = _printable(f"{path}: ok ({counted(len(problem.leaves), 'value')}{varies}, "
                           f"{counted(len(problem.nodes), 'node')}, loss {problem.loss})")
         click.echo(_fitted(line, sys.stdout))
-    sys.exit(ExitCode.INPUT_ERROR if failed else ExitCode.OK)
+        for warning in warnings:
+            click.echo(f"{_printable(str(warning.location))}: warning: {_printable(warning.message)}", err=True)
+        warned = warned or bool(warnings)
+    sys.exit(ExitCode.INPUT_ERROR if failed else ExitCode.WRONG if strict and warned else ExitCode.OK)
 
 
 @cli.command()
@@ -453,6 +463,50 @@ def selftest(problems, output_format, secret_files=()):
     if errors:
         raise errors[0] if len(errors) == 1 else NncheckErrors(errors)
     sys.exit(code)
+
+
+@cli.command()
+@click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Write the students' copies to DIR and the grader-only files to DIR/grader.")
+def release(problems, out_dir):
+    """The students' copy of PROBLEMS, without what only the grader may know, and the grader-only
+    file of each (docs/hidden-checks.md)."""
+    from nncheck.app.release import GRADER_FOLDER, write_release
+
+    for made in write_release(list(problems), out_dir):
+        taken = "; ".join(made.taken) or "nothing taken out"
+        click.echo(_fitted(_printable(f"{os.path.join(out_dir, made.name)} and "
+                                      f"{os.path.join(out_dir, GRADER_FOLDER, made.name)}: {taken}"), sys.stdout))
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(("table", "markdown", "latex")), default="table",
+              show_default=True, help="table for the terminal, markdown or latex to hand out.")
+@click.option("--standalone", is_flag=True, help="latex: a whole document that pdflatex compiles, not a fragment.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the sheet to this file.")
+@student_option
+def sheet(problem, output_format, standalone, output, student=None):
+    """The question sheet of PROBLEM: the student's own numbers and what is asked, never an answer."""
+    from nncheck.app.sheet import question_sheet
+    from nncheck.formats.sheet import sheet_latex, sheet_markdown, sheet_text
+    from nncheck.check.problems import load_problem
+
+    if standalone and output_format != "latex":
+        raise NncheckError("--standalone makes a whole LaTeX document: use it with --format latex")
+    made = question_sheet(_for_student(load_problem(problem), student))
+    if output_format == "latex":
+        from nncheck.formats.latex import latex_document
+
+        text = latex_document(sheet_latex(made)) if standalone else sheet_latex(made)
+    else:
+        text = (sheet_markdown if output_format == "markdown" else sheet_text)(made)
+    if output:
+        write_file(output, text)
+        click.echo(f"wrote {_printable(output)}")
+    else:
+        sys.stdout.write(text)
 
 
 @cli.command()

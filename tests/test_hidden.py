@@ -166,13 +166,13 @@ def test_a_secret_file_adds_hidden_checks_the_problem_file_does_not_hold(relu4_w
     assert_nothing_shown(student_outputs(answers, folder), ["2.38554", "2.386"])
 
 
-def test_a_secret_item_replaces_the_problems_item_of_the_same_id(relu4_with_secret):
+def test_a_secret_item_replaces_the_problems_item_of_the_same_id_in_its_place(relu4_with_secret):
     folder, answers = relu4_with_secret
     (folder / "secret.yaml").write_text("ask:\n  - id: dL/db2\n    points: 4\n    visibility: after_due_date\n")
     grader = json.loads(invoke("verify", answers, "--format", "json", "--secret", folder / "secret.yaml",
                                "--show-hidden").stdout)
-    assert [(item["id"], item["max_points"], item["visibility"]) for item in grader["items"]][::3] == [
-        ("dL/dW2", 2.0, "visible"), ("dL/db2", 4.0, "after_due_date")]
+    assert [(item["id"], item["max_points"], item["visibility"]) for item in grader["items"]][:2] == [
+        ("dL/db2", 4.0, "after_due_date"), ("dL/dW2", 2.0, "visible")]
 
 
 def test_secrets_of_another_problem_do_not_apply_and_errors_name_the_secret_file(relu4_with_secret):
@@ -193,7 +193,7 @@ def test_grade_and_run_take_the_secret(relu4_with_secret):
     secret = folder / "secret.yaml"
     book = json.loads(invoke("grade", answers, "--format", "json", "--secret", secret).stdout)
     assert book["files"][0]["max_score"] == 13.0 and book["files"][0]["score"] == 6.0
-    assert [item[0] for item in book["problems"][0]["items"]][-2:] == ["L", "dL/dW1"]
+    assert [item[0] for item in book["problems"][0]["items"]][-2:] == ["dL/dW1", "L"]  # replaced in place, new last
     shown = invoke("run", folder / "problem.yaml", "--secret", secret).stdout
     assert "(hidden" in shown and shown.count("(hidden") == 1
     assert "(hidden" not in invoke("run", folder / "problem.yaml", "--secret", secret, "--show-hidden").stdout

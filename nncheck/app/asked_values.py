@@ -24,7 +24,7 @@ def asked_values(checker: Checker, loss: str, show_hidden: bool) -> list[AskedVa
     expected value at the problem's numbers; items students may not see are marked hidden."""
     found = []
     for item in checker.problem.asks:
-        if item.kind != "value" or item.id in checker.base.vars or _shown_already(item, loss):
+        if item.kind != "value" or item.grader_only or item.id in checker.base.vars or _shown_already(item, loss):
             continue
         value = checker.item_expected(checker.base, item)
         found.append(AskedValue(item.id, np.asarray(value), not is_shown(item, show_hidden), item.quantity))

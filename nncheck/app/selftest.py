@@ -82,6 +82,10 @@ def selftest_problem(path: str, secrets=()) -> ProblemReport:
     if not problem.asks:
         run.add(path, "asked items", SKIP, "the problem has no ask: list; only its reference file is checked")
     for item in problem.asks:
+        if item.grader_only:
+            run.add(item.id, "grader-only", SKIP, "its expected value is in the grader-only file: selftest with "
+                                                  "--secret FILE checks it", item.location)
+            continue
         ITEM_CHECKS[item.kind](run, item)
     follow_through_checks(run)
     run.reference_file()
@@ -425,7 +429,8 @@ class SelfTest:
         except NncheckError as error:
             self.add("vary", "variants", FAIL, error.message, error.location)
             return
-        items = [item for item in self.problem.asks if not item.forbid]  # formulas only: see the reference file
+        # formulas only: see the reference file; grader-only: no expected value here
+        items = [item for item in self.problem.asks if not item.forbid and not item.grader_only]
         printed = reference_answers(self.checker, items)
         for student in SAMPLE_STUDENTS[:2]:
             checker = Checker(variant_problem(self.problem, student))

@@ -31,7 +31,7 @@ def answer_template(problem: Problem, problem_path_from_answers: str, student: s
         f"student: {json.dumps(student or '')}",
         "answers:",
     ]
-    for item_id, comment, prompt in _items(problem, solution):
+    for item_id, comment, prompt, _ in answer_entries(problem, solution):
         if prompt:
             lines.append(f"  # {one_line(prompt)}")
         lines.append(f"  # {one_line(comment)}")
@@ -73,15 +73,17 @@ def _worth(points) -> str:
     return f", {format_number(points, 6)} point{'s' if points != 1 else ''}" if points is not None else ""
 
 
-def _items(problem: Problem, solution: Solution):
-    """(answer key, comment, prompt) for every answer the problem asks for."""
+def answer_entries(problem: Problem, solution: Solution):
+    """(answer key, comment, prompt, asked item or None) for every answer the problem asks for."""
     if not problem.asks:
         for name in problem.leaves:
-            yield f"d{problem.loss}/d{name}", f"d{problem.loss}/d{name}: shape {describe_shape(solution.value(name).shape)}", ""
+            yield (f"d{problem.loss}/d{name}", f"d{problem.loss}/d{name}: shape {describe_shape(solution.value(name).shape)}",
+                   "", None)
         return
     for item in problem.asks:
         for position, (key, comment) in enumerate(load_kind(item.kind).template(item.kind, item, problem, solution)):
-            yield key, comment + (_worth(item.points) if position == 0 else ""), item.prompt if position == 0 else ""
+            yield (key, comment + (_worth(item.points) if position == 0 else ""),
+                   item.prompt if position == 0 else "", item)
 
 
 def redirected_path(stream) -> str | None:

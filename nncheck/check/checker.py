@@ -162,6 +162,9 @@ class Checker:
 
     def item_expected(self, solution: Solution, item: AskItem) -> np.ndarray:
         """What a value item expects in `solution`: its formula, its explicit value or its quantity."""
+        if item.grader_only:
+            raise NncheckError(f"{item.id}: its expected value is in the grader-only file; give it with --secret FILE",
+                               item.location)
         if item.expected_formula is not None:
             return evaluate_answer(item.expected_formula, solution)
         if item.expected is not None:

@@ -75,9 +75,9 @@ def _item_json(item: ItemResult) -> dict:
         "message": printable(item.message),
         "visibility": item.visibility,
     }
-    if is_shown(item) and item.expected is not None:
+    if item.expected is not None:  # a non-visible item is here only in the grader's view (--show-hidden)
         data["expected"] = np.asarray(item.expected).tolist()
-    if is_shown(item) and item.wrong_entries:
+    if item.wrong_entries:
         data["wrong_entries"] = [[i + 1 for i in index] for index in item.wrong_entries]
     if item.based_on:
         data["based_on"] = [printable(item_id) for item_id in item.based_on]

@@ -83,9 +83,7 @@ class _Cells:
 
     def expected(self, room: int | None) -> list[str]:
         item = self.item
-        if not is_shown(item):
-            return [f"({item.visibility.replace('_', ' ')})"]
-        if item.expected is None:
+        if item.expected is None:  # a non-visible item is here only in the grader's view (--show-hidden)
             return ["—"]
         if item.expected_text or isinstance(item.expected, str):
             text = item.expected_text or item.expected

@@ -19,13 +19,15 @@ from nncheck.read.yamlfile import YamlDoc
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 COMMON_KEYS = ("id", "kind", "points", "visibility", "prompt")
-VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid", "allow", "follow_through", "layout")
+VALUE_KEYS = ("tolerance", "expected", "mistakes", "forbid", "allow", "follow_through", "layout", "grader_only",
+              "shape")
 MISTAKE_KEYS = ("formula", "value", "message", "points")
 MAX_ASKS = 500
 MAX_POINTS = 1_000_000
 _QUANTITY = re.compile(
     r"^(?:d(?P<of>[A-Za-z_][A-Za-z0-9_]*)\s*/\s*d)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*@\s*(?P<step>[0-9]+))?$")
 MAX_STEP = 10_000
+MAX_SHAPE_ENTRIES = 1 << 16
 
 
 @dataclass(eq=False)
@@ -100,6 +102,8 @@ class AskItem:
     allow: tuple = ()          # the only value and node names a formula answer may use (empty: any)
     follow_through: float | str | None = INHERIT  # credit for follow-through; INHERIT: the problem's
     layout: str | None = INHERIT                  # strict or either; INHERIT: the problem's
+    grader_only: bool = False  # the expected value is in the grader-only file (nncheck release wrote this item)
+    shape: tuple | None = None  # the answer's shape as the problem states it (grader-only items)
 
     @property
     def visible(self) -> bool:
@@ -170,24 +174,26 @@ def read_value(kind: str, doc: YamlDoc, path: tuple, label: str, names: list[str
     item_id = spec["id"]
     quantity = parse_quantity(item_id)
     expected, expected_formula = None, None
+    grader_only = _grader_only(doc, spec, path, label)
     if isinstance(spec.get("expected"), str):
         expected_formula = parse_formula(spec["expected"], f"{label}.expected",
                                          doc.text_start(*path, "expected") or doc.where(*path, "expected"))
     elif "expected" in spec:
         expected = read_tensor(doc, path + ("expected",), f"{label}.expected")
-    if expected is None and expected_formula is None:
+    if expected is None and expected_formula is None and not grader_only:
         _check_names(doc, path, label, names, item_id, quantity)
     tolerance = read_tolerance(doc, path + ("tolerance",), f"{label}.tolerance") if "tolerance" in spec else None
     mistakes = [_read_mistake(doc, path + ("mistakes", j), f"{label}.mistakes[{j}]")
                 for j in range(len(_list(doc, spec, path, "mistakes", label)))]
-    explicit = expected is not None or expected_formula is not None
+    explicit = expected is not None or expected_formula is not None or grader_only
     return {"quantity": None if explicit else quantity, "points": _points(doc, spec, path, label, 1.0),
             "tolerance": tolerance, "expected": expected, "mistakes": mistakes, "expected_formula": expected_formula,
             "forbid": _names(doc, spec, path, label, "forbid", "function or value names, such as [sigmoid, exp]"),
             "allow": _allowed(doc, spec, path, label, names),
             "follow_through": (read_follow_through(doc, path + ("follow_through",), f"{label}.follow_through")
                                if "follow_through" in spec else INHERIT),
-            "layout": read_layout(doc, path + ("layout",), f"{label}.layout") if "layout" in spec else INHERIT}
+            "layout": read_layout(doc, path + ("layout",), f"{label}.layout") if "layout" in spec else INHERIT,
+            "grader_only": grader_only, "shape": _shape(doc, spec, path, label)}
 
 
 def _check_names(doc: YamlDoc, path: tuple, label: str, names: list[str], item_id: str, quantity) -> None:
@@ -200,6 +206,30 @@ def _check_names(doc: YamlDoc, path: tuple, label: str, names: list[str], item_i
     for name in filter(None, (quantity.name, quantity.of)):
         if name not in names:
             raise NncheckError(f"{label}: {name!r} is not a value or node of this problem", doc.where(*path, "id"))
+
+
+def _grader_only(doc: YamlDoc, spec: dict, path: tuple, label: str) -> bool:
+    """`grader_only: true`: the item's expected value (and its mistakes) are in the grader-only
+    file, which replaces the item when given (docs/hidden-checks.md)."""
+    flag = spec.get("grader_only", False)
+    if not isinstance(flag, bool):
+        raise NncheckError(f"{label}.grader_only: write true or false", doc.where(*path, "grader_only"))
+    if flag and ("expected" in spec or spec.get("mistakes")):
+        raise NncheckError(f"{label}: a grader_only item has its expected: and mistakes: in the grader-only file, "
+                           "not here", doc.where(*path))
+    return flag
+
+
+def _shape(doc: YamlDoc, spec: dict, path: tuple, label: str) -> tuple | None:
+    """`shape: [4, 3]`: the answer's shape, for items whose expected value the file does not hold."""
+    if "shape" not in spec:
+        return None
+    shape = spec["shape"]
+    if (not isinstance(shape, list) or len(shape) > 8
+            or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_SHAPE_ENTRIES for n in shape)):
+        raise NncheckError(f"{label}.shape: expected a list of whole numbers, such as [4, 3] ([] for a number)",
+                           doc.where(*path, "shape"))
+    return tuple(shape)
 
 
 def _names(doc: YamlDoc, spec: dict, path: tuple, label: str, key: str, what: str) -> tuple:

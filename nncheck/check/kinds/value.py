@@ -29,7 +29,12 @@ MAX_REMEMBERED_FORMULAS = 10_000
 MAX_REMEMBERED_CANDIDATE_SIZE = 4096  # entries of an item whose common mistakes are computed once per problem
 
 
+GRADER_ONLY_MESSAGE = "graded with the grader-only file"
+
+
 def check(kind: str, checker, item: AskItem, answer_file: AnswerFile) -> list[ItemResult]:
+    if item.grader_only:  # a student's copy (nncheck release): the grader's file replaces the item
+        return [ItemResult(item.id, MISSING, 0.0, item.points, "hidden", message=GRADER_ONLY_MESSAGE)]
     return [ValueCheck(checker).check_item(item, answer_file.answers.get(item.id), answer_file)]
 
 
@@ -39,7 +44,9 @@ def answer_keys(kind: str, item: AskItem, problem) -> list[str]:
 
 def template(kind: str, item: AskItem, problem, solution: Solution) -> list[tuple[str, str]]:
     """The item's answer key, with the shape the answer has."""
-    if item.expected is not None:
+    if item.grader_only:
+        shape = item.shape
+    elif item.expected is not None:
         shape = np.shape(item.expected)
     elif item.expected_formula is not None:
         shape = np.shape(evaluate_answer(item.expected_formula, solution))
@@ -50,7 +57,8 @@ def template(kind: str, item: AskItem, problem, solution: Solution) -> list[tupl
             shape = _answer_shape(solution, item.quantity)
         except NncheckError as error:  # located at the item, as `nncheck check` reports it
             raise NncheckError(f"ask {item.id}: {error.message}", item.location) from None
-    return [(item.id, f"{item.id}: shape {describe_shape(shape)}")]
+    shown = "shape not stated" if shape is None else f"shape {describe_shape(shape)}"
+    return [(item.id, f"{item.id}: {shown}")]
 
 
 def _answer_shape(solution: Solution, quantity) -> tuple:
