@@ -15,7 +15,6 @@ from nncheck.text import printable
 from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
 from nncheck.check.gradebook import bin_edges, records_json
-from nncheck.check.hidden import is_shown
 
 
 def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None, asked=()) -> dict:

@@ -8,7 +8,7 @@ import textwrap
 
 import numpy as np
 
-from nncheck.check.hidden import is_shown, withheld_note
+from nncheck.check.hidden import withheld_note
 from nncheck.check.results import ItemResult, Verification
 from nncheck.read.vary import variant_line
 from nncheck.numbers import SUMMARY_EDGE, bracketed, format_number, matrix_lines, matrix_slices, tidy
