@@ -275,7 +275,8 @@ def check(problems, secret_files, strict=False):
                           f"{counted(len(problem.nodes), 'node')}, loss {problem.loss})")
         click.echo(_fitted(line, sys.stdout))
         for warning in warnings:
-            click.echo(f"{_printable(str(warning.location))}: warning: {_printable(warning.message)}", err=True)
+            click.echo(_fitted(f"{_printable(str(warning.location))}: warning: {_printable(warning.message)}", sys.stderr),
+                       err=True)
         warned = warned or bool(warnings)
     sys.exit(ExitCode.INPUT_ERROR if failed else ExitCode.WRONG if strict and warned else ExitCode.OK)
 

@@ -108,7 +108,7 @@ def test_wrong_endpoints_show_the_interval_only_for_visible_items(write):
     code, items = verify(write, hidden, {"eta range": '"(0, 0.3)"'})
     assert "eta range" not in items
     code, items = verify(write, hidden, {"eta range": '"(0, 0.3)"'}, "--show-hidden")
-    assert "expected" not in items["eta range"]
+    assert "expected" in items["eta range"]   # the grader's view shows every expected value
     assert items["eta range"]["message"] == "(0, 0.3) is not the range of step sizes for which gradient descent converges"
 
 

@@ -21,7 +21,8 @@ def test_every_kind_value_included_has_the_same_entries_in_its_own_module():
 
 def test_the_value_kinds_keys_are_the_ones_the_reader_checks():
     assert value.KEYS == {"value": VALUE_KEYS}
-    assert {"tolerance", "expected", "mistakes", "forbid", "allow", "follow_through", "layout"} == set(VALUE_KEYS)
+    assert {"tolerance", "expected", "mistakes", "forbid", "allow", "follow_through", "layout", "grader_only",
+            "shape"} == set(VALUE_KEYS)
 
 
 def test_no_module_but_the_value_kinds_own_asks_whether_an_item_is_a_value():

@@ -69,7 +69,7 @@ def test_hidden_checks_are_left_out_of_the_students_display_and_shown_to_the_gra
     assert "dL/dz" not in student
     assert "1 hidden check (2 points) is graded later" in student and student.endswith("Score: 1 / 8")
     grader = shown_text(problem.verify(answers, show_hidden=True)._repr_html_())
-    assert "dL/dz" in grader and "(hidden)" in grader and grader.endswith("Score: 1 / 10")
+    assert "dL/dz" in grader and grader.endswith("Score: 1 / 10")   # the grader sees expected values too
     assert "dL/dz" not in problem.verify(answers)._repr_markdown_()
     solved = problem.solve()._repr_html_()
     assert "(hidden: an asked item graded later)" in shown_text(solved)

@@ -14,7 +14,7 @@ SMALL = "values: {x: [1.5, -2.0], w: [0.5, 0.25]}\ngraph: {y: relu(x * w), L: su
 
 
 def warnings(*args) -> tuple[int, list[str]]:
-    result = invoke("check", *args)
+    result = invoke("check", *args, env={"COLUMNS": "2000"})   # one warning a line, unwrapped
     return result.exit_code, [line for line in result.stderr.splitlines() if ": warning: " in line]
 
 

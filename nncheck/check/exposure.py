@@ -40,7 +40,7 @@ def _computable(item) -> str:
     """Why a non-visible item's answer follows from the graph ("" when it does not)."""
     if item.visible or item.grader_only:
         return ""
-    if item.kind == "value" and item.expected is None and item.expected_formula is None:
+    if item.spec is None and item.expected is None and item.expected_formula is None:
         what = "a quantity of the graph"
     elif item.kind in ("zero", "identical", "interval"):
         what = "answered by the graph"
@@ -53,7 +53,7 @@ def _computable(item) -> str:
 
 def _readable(item) -> str:
     """Why an item's answer can be read in the problem file ("" when it cannot)."""
-    if item.kind == "value" and (item.expected is not None or item.expected_formula is not None):
+    if item.spec is None and (item.expected is not None or item.expected_formula is not None):
         state = "" if item.visible else f"{item.visibility}, but "
         return f"{state}its expected value is written in the problem file students hold; {RELEASE}"
     if item.kind == "design":
