@@ -8,7 +8,8 @@ import sys
 import click
 
 from nncheck import __version__
-from nncheck.errors import ExitCode, Location, NncheckError, NncheckErrors
+from nncheck.app.output_file import write_file
+from nncheck.errors import ExitCode, NncheckError, NncheckErrors
 from nncheck.text import counted, escaped
 
 FORMATS = ("table", "json", "markdown", "latex")
@@ -408,14 +409,6 @@ def _write_lms_csv(gradebook, csv_path: str, csv_style: str) -> None:
     for path in unplaced(gradebook):
         click.echo(f"warning: {_printable(path)} is not in the {csv_style} CSV (no student: or no problem)", err=True)
 
-
-def write_file(path: str, text: str) -> None:
-    """Write an output file, or an error naming the file and what went wrong."""
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise NncheckError(f"cannot write file: {error.strerror or error}", Location(path)) from None
 
 
 @cli.command()

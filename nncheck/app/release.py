@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nncheck.check.checker import Checker
+from nncheck.app.output_file import write_file
 from nncheck.errors import Location, NncheckError
 from nncheck.text import one_line
 from nncheck.formats.yaml_text import yaml_text
@@ -157,14 +158,7 @@ def write_release(paths, out_dir: str) -> list[Release]:
         if os.path.exists(target) and os.path.samefile(target, path):
             raise NncheckError(f"--out {out_dir} would overwrite the problem itself; choose another folder",
                                Location(path))
-        _write(target, student_text(release, path))
-        _write(os.path.join(out_dir, GRADER_FOLDER, release.name), grader_text(release))
+        write_file(target, student_text(release, path))
+        write_file(os.path.join(out_dir, GRADER_FOLDER, release.name), grader_text(release))
     return releases
 
-
-def _write(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise NncheckError(f"cannot write file: {error.strerror or error}", Location(path)) from None
