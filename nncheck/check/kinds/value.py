@@ -215,7 +215,7 @@ class ValueCheck:
             return mistake_result(result, mistake)
         if aligned is not None and tolerance.rounded_too_coarsely(aligned, expected):
             result.wrong_entries = wrong_entries(aligned, expected, tolerance)
-            listing = f" ({miss_message(aligned, expected, tolerance)})" if item.visible else ""
+            listing = f" ({miss_message(aligned, expected, tolerance, result.wrong_entries)})" if item.visible else ""
             return self._wrong(result, item, Candidate("rounding", coarse_message(tolerance) + listing, expected), "")
         if aligned is not None and self._for_base_numbers(item, aligned, tolerance):
             result.wrong_entries = wrong_entries(aligned, expected, tolerance)
@@ -233,8 +233,9 @@ class ValueCheck:
             return self._wrong(result, item, found, message)
         found = (self._first_candidate(item, expected, aligned, tolerance.accepts)
                  or jacobian_form(self.base, item.quantity, item.id, aligned, expected, tolerance.accepts))
-        result.wrong_entries = wrong_entries(aligned, expected, tolerance)
-        return self._wrong(result, item, found, miss_message(aligned, expected, tolerance))
+        result.wrong_entries = misses = wrong_entries(aligned, expected, tolerance)
+        explained = found is not None or not item.visible  # then the listing of the misses is not shown
+        return self._wrong(result, item, found, "" if explained else miss_message(aligned, expected, tolerance, misses))
 
     def _for_base_numbers(self, item: AskItem, answer: np.ndarray, tolerance: Tolerance) -> bool:
         """Whether the answer to a student's variant is the value at the problem's printed numbers."""
@@ -365,7 +366,7 @@ class CandidateTable:
         self.shape = shapes.pop() if len(shapes) == 1 else None
         if self.shape is not None:
             self.values = np.stack([np.asarray(candidate.value, dtype=np.float64) for candidate in candidates])
-            self.slack = np.stack([tolerance.half_widths(value) * (1 + 1e-9) for value in self.values])
+            self.slack = np.stack([tolerance.slack(value) for value in self.values])
         self.tolerance = tolerance
 
     def first_match(self, answer: np.ndarray) -> Candidate | None:
@@ -533,9 +534,9 @@ def other_variant_message(problem, classmate: str) -> str:
 
 def wrong_entries(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> tuple:
     """The indices of the entries outside their accepted interval, in order."""
-    widths = tolerance.half_widths(expected) * (1 + 1e-9)
+    widths = tolerance.slack(expected)
     misses = np.argwhere(~(np.abs(np.asarray(answer) - expected) <= widths))
-    return tuple(tuple(int(i) for i in index) for index in misses)
+    return tuple(map(tuple, misses.tolist()))
 
 
 def entry_name(index: tuple, shape: tuple) -> str:
@@ -570,9 +571,10 @@ def formula_miss_message(item_id: str, value: np.ndarray, expected: np.ndarray, 
             f"{format_tensor(expected)}{entry_list(value, expected, misses)}")
 
 
-def miss_message(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> str:
-    """Every entry outside its interval, counting from 1 as printed, with the intervals."""
-    misses = wrong_entries(answer, expected, tolerance)
+def miss_message(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance, misses: tuple | None = None) -> str:
+    """Every entry outside its interval, counting from 1 as printed, with the intervals
+    (`misses`: wrong_entries of the answer, when already known)."""
+    misses = wrong_entries(answer, expected, tolerance) if misses is None else misses
     if not misses:
         return "does not match the expected value"
     if expected.size == 1:
@@ -594,7 +596,7 @@ def miss_message(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance)
 
 
 def _interval(tolerance: Tolerance, expected: np.ndarray, index: tuple) -> tuple[float, float]:
-    width = float(tolerance.half_widths(expected)[index]) * (1 + 1e-9)
+    width = float(tolerance.slack(expected)[index])
     centre = float(expected[index])
     return centre - width, centre + width
 
