@@ -16,6 +16,9 @@ from nncheck.engine.tape import OPERATION_WORK, Tape, Var, backward, jacobian
 from nncheck.errors import NncheckError
 
 NO_PINS: frozenset = frozenset()
+MAX_REPLAY_PLANS = 256  # per base solution: one per set of pinned nodes (then forgotten all at once)
+
+
 @dataclass(eq=False)
 class Pin:
     """A student's answer put in place of the engine's: the value of `name` (of is None),
@@ -33,6 +36,61 @@ class Recomputed:
     based_on: frozenset  # labels of the pins it was computed from
 
 
+@dataclass(eq=False)
+class ReplayPlan:
+    """What replaying a tape with the values of some nodes pinned recomputes, and the pin labels
+    every var is computed from: the same for every answer file that pins the same nodes.
+    steps: (var, the name of its pin or None, whether its operation runs again, the name of the
+    node it computes from what comes before it or None, the labels of that value)."""
+
+    steps: list[tuple]
+    taint: list[frozenset]  # per var: the labels of the pins it depends on (a pinned var: its own)
+
+
+def replay_plan(base, labels: dict[str, str]) -> ReplayPlan:
+    """The plan for pinning node `name` with label `labels[name]`, kept with `base` (at most
+    MAX_REPLAY_PLANS of them; a solution's tape never changes)."""
+    plans = base.replay_plans
+    key = tuple(labels.items())
+    plan = plans.get(key)
+    if plan is None:
+        if len(plans) >= MAX_REPLAY_PLANS:
+            plans.clear()
+        plan = plans[key] = _plan(base, labels)
+    return plan
+
+
+def _plan(base, labels: dict[str, str]) -> ReplayPlan:
+    problem, old = base.problem, base.tape.vars
+    node_names = {base.vars[node.name].index: node.name for node in problem.nodes}
+    own_result = {}  # the var of a node's own last operation (rules that use its result see the pin)
+    previous = max((base.vars[name].index for name in problem.leaves), default=-1)
+    for index in sorted(node_names):
+        result = old[index].parents[0]
+        if result.index > previous:
+            own_result[result.index] = node_names[index]
+        previous = index
+    own_names = set(own_result.values())
+    taints: list[frozenset] = [NO_PINS] * len(old)
+    changed = [False] * len(old)
+    steps = []
+    for var in old:
+        if not var.parents:
+            continue
+        taint = frozenset().union(*(taints[p.index] for p in var.parents))
+        name = node_names.get(var.index) or own_result.get(var.index)
+        pinned = name if name is not None and name in labels else None
+        forward = any(changed[p.index] for p in var.parents)
+        if pinned is None and not forward:
+            taints[var.index] = taint
+            continue
+        computed = name if var.index in own_result or (var.index in node_names and name not in own_names) else None
+        steps.append((var, pinned, forward, computed, taint))
+        changed[var.index] = True
+        taints[var.index] = frozenset((labels[pinned],)) if pinned is not None else taint
+    return ReplayPlan(steps, taints)
+
+
 class Substituted:
     """The base solution's tape replayed with the value pins in place: only what follows a pin
     is recomputed (the rest is shared); backward passes on demand."""
@@ -44,39 +102,20 @@ class Substituted:
         self._pins = pins
         self._gradients: dict[str, tuple[dict, dict]] = {}
         old = base.tape.vars
-        node_names = {base.vars[node.name].index: node.name for node in self.problem.nodes}
-        own_result = {}  # the var of a node's own last operation (rules that use its result see the pin)
-        previous = max((base.vars[name].index for name in self.problem.leaves), default=-1)
-        for index in sorted(node_names):
-            result = old[index].parents[0]
-            if result.index > previous:
-                own_result[result.index] = node_names[index]
-            previous = index
-        own_names = set(own_result.values())
         values = {pin.name: pin for pin in pins if pin.of is None}
+        plan = replay_plan(base, {name: pin.label for name, pin in values.items()})
+        self.taint = plan.taint
         new: list[Var] = list(old)
-        self.taint: list[frozenset] = [NO_PINS] * len(old)
-        changed = [False] * len(old)
         work = 0
-        for var in old:
-            if not var.parents:
-                continue
-            taint = frozenset().union(*(self.taint[p.index] for p in var.parents))
-            name = node_names.get(var.index) or own_result.get(var.index)
-            pin = values.get(name) if name is not None else None
-            if pin is None and not any(changed[p.index] for p in var.parents):
-                self.taint[var.index] = taint
-                continue
+        for var, pinned, forward, computed, taint in plan.steps:
             parents = tuple(new[p.index] for p in var.parents)
-            value = self._forward(var, parents) if any(changed[p.index] for p in var.parents) else var.value
+            value = self._forward(var, parents) if forward else var.value
             work += value.size + OPERATION_WORK
-            if var.index in own_result or (var.index in node_names and name not in own_names):
-                self.computed.setdefault(name, Recomputed(value, taint))  # the node from what comes before it
-            if pin is not None:
-                value, taint = pin.value, frozenset((pin.label,))
+            if computed is not None:
+                self.computed.setdefault(computed, Recomputed(value, taint))  # the node from what comes before it
+            if pinned is not None:
+                value = values[pinned].value
             new[var.index] = Var(value, parents, var.primitive, var.params, var.index, var.needs_grad)
-            changed[var.index] = True
-            self.taint[var.index] = taint
         Tape.done += work
         self.tape.vars, self.tape.work_until, self.tape.work = new, list(base.tape.work_until), base.tape.work
         self.vars = {name: new[var.index] for name, var in base.vars.items()}
