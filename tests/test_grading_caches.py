@@ -164,18 +164,28 @@ def test_a_replay_gives_the_values_of_a_replay_planned_afresh():
     checker = Checker(load_problem(PARTS))
     base = checker.base
     rng = np.random.default_rng(5)
-    for _ in range(20):
-        chosen = [name for name in ("z1", "h1", "z2") if rng.random() < 0.6] or ["h1"]
+    labels = set()
+    for _ in range(40):
+        chosen = [name for name in ("z1", "h1", "z2") if rng.random() < 0.5]
+        deltas = [name for name in ("z2", "h1", "z1") if rng.random() < 0.4] or ["h1"]
         pins = [Pin(f"id {name}", name, None, base.value(name) + rng.normal(size=base.value(name).shape))
                 for name in chosen]
-        planned = Substituted(base, pins)       # the plan of these pinned nodes, kept from an earlier replay
+        pins += [Pin(f"dL/d{name}", name, "L", base.gradient("L", name) + rng.normal(size=base.value(name).shape))
+                 for name in deltas]
+        Substituted(base, pins).gradient("L", "W1")  # plans these pins
+        planned = Substituted(base, pins)            # replayed from the plans kept
         base.replay_plans.clear()
         afresh = Substituted(base, pins)
         for name in ("z1", "h1", "z2", "L"):
             assert np.array_equal(planned.value(name).value, afresh.value(name).value)
             assert planned.value(name).based_on == afresh.value(name).based_on
-        for name in ("W1", "b1", "z1", "h1"):
-            assert np.array_equal(planned.gradient("L", name).value, afresh.gradient("L", name).value)
+        for name in ("W1", "b1", "W2", "z1", "h1", "z2"):
+            for passed in (False, True):
+                now, before = planned.gradient("L", name, passed), afresh.gradient("L", name, passed)
+                assert np.array_equal(now.value, before.value)
+                assert now.based_on == before.based_on
+                labels.add(now.based_on)
+    assert len(labels) > 5   # the pins were seen through
 
 
 def test_remembered_half_widths_are_bounded(monkeypatch):

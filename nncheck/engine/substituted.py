@@ -91,12 +91,26 @@ def _plan(base, labels: dict[str, str]) -> ReplayPlan:
     return ReplayPlan(steps, taints)
 
 
+@dataclass(eq=False)
+class BackwardPlan:
+    """A backward pass of a replay (see Substituted._backward): where it takes a pinned gradient
+    (deltas: var index -> pin position), where it continues through a pinned Jacobian (through:
+    var index -> (pin position, index of the var it comes through)), and the labels of the
+    gradient each var reaches and passes on (None until a first pass has found them)."""
+
+    deltas: dict
+    through: dict
+    reached: dict | None
+    passed: dict | None
+
+
 class Substituted:
     """The base solution's tape replayed with the value pins in place: only what follows a pin
     is recomputed (the rest is shared); backward passes on demand."""
 
     def __init__(self, base, pins: list[Pin]):
         self.problem = base.problem
+        self._base = base
         self.tape = Tape()
         self.computed: dict[str, Recomputed] = {}
         self._pins = pins
@@ -157,41 +171,72 @@ class Substituted:
     def _backward(self, of: str) -> tuple[dict, dict]:
         if of in self._gradients:
             return self._gradients[of]
-        root = self.vars[of]
-        deltas = {self.vars[pin.name].index: pin for pin in self._pins if pin.of == of}
-        through = {}  # var index -> (pin, the var it comes through)
-        for pin in self._pins:
-            if pin.of is not None and pin.of != of and pin.of in self.vars and self.vars[pin.of].value.size > 1:
-                output, target = self.vars[pin.of], self.vars[pin.name]
-                if self._only_through(target, output, root):
-                    through[target.index] = (pin, output)
+        root, pins, plans = self.vars[of], self._pins, self._base.replay_plans
+        key = ("backward", of, tuple((pin.label, pin.name, pin.of) for pin in pins))
+        plan = plans.get(key)
+        labelled = plan is not None  # the labels depend on which answers are pinned where, not on their values
+        plan = plan or self._backward_plan(of)
+        deltas, through = plan.deltas, plan.through
         reached: dict[int, Recomputed] = {}
         passed: dict[int, Recomputed] = {}
         taints: dict[int, frozenset] = {root.index: NO_PINS}
 
-        def on_reach(var: Var, grad: np.ndarray) -> np.ndarray:
-            taint = taints.get(var.index, NO_PINS)
+        def continued(var: Var, grad: np.ndarray) -> np.ndarray:
+            """The gradient `var` passes on: through a pinned Jacobian, or a pinned gradient."""
             if var.index in through:
-                pin, output = through[var.index]
-                above = passed.get(output.index)
+                position, output = through[var.index]
+                above = passed.get(output)
                 if above is not None:
-                    axes = above.value.ndim
-                    grad = np.tensordot(above.value, pin.value, axes=axes).reshape(var.value.shape)
-                    taint = above.based_on | {pin.label}
+                    grad = np.tensordot(above.value, pins[position].value, axes=above.value.ndim).reshape(var.value.shape)
+            return grad
+
+        def labelling(var: Var, grad: np.ndarray) -> np.ndarray:
+            taint = taints.get(var.index, NO_PINS)
+            if var.index in through and passed.get(through[var.index][1]) is not None:
+                taint = passed[through[var.index][1]].based_on | {pins[through[var.index][0]].label}
+            grad = continued(var, grad)
             reached[var.index] = Recomputed(grad, taint)
             if var.index in deltas:
-                grad, taint = deltas[var.index].value, frozenset((deltas[var.index].label,))
+                grad, taint = pins[deltas[var.index]].value, frozenset((pins[deltas[var.index]].label,))
             passed[var.index] = Recomputed(grad, taint)
             for position, parent in enumerate(var.parents):
                 taints[parent.index] = taints.get(parent.index, NO_PINS) | taint | self._read(var, position)
             return grad
 
+        def planned(var: Var, grad: np.ndarray) -> np.ndarray:
+            grad = continued(var, grad)
+            reached[var.index] = Recomputed(grad, plan.reached[var.index])
+            if var.index in deltas:
+                grad = pins[deltas[var.index]].value
+            passed[var.index] = Recomputed(grad, plan.passed[var.index])
+            return grad
+
         try:
-            backward(self.tape, root, on_reach=on_reach)
+            backward(self.tape, root, on_reach=planned if labelled else labelling)
         except (ValueError, IndexError) as error:
             raise NncheckError(f"the pass from your answers cannot be continued: {error}") from None
+        if not labelled:
+            if len(plans) >= MAX_REPLAY_PLANS:
+                plans.clear()
+            plan.reached = {index: found.based_on for index, found in reached.items()}
+            plan.passed = {index: found.based_on for index, found in passed.items()}
+            plans[key] = plan
         self._gradients[of] = reached, passed
         return reached, passed
+
+    def _backward_plan(self, of: str) -> BackwardPlan:
+        """Where the backward pass from `of` takes a pinned gradient (deltas: var index -> pin
+        position) or continues through a pinned Jacobian (through: var index -> (pin position, the
+        index of the var it comes through)); labels not yet known."""
+        root = self.vars[of]
+        deltas = {self.vars[pin.name].index: k for k, pin in enumerate(self._pins) if pin.of == of}
+        through = {}
+        for k, pin in enumerate(self._pins):
+            if pin.of is not None and pin.of != of and pin.of in self.vars and self.vars[pin.of].value.size > 1:
+                output, target = self.vars[pin.of], self.vars[pin.name]
+                if self._only_through(target, output, root):
+                    through[target.index] = (k, output.index)
+        return BackwardPlan(deltas, through, None, None)
 
     def _read(self, var: Var, position: int) -> frozenset:
         """The labels of the values the rule for `var`'s argument `position` reads."""

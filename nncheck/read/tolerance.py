@@ -78,13 +78,14 @@ class Tolerance:
             return False
         return bool((np.abs(answer - expected) <= self.slack(expected)).all())
 
-    def rounded_too_coarsely(self, answer: np.ndarray, expected: np.ndarray) -> bool:
+    def rounded_too_coarsely(self, answer: np.ndarray, expected: np.ndarray, distance: np.ndarray | None = None) -> bool:
         """Whether every entry outside its interval is the expected entry rounded to the
-        decimals the student wrote (0.12 for 0.1236): right, but given with too few digits."""
+        decimals the student wrote (0.12 for 0.1236): right, but given with too few digits.
+        `distance`: |answer - expected|, when already known."""
         answer = np.asarray(answer, dtype=np.float64)
         if answer.shape != np.shape(expected):
             return False
-        misses = np.abs(answer - expected) > self.slack(expected)
+        misses = (np.abs(answer - expected) if distance is None else distance) > self.slack(expected)
         if not misses.any():
             return False
         missed = list(zip(answer[misses].tolist(), np.asarray(expected)[misses].tolist()))

@@ -30,6 +30,7 @@ MAX_NODES = 10_000  # values, lists and mappings in one file: PyYAML's Python pa
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _TRUE = re.compile(r"^(?:true|True|TRUE)$")
 _FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_NUMBER_START = frozenset("0123456789+-.")
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = {
@@ -438,12 +439,13 @@ def _scalar(node, location: Location) -> Any:
     if node.tag == "tag:yaml.org,2002:str" and node.style:  # quoted or block (plain: None or "")
         return text
     explicit = node.tag != "tag:yaml.org,2002:str"
-    if _NULL.match(text) and not explicit:
-        return None
-    if _TRUE.match(text):
-        return True
-    if _FALSE.match(text):
-        return False
+    if text[:1] not in _NUMBER_START:  # null, true and false start otherwise
+        if _NULL.match(text) and not explicit:
+            return None
+        if _TRUE.match(text):
+            return True
+        if _FALSE.match(text):
+            return False
     if _INT.match(text):
         return _integer(text, location)
     if _FLOAT.match(text):

@@ -148,8 +148,9 @@ class ValueCheck:
             return self._invalid(result, error.message)
         label = f"answers.{item.id}"
         try:
-            reading = read_answer(answer.raw, self.problem.names, label, answer.location,
-                                  answer_file.doc.source(*answer.path) if answer_file.doc else None)
+            written = answer_file.doc.source(*answer.path) if answer_file.doc and not isinstance(answer.raw, str) \
+                else None  # read_answer reads the source text of numbers only
+            reading = read_answer(answer.raw, self.problem.names, label, answer.location, written)
         except NncheckError as error:
             result.answer = _written(answer)
             return self._invalid(result, f"{error.message} (at {error.location})")
@@ -204,7 +205,8 @@ class ValueCheck:
         expected = result.expected
         tolerance = self._tolerance(item)
         aligned = align(value, expected)
-        if aligned is not None and tolerance.accepts(aligned, expected):
+        distance = np.abs(aligned - expected) if aligned is not None else None  # aligned has expected's shape
+        if distance is not None and (distance <= tolerance.slack(expected)).all():  # tolerance.accepts
             result.verdict, result.points = CORRECT, item.points
             return result
         convention = layout_result(self.checker, item, value, result, tolerance.accepts)
@@ -213,8 +215,8 @@ class ValueCheck:
         mistake = self._authored_number(item, value)
         if mistake is not None:
             return mistake_result(result, mistake)
-        if aligned is not None and tolerance.rounded_too_coarsely(aligned, expected):
-            result.wrong_entries = wrong_entries(aligned, expected, tolerance)
+        if aligned is not None and tolerance.rounded_too_coarsely(aligned, expected, distance):
+            result.wrong_entries = wrong_entries(aligned, expected, tolerance, distance)
             listing = f" ({miss_message(aligned, expected, tolerance, result.wrong_entries)})" if item.visible else ""
             return self._wrong(result, item, Candidate("rounding", coarse_message(tolerance) + listing, expected), "")
         if aligned is not None and self._for_base_numbers(item, aligned, tolerance):
@@ -233,7 +235,7 @@ class ValueCheck:
             return self._wrong(result, item, found, message)
         found = (self._first_candidate(item, expected, aligned, tolerance.accepts)
                  or jacobian_form(self.base, item.quantity, item.id, aligned, expected, tolerance.accepts))
-        result.wrong_entries = misses = wrong_entries(aligned, expected, tolerance)
+        result.wrong_entries = misses = wrong_entries(aligned, expected, tolerance, distance)
         explained = found is not None or not item.visible  # then the listing of the misses is not shown
         return self._wrong(result, item, found, "" if explained else miss_message(aligned, expected, tolerance, misses))
 
@@ -532,10 +534,12 @@ def other_variant_message(problem, classmate: str) -> str:
             f"your own numbers (nncheck run {problem.path} --student {student} shows them)")
 
 
-def wrong_entries(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> tuple:
-    """The indices of the entries outside their accepted interval, in order."""
-    widths = tolerance.slack(expected)
-    misses = np.argwhere(~(np.abs(np.asarray(answer) - expected) <= widths))
+def wrong_entries(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
+                  distance: np.ndarray | None = None) -> tuple:
+    """The indices of the entries outside their accepted interval, in order (`distance`:
+    |answer - expected|, when already known)."""
+    distance = np.abs(np.asarray(answer) - expected) if distance is None else distance
+    misses = np.argwhere(~(distance <= tolerance.slack(expected)))
     return tuple(map(tuple, misses.tolist()))
 
 
