@@ -22,7 +22,10 @@ from nncheck.check.problems import load_problem
 from nncheck.engine import substituted
 from nncheck.engine.substituted import Pin, Substituted
 from nncheck.errors import NncheckError
+from nncheck.check.kinds import value
+from nncheck.check.kinds.value import MAX_LISTED_ENTRIES, entry_name, miss_message, wrong_entries
 from nncheck.formats.json import verification_json
+from nncheck.numbers import format_number
 from nncheck.read import tensors, tolerance
 from nncheck.read.tensors import read_tensor
 from nncheck.read.tolerance import Tolerance, _decimals, _is_rounding, _rounded_from
@@ -199,6 +202,19 @@ def test_remembered_half_widths_are_bounded(monkeypatch):
     assert np.array_equal(rule.slack(np.array([2.0])), rule.half_widths(np.array([2.0])) * (1 + 1e-9))
 
 
+def test_remembered_texts_of_wrong_entries_are_bounded(monkeypatch):
+    monkeypatch.setattr(value, "_ENTRY_TEXTS", {})
+    monkeypatch.setattr(value, "MAX_REMEMBERED_TEXTS", 5)
+    rule = Tolerance()
+    for k in range(30):
+        expected = np.array([1.0, 2.0 + k])
+        assert "2 of 2 entries wrong" in miss_message(expected + 1, expected, rule)
+        assert 1 <= len(value._ENTRY_TEXTS) <= 5
+    large = np.arange(value.MAX_REMEMBERED_TEXT_SIZE + 1.0)
+    miss_message(large + 1, large, rule)
+    assert all(key[1] != large.shape for key in value._ENTRY_TEXTS)
+
+
 def test_kinds_are_imported_once_each():
     for kind in kinds.KIND_MODULES:
         assert kinds.load_kind(kind) is kinds.load_kind(kind)
@@ -208,6 +224,8 @@ def test_kinds_are_imported_once_each():
 rounded_numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=64),
     st.builds(lambda x, d: round(x, d), st.floats(-1e6, 1e6), st.integers(-6, 15)),
+    st.builds(lambda x, d, k: round(x, d) + k * math.ulp(round(x, d)), st.floats(-1e9, 1e9), st.integers(-8, 17),
+              st.integers(-3, 3)),
 )
 
 
@@ -288,3 +306,43 @@ def test_a_tensor_too_large_is_refused_as_before(monkeypatch):
     assert tensors._size((2, 3)) == 6 and tensors._size((0, 1 << 40)) == 0
     assert tensors._size((1 << 31, 1 << 31)) == int(np.prod((1 << 31, 1 << 31), dtype=np.float64))
     assert math.prod((3, 4, 5)) == tensors._size((3, 4, 5))
+
+
+def _miss_message_before(answer, expected, rule):
+    """value.miss_message as written before it looked the intervals up once."""
+    widths = rule.half_widths(expected) * (1 + 1e-9)
+    misses = tuple(tuple(int(i) for i in index) for index in np.argwhere(~(np.abs(answer - expected) <= widths)))
+    if not misses:
+        return "does not match the expected value"
+
+    def interval(index):
+        width = float(rule.half_widths(expected)[index]) * (1 + 1e-9)
+        return float(expected[index]) - width, float(expected[index]) + width
+
+    if expected.size == 1:
+        low, high = interval(misses[0])
+        return (f"expected {format_number(expected[misses[0]], 6)} (accepted from {format_number(low, 6)} "
+                f"to {format_number(high, 6)}, {rule.describe()}); your answer has "
+                f"{format_number(answer[misses[0]], 8)}")
+    parts = []
+    for index in misses[:MAX_LISTED_ENTRIES]:
+        low, high = interval(index)
+        parts.append(f"{entry_name(index, expected.shape)}: yours {format_number(answer[index], 8)}, expected "
+                     f"{format_number(expected[index], 6)} (accepted from {format_number(low, 6)} to "
+                     f"{format_number(high, 6)})")
+    more = len(misses) - MAX_LISTED_ENTRIES
+    return (f"{len(misses)} of {expected.size} entries wrong: " + "; ".join(parts)
+            + (f"; and {more} more" if more > 0 else "") + f" ({rule.describe()})")
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (4,), (2, 3), (3, 4), (2, 2, 3), (0, 3)])
+def test_wrong_entries_and_their_listing_are_as_before(shape):
+    rng = np.random.default_rng(11)
+    for rule in (Tolerance(), Tolerance(sigfigs=2, per="entry"), Tolerance(sigfigs=None, rtol=1e-3, atol=1e-6)):
+        for _ in range(20):
+            expected = rng.normal(size=shape) * 10.0 ** rng.integers(-3, 3)
+            answer = expected + (rng.random(shape) < 0.5) * rng.normal(size=shape) * 0.1
+            before = tuple(map(tuple, np.argwhere(~(np.abs(answer - expected) <= rule.slack(expected))).tolist()))
+            assert wrong_entries(answer, expected, rule) == before
+            assert wrong_entries(answer, expected, rule, np.abs(answer - expected)) == before
+            assert miss_message(answer, expected, rule) == _miss_message_before(answer, expected, rule)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from nncheck.errors import NncheckError
+from nncheck.numbers import all_true, any_true
 from nncheck.read.yamlfile import YamlDoc
 
 DEFAULT_SIGFIGS = 3
@@ -76,7 +78,7 @@ class Tolerance:
         answer = answer if type(answer) is np.ndarray else np.asarray(answer)
         if answer.shape != (expected.shape if type(expected) is np.ndarray else np.shape(expected)):
             return False
-        return bool((np.abs(answer - expected) <= self.slack(expected)).all())
+        return all_true(np.abs(answer - expected) <= self.slack(expected))
 
     def rounded_too_coarsely(self, answer: np.ndarray, expected: np.ndarray, distance: np.ndarray | None = None) -> bool:
         """Whether every entry outside its interval is the expected entry rounded to the
@@ -86,7 +88,7 @@ class Tolerance:
         if answer.shape != np.shape(expected):
             return False
         misses = (np.abs(answer - expected) if distance is None else distance) > self.slack(expected)
-        if not misses.any():
+        if not any_true(misses):
             return False
         missed = list(zip(answer[misses].tolist(), np.asarray(expected)[misses].tolist()))
         if not all(_rounded_from(a, e) for a, e in missed if a != 0):
@@ -133,15 +135,27 @@ def _decimals(number: float) -> int | None:
 def _rounded_from(answer: float, expected: float) -> bool:
     """_is_rounding(answer, expected, _decimals(answer)), with only the decimals tried that
     could be a rounding (the fewer the decimals, the farther a rounding may be)."""
-    if not np.isfinite(answer):
+    if not math.isfinite(answer):
         return False
-    distance = abs(answer - expected)
-    for decimals in range(-6, 16):
-        if not distance < 0.5 * 10.0 ** -decimals * (1 - 1e-9):
+    distance, close = abs(answer - expected), 1e-12 * abs(answer)
+    finest = None   # the most decimals a rounding this far from `expected` can have
+    for decimals, half_unit in _HALF_UNITS:
+        if not distance < half_unit:
+            break
+        finest = decimals
+    if finest is None:
+        return False
+    if abs(answer - round(answer, finest)) > close + 1e-15 * abs(answer) + 4 * math.ulp(answer):
+        return False   # a number with fewer decimals is no nearer (it has `finest` decimals too): fast for most answers
+    for decimals, half_unit in _HALF_UNITS:
+        if not distance < half_unit:
             return False   # nor with more decimals: _decimals would be one of them, or None
-        if abs(answer - round(answer, decimals)) <= 1e-12 * abs(answer):
+        if abs(answer - round(answer, decimals)) <= close:
             return True
     return False
+
+
+_HALF_UNITS = [(decimals, 0.5 * 10.0 ** -decimals * (1 - 1e-9)) for decimals in range(-6, 16)]  # as _is_rounding
 
 
 def _is_rounding(answer: float, expected: float, decimals: int | None) -> bool:

@@ -12,7 +12,7 @@ from nncheck.read.asks import VALUE_KEYS, AskItem, read_value
 from nncheck.engine.tape import Tape, uncounted, work_done
 from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
 from nncheck.errors import NncheckError, closest
-from nncheck.numbers import format_number, format_tensor
+from nncheck.numbers import all_true, format_number, format_tensor
 from nncheck.text import strip_label
 from nncheck.read.formula import Call, Formula, Index, Name, parse_formula
 from nncheck.read.notation import Reading, read_answer
@@ -206,7 +206,7 @@ class ValueCheck:
         tolerance = self._tolerance(item)
         aligned = align(value, expected)
         distance = np.abs(aligned - expected) if aligned is not None else None  # aligned has expected's shape
-        if distance is not None and (distance <= tolerance.slack(expected)).all():  # tolerance.accepts
+        if distance is not None and all_true(distance <= tolerance.slack(expected)):  # tolerance.accepts
             result.verdict, result.points = CORRECT, item.points
             return result
         convention = layout_result(self.checker, item, value, result, tolerance.accepts)
@@ -539,8 +539,10 @@ def wrong_entries(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance
     """The indices of the entries outside their accepted interval, in order (`distance`:
     |answer - expected|, when already known)."""
     distance = np.abs(np.asarray(answer) - expected) if distance is None else distance
-    misses = np.argwhere(~(distance <= tolerance.slack(expected)))
-    return tuple(map(tuple, misses.tolist()))
+    outside = ~(distance <= tolerance.slack(expected))
+    if outside.ndim == 0:
+        return ((),) if outside else ()
+    return tuple(zip(*(axis.tolist() for axis in np.nonzero(outside))))  # np.argwhere's order, faster
 
 
 def entry_name(index: tuple, shape: tuple) -> str:
@@ -587,16 +589,43 @@ def miss_message(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
         return (f"expected {format_number(expected[index], 6)} (accepted from {format_number(low, 6)} "
                 f"to {format_number(high, 6)}, {tolerance.describe()}); your answer has "
                 f"{format_number(answer[index], 8)}")
-    parts = []
-    for index in misses[:MAX_LISTED_ENTRIES]:
-        low, high = _interval(tolerance, expected, index)
-        parts.append(f"{entry_name(index, expected.shape)}: yours {format_number(answer[index], 8)}, expected "
-                     f"{format_number(expected[index], 6)} (accepted from {format_number(low, 6)} to "
-                     f"{format_number(high, 6)})")
+    texts = _entry_texts(expected, tolerance)
+    parts = [f"{texts(index)[0]}{format_number(answer[index], 8)}{texts(index)[1]}"
+             for index in misses[:MAX_LISTED_ENTRIES]]
     more = len(misses) - MAX_LISTED_ENTRIES
     tail = f"; and {more} more" if more > 0 else ""
     return (f"{len(misses)} of {expected.size} entries wrong: " + "; ".join(parts) + tail
             + f" ({tolerance.describe()})")
+
+
+MAX_REMEMBERED_TEXTS = 1000  # expected values whose entries' texts are remembered (then forgotten all at once)
+MAX_REMEMBERED_TEXT_SIZE = 64  # entries of such an expected value
+_ENTRY_TEXTS: dict = {}
+
+
+def _entry_texts(expected: np.ndarray, tolerance: Tolerance):
+    """index -> the text of a wrong entry before and after the student's number: `row 1, column 2:
+    yours ` and `, expected 0.0122 (accepted from 0.01215 to 0.01225)`. A class gets the same
+    expected values again and again: remembered per expected value and tolerance (small tensors)."""
+    key = (tolerance, expected.shape, expected.tobytes()) if expected.size <= MAX_REMEMBERED_TEXT_SIZE else None
+    texts = _ENTRY_TEXTS.get(key) if key is not None else None
+    if texts is None:
+        texts = {}
+        if key is not None:
+            if len(_ENTRY_TEXTS) >= MAX_REMEMBERED_TEXTS:
+                _ENTRY_TEXTS.clear()
+            _ENTRY_TEXTS[key] = texts
+    slack = tolerance.slack(expected)
+
+    def entry(index: tuple) -> tuple[str, str]:
+        if index not in texts:
+            centre, width = float(expected[index]), float(slack[index])
+            texts[index] = (f"{entry_name(index, expected.shape)}: yours ",
+                            f", expected {format_number(centre, 6)} (accepted from {format_number(centre - width, 6)} "
+                            f"to {format_number(centre + width, 6)})")
+        return texts[index]
+
+    return entry
 
 
 def _interval(tolerance: Tolerance, expected: np.ndarray, index: tuple) -> tuple[float, float]:
