@@ -23,8 +23,8 @@ again in every process, which a normal installation does not do.
 
 With --before DIR (another checkout of nncheck, such as `git worktree add /tmp/before main`),
 every command is also started from DIR's sources in the same rounds, turn about with the
-installed ones, and a table compares the two medians: a command passes when it is at most
---tolerance (default 5 %) slower than before.
+installed ones (or, with --after DIR, with DIR's), and a table compares the two medians: a
+command passes when it is at most --tolerance (default 5 %) slower than before.
 
 Then, to guide optimisation:
 
@@ -327,6 +327,9 @@ def main() -> int:
     parser.add_argument("--before", metavar="DIR",
                         help="another checkout of nncheck (e.g. `git worktree add /tmp/before main`): also start "
                              "every command from its sources, in the same rounds, and compare the medians")
+    parser.add_argument("--after", metavar="DIR",
+                        help="with --before: start the commands measured now from this checkout's sources "
+                             "(default: the installed nncheck)")
     parser.add_argument("--tolerance", type=float, default=0.05,
                         help="with --before: how much slower than before a median may be (default %(default)s)")
     parser.add_argument("--bytecode", choices=("both", "env", "cached"), default="both",
@@ -350,10 +353,11 @@ def main() -> int:
     cwd = Path(args.cwd)
     python = interpreter_of(exe)
     before = Path(args.before).resolve() if args.before else None
-    if before is not None:
-        source = imported_from(python, before, cwd)
-        if not source.startswith(str(before / "nncheck")):
-            print(f"bench_cli: from {before}, Python imports nncheck from {source}; pass a checkout of nncheck",
+    after = Path(args.after).resolve() if args.after else None
+    for tree in (before, after):
+        source = imported_from(python, tree, cwd) if tree is not None else ""
+        if tree is not None and not source.startswith(str(tree / "nncheck")):
+            print(f"bench_cli: from {tree}, Python imports nncheck from {source}; pass a checkout of nncheck",
                   file=sys.stderr)
             return 2
     overall = OtherLoad()
@@ -363,7 +367,7 @@ def main() -> int:
     print(f"  executable : {exe}")
     print(f"  interpreter: {python}")
     print(f"  cwd        : {cwd}")
-    print(f"  nncheck    : {imported_from(python, None, cwd)}")
+    print(f"  nncheck    : {imported_from(python, after, cwd)}")
     if before is not None:
         print(f"  before     : {imported_from(python, before, cwd)} (rows `before: ...`, run in {before})")
     print(f"  cpus       : {os.cpu_count()}   load average before: "
@@ -396,7 +400,7 @@ def main() -> int:
         rows = [(label, argv, False, None) for label, argv in commands]
         if before is not None:   # each command beside its twin from the other tree
             rows = [row for label, argv in commands
-                    for row in ((label, argv, False, None), (f"before: {label}", argv, False, before))]
+                    for row in ((label, argv, False, after), (f"before: {label}", argv, False, before))]
         rows += [(label, argv, True, None) for label, argv in baseline]
         for attempt in range(args.retry_busy + 1):
             if args.wait_idle > 0:
@@ -418,7 +422,7 @@ def main() -> int:
             medians[mode, label] = med
             if error:
                 verdict = f"ERROR {error}"
-            elif tree is not None:
+            elif label.startswith("before: "):
                 verdict = "(before: compared below)"
             elif is_baseline:
                 verdict = "(baseline: no goal)"
