@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncheck.engine.tape import OPERATION_WORK, Tape, Var, backward, jacobian
+from nncheck.engine.tape import OPERATION_WORK, Var, backward, jacobian
 from nncheck.errors import NncheckError
 
 NO_PINS: frozenset = frozenset()
@@ -39,7 +39,7 @@ class Substituted:
 
     def __init__(self, base, pins: list[Pin]):
         self.problem = base.problem
-        self.tape = Tape()
+        self.tape = base.tape.beside()
         self.computed: dict[str, Recomputed] = {}
         self._pins = pins
         self._gradients: dict[str, tuple[dict, dict]] = {}
@@ -77,7 +77,7 @@ class Substituted:
             new[var.index] = Var(value, parents, var.primitive, var.params, var.index, var.needs_grad)
             changed[var.index] = True
             self.taint[var.index] = taint
-        Tape.done += work
+        self.tape.meter.done += work
         self.tape.vars, self.tape.work_until, self.tape.work = new, list(base.tape.work_until), base.tape.work
         self.vars = {name: new[var.index] for name, var in base.vars.items()}
         for node in self.problem.nodes:
