@@ -30,11 +30,12 @@ ANSWER_FILE_NAME = "answers.yaml"   # the file graded when a submission holds se
 def answer_files(paths) -> list[tuple[str, bool]]:
     """(path, named): the files named, then the YAML files under named directories (sorted),
     each file once however often it is reached. A file found in a directory is graded only if
-    it looks like an answer file."""
+    it looks like an answer file and is no symbolic link (a link in a student's folder may point
+    at the reference answers or at a classmate's file; it is skipped, never followed)."""
     found, seen = [], set()
 
     def add(path: str, named: bool) -> None:
-        key = os.path.realpath(path)
+        key = os.path.abspath(path) if not named and os.path.islink(path) else os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             found.append((path, named))
@@ -67,11 +68,6 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
     grading = show_hidden or output_format not in ("table", "json")
     checkers = Checkers(secrets, require_grader_file if grading else None,
                         allow_base=output_format in ("table", "json") and not student)
-    if not files:
-        nothing = NncheckError("no answer files found in " + ", ".join(paths))
-        report_error(nothing)
-        submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override.override)))
-        writer.broken(", ".join(paths), nothing)
     found_in_directories = set()
     for path, named in files:
         try:
@@ -91,6 +87,11 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
             found_in_directories.add(id(verification))
         submission.verifications.append(verification)
         writer.verified(verification if show_hidden else student_view(verification))
+    if not submission.verifications and not submission.broken:
+        nothing = NncheckError("no answer files found in " + ", ".join(paths))
+        report_error(nothing)
+        submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override.override)))
+        writer.broken(", ".join(paths), nothing)
     if output_format in ("table", "json"):
         _count_unreadable_files(submission, checkers)
     else:  # a grade: one file per problem, and a file that names none adds no points to one
@@ -107,6 +108,8 @@ def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
                 student=None, chosen=()):
     """One answer file read once and verified, or None for a file found in a directory that is
     not an answer file. `student` (the grader's `--student`) is whose submission it is."""
+    if not named and os.path.islink(path):
+        return None
     doc = read_answer_doc(path)
     if not named and not (looks_like_answers(doc) and _problem_known(path, doc, problem_override)):
         return None
@@ -127,6 +130,8 @@ def _problem_known(path: str, doc, problem_override) -> bool:
 
 
 def skipped_because(path: str) -> str:
+    if os.path.islink(path):
+        return "a symbolic link; only the files in the submission itself are graded"
     if path.lower().endswith(".npz"):
         return "an .npz archive names no problem; pass --problem PROBLEM to grade it"
     return "not an answer file (no answers: or problem:)"
