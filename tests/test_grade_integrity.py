@@ -340,3 +340,16 @@ def test_run_autograder_grades_no_symbolic_link_of_the_submission(autograder, tm
     (root / "submission" / "answers.yaml").symlink_to(reference)
     data = run()
     assert data["score"] == 0.0 and "no answer files" in data["output"]
+
+
+def test_an_npz_beside_the_answer_file_adds_no_points(submission):
+    import numpy as np
+
+    (submission / "answers copy.yaml").unlink()
+    alone = {output_format: score_and_max(output_format, verify(submission, "--problem", RELU4, "--format",
+                                                                output_format).stdout) for output_format in FORMATS}
+    np.savez(submission / "answers.npz", **{"dL/db2": np.array(-2.732)})
+    for output_format in FORMATS:
+        result = verify(submission, "--problem", RELU4, "--format", output_format)
+        assert score_and_max(output_format, result.stdout) == alone[output_format], output_format
+    assert alone["gradescope"] == (8.0, 8.0)
