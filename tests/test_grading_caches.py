@@ -25,6 +25,7 @@ from nncheck.errors import NncheckError
 from nncheck.check.kinds import value
 from nncheck.check.kinds.value import MAX_LISTED_ENTRIES, entry_name, miss_message, wrong_entries
 from nncheck.formats.json import verification_json
+from nncheck.limits import Limits
 from nncheck.numbers import format_number
 from nncheck.read import tensors, tolerance
 from nncheck.read.tensors import read_tensor
@@ -273,7 +274,7 @@ def _read_slowly(doc, path, label):
     """read_tensor as written before its fast path: a path per entry."""
     data = tensors._lookup(doc.data, path)
     shape = tensors._shape_of(doc, data, path, label, 0)
-    tensors.check_size(shape, label, doc.where(*path))
+    tensors.check_size(shape, label, doc.where(*path), doc.limits)
     flat = []
     tensors._flatten(doc, data, path, label, flat)
     return np.array(flat, dtype=np.float64).reshape(shape)
@@ -298,11 +299,13 @@ def test_numbers_read_fast_are_the_numbers_read_entry_by_entry(written):
     assert np.array_equal(found, expected)
 
 
-def test_a_tensor_too_large_is_refused_as_before(monkeypatch):
-    monkeypatch.setattr(tensors, "MAX_ELEMENTS", 5)
+def test_a_tensor_too_large_is_refused_as_before():
     doc = parse_yaml("value: [[1, 2, 3], [4, 5, 6]]\n", "v.yaml")
+    doc.limits = Limits(max_elements=5)
     with pytest.raises(NncheckError, match="too large"):
         read_tensor(doc, ("value",), "value")
+    doc.limits = Limits(max_elements=6)
+    assert read_tensor(doc, ("value",), "value").shape == (2, 3)
     assert tensors._size((2, 3)) == 6 and tensors._size((0, 1 << 40)) == 0
     assert tensors._size((1 << 31, 1 << 31)) == int(np.prod((1 << 31, 1 << 31), dtype=np.float64))
     assert math.prod((3, 4, 5)) == tensors._size((3, 4, 5))

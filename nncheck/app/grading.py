@@ -10,7 +10,7 @@ import os
 import re
 
 from nncheck.app.problem_choice import ProblemChoice
-from nncheck.app.verify_many import Checkers, answer_files, problem_of_broken, verify_file
+from nncheck.app.verify_many import Checkers, answer_files, problem_of_broken, require_grader_file, verify_file
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
 from nncheck.check.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard, flag_duplicates
@@ -72,7 +72,7 @@ def grade_paths(paths, problem_override, jobs: int, shard: Shard | None,
             records = list(pool.imap(grade_file, files, chunksize=chunk))
     graded = [record for record in records if record is not None]
     flag_duplicates(graded)
-    return Gradebook(problems=_problem_infos(graded, Checkers(secrets, require_asks, allow_base=False)), files=graded,
+    return Gradebook(problems=_problem_infos(graded, Checkers(secrets, require_gradable, allow_base=False)), files=graded,
                      skipped=[path for (path, _), record in zip(files, records) if record is None],
                      shard=shard)
 
@@ -83,7 +83,7 @@ _worker: dict = {}
 def _start_worker(problem_override: ProblemChoice, show_hidden: bool, secrets: list, paths=()) -> None:
     _worker.clear()
     _worker.update(problem_override=problem_override, show_hidden=show_hidden,
-                   checkers=Checkers(secrets, require_asks, allow_base=False, roster=lambda: class_students(paths)))
+                   checkers=Checkers(secrets, require_gradable, allow_base=False, roster=lambda: class_students(paths)))
 
 
 def class_students(paths) -> list[str]:
@@ -117,6 +117,11 @@ def _graded_item(item, show_hidden: bool) -> GradedItem:
     return GradedItem(id=item.id, verdict=item.verdict, points=item.points, max_points=item.max_points,
                       visibility=item.visibility, diagnosis=None if hidden else item.diagnosis,
                       message=HIDDEN_MESSAGE if hidden else item.message)
+
+
+def require_gradable(checker) -> None:
+    require_asks(checker)
+    require_grader_file(checker)
 
 
 def require_asks(checker) -> None:

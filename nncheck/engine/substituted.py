@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncheck.engine.tape import OPERATION_WORK, Tape, Var, backward, jacobian
+from nncheck.engine.tape import OPERATION_WORK, Var, backward, jacobian
 from nncheck.errors import NncheckError
 
 NO_PINS: frozenset = frozenset()
@@ -111,7 +111,7 @@ class Substituted:
     def __init__(self, base, pins: list[Pin]):
         self.problem = base.problem
         self._base = base
-        self.tape = Tape()
+        self.tape = base.tape.beside()
         self.computed: dict[str, Recomputed] = {}
         self._pins = pins
         self._gradients: dict[str, tuple[dict, dict]] = {}
@@ -130,7 +130,7 @@ class Substituted:
             if pinned is not None:
                 value = values[pinned].value
             new[var.index] = Var(value, parents, var.primitive, var.params, var.index, var.needs_grad)
-        Tape.done += work
+        self.tape.meter.done += work
         self.tape.vars, self.tape.work_until, self.tape.work = new, list(base.tape.work_until), base.tape.work
         self.vars = {name: new[var.index] for name, var in base.vars.items()}
         for node in self.problem.nodes:

@@ -20,7 +20,7 @@ import numpy as np
 
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import FUNCTION_ALIASES, FUNCTIONS, MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH
-from nncheck.read.tensors import MAX_ELEMENTS
+from nncheck.limits import HOMEWORK
 
 MAX_ANSWER_TEXT = MAX_FORMULA_LENGTH * 8   # a pasted printout of a matrix may be longer than a formula
 MAX_NESTING = MAX_FORMULA_DEPTH
@@ -266,8 +266,8 @@ class _ListReader:
 
 def _read_entries(entries, names, label: str, where, printed: bool = False) -> Reading:
     shape = _entries_shape(entries, label, where)
-    if int(np.prod(shape, dtype=np.float64)) > MAX_ELEMENTS:
-        raise NncheckError(f"{label}: more than {MAX_ELEMENTS:,} entries", where)
+    if int(np.prod(shape, dtype=np.float64)) > HOMEWORK.max_elements:  # a student's answer: never --large
+        raise NncheckError(f"{label}: more than {HOMEWORK.max_elements:,} entries", where)
     flat = list(_leaves(entries))
     if any(not isinstance(entry, str) for entry in flat):
         bad = next(entry for entry in flat if not isinstance(entry, str))

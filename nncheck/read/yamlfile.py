@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from nncheck.errors import Location, NncheckError, closest
+from nncheck.limits import HOMEWORK, Limits
 
 MAX_FILE_BYTES = 256_000
 MAX_DEPTH = 40
@@ -131,6 +132,7 @@ class YamlDoc:
     labels: dict[tuple, str] = field(default_factory=dict)
     top_texts: dict[str, str] = field(default_factory=dict)  # top-level plain scalars as written (ids)
     text: str = ""                                            # the source, for what YAML does not keep
+    limits: Limits = HOMEWORK   # what its tensors may hold: a problem's under --large, never a student's file's
     _kept_lines: tuple | None = field(default=None, init=False, repr=False)  # for source(): see _lines
 
     def label(self, path: tuple, default: str) -> str:

@@ -9,7 +9,6 @@ import numpy as np
 
 from nncheck.read.answers import Answer, AnswerFile
 from nncheck.read.asks import VALUE_KEYS, AskItem, read_value
-from nncheck.engine.tape import Tape, uncounted, work_done
 from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
 from nncheck.errors import NncheckError, closest
 from nncheck.numbers import all_true, format_number, format_tensor
@@ -291,7 +290,7 @@ class ValueCheck:
             return value_candidates(self.problem, self.base, item.quantity, item.id, expected)
         remembered = self.checker.kind_cache.setdefault("value candidates", {})
         if item.id not in remembered:
-            with uncounted():   # kept for the problem, not for an answer file
+            with self.problem.meter.uncounted():   # kept for the problem, not for an answer file
                 remembered[item.id] = CandidateTable(
                     list(value_candidates(self.problem, self.base, item.quantity, item.id, expected)),
                     self._tolerance(item))
@@ -312,12 +311,12 @@ class ValueCheck:
         key = (item.id, reading.formula)
         if key in remembered:
             checked, work = remembered[key]
-            Tape.done += work  # an answer file is charged the same whether or not the formula was remembered
+            self.problem.meter.done += work  # an answer file is charged the same whether or not the formula was remembered
             return replace(checked, answer=checked.answer if reading.numbers_only else _written(answer))
-        started = work_done()
+        started = self.problem.meter.done
         checked = self._check_new_formula(item, answer, reading, result)
         if checked.verdict != INVALID and len(remembered) < MAX_REMEMBERED_FORMULAS:
-            remembered[key] = (replace(checked), work_done() - started)
+            remembered[key] = (replace(checked), self.problem.meter.done - started)
         return checked
 
     def _check_new_formula(self, item: AskItem, answer: Answer, reading: Reading, result: ItemResult) -> ItemResult:
