@@ -13,12 +13,13 @@ cores can reach about twice the "both" figure, less the start-up and the pool's 
 `--instructions N` counts instructions with `valgrind --tool=callgrind` instead (slow, about a
 minute per class for N=100, and the same on any load): each class is graded in a new process
 with its first N files and with its first 2N, and the difference, divided by N, is the count per
-file (grading and the JSON; start-up, imports and loading the problem cancel out).
+file (grading and the JSON, or with `--without-json` grading only; start-up, imports and
+loading the problem cancel out).
 `--dir DIR` keeps the classes in DIR (written there once) instead of a temporary directory.
 
 Prints plain text and asserts nothing; exit 0 (2 for a bad argument).
 Usage: python benchmarks/bench_cpu.py [--students 3000] [--runs 3] [--only NAME] [--profile NAME]
-       [--instructions N] [--dir DIR]
+       [--instructions N [--without-json]] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -62,9 +63,9 @@ def make_classes(root: str, students: int) -> dict[str, tuple[str, str]]:
             "one-edit": (formulas, PARTS), "relu-4-samples": (relu, os.path.join(PROBLEMS, "relu-4-samples.yaml"))}
 
 
-def grade_once(directory: str, problem: str, files: int | None = None) -> tuple[float, float, int]:
-    """CPU seconds grading, CPU seconds writing the JSON, and the number of files (the first
-    `files` of the directory, if given)."""
+def grade_once(directory: str, problem: str, files: int | None = None, write: bool = True) -> tuple[float, float, int]:
+    """CPU seconds grading, CPU seconds writing the JSON (unless not `write`), and the number of
+    files (the first `files` of the directory, if given)."""
     from nncheck.app.grading import grade_paths
     from nncheck.formats.json import dumps, gradebook_json
 
@@ -73,7 +74,7 @@ def grade_once(directory: str, problem: str, files: int | None = None) -> tuple[
     started = time.process_time()
     gradebook = grade_paths(paths, problem, 1, None, False)
     graded = time.process_time()
-    text = dumps(gradebook_json(gradebook))
+    text = dumps(gradebook_json(gradebook)) if write else "not written"
     written = time.process_time()
     assert text
     return graded - started, written - graded, len(gradebook.files)
@@ -104,19 +105,21 @@ def profile(directory: str, problem: str, top: int) -> None:
     print(out.getvalue())
 
 
-def instructions(name: str, root: str, files: int) -> None:
+def instructions(name: str, root: str, files: int, write: bool) -> None:
     """Instructions per file, counted by callgrind: (2N files - N files) / N."""
     counts = []
     for count in (files, 2 * files):
         done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-                               __file__, "--dir", root, "--grade", name, "--files", str(count)],
-                              capture_output=True, text=True)
+                               __file__, "--dir", root, "--grade", name, "--files", str(count)]
+                              + ([] if write else ["--without-json"]), capture_output=True, text=True)
         found = re.search(r"Collected : ([0-9]+)", done.stderr)
         if done.returncode != 0 or not found:
             sys.exit(f"valgrind failed:\n{done.stderr[-2000:]}")
         counts.append(int(found.group(1)))
     per_file = (counts[1] - counts[0]) / files
-    print(f"{name:20s} {per_file / 1e6:8.2f} million instructions per file (callgrind, {files} and {2 * files} files)")
+    what = "" if write else ", grading only"
+    print(f"{name:20s} {per_file / 1e6:8.2f} million instructions per file (callgrind, {files} and {2 * files} "
+          f"files{what})")
 
 
 def main() -> int:
@@ -128,6 +131,7 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--instructions", type=int, metavar="N")
     parser.add_argument("--dir")
+    parser.add_argument("--without-json", action="store_true", help="--instructions: grading only")
     parser.add_argument("--grade", choices=CLASSES, help=argparse.SUPPRESS)  # one grading, for --instructions
     parser.add_argument("--files", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -141,11 +145,11 @@ def main() -> int:
         root = args.dir or temporary
         classes = make_classes(root, args.students)
         if args.grade:
-            grade_once(*classes[args.grade], args.files)
+            grade_once(*classes[args.grade], args.files, write=not args.without_json)
             return 0
         if args.instructions:
             for name in args.only or CLASSES:
-                instructions(name, root, args.instructions)
+                instructions(name, root, args.instructions, write=not args.without_json)
             return 0
         if args.profile:
             profile(*classes[args.profile], args.top)

@@ -26,6 +26,7 @@ from nncheck.check.kinds import value
 from nncheck.check.kinds.value import MAX_LISTED_ENTRIES, entry_name, miss_message, wrong_entries
 from nncheck.formats.json import verification_json
 from nncheck.limits import Limits
+from nncheck.read.answers import load_answer_file
 from nncheck.numbers import format_number
 from nncheck.read import tensors, tolerance
 from nncheck.read.tensors import read_tensor
@@ -349,3 +350,19 @@ def test_wrong_entries_and_their_listing_are_as_before(shape):
             assert wrong_entries(answer, expected, rule) == before
             assert wrong_entries(answer, expected, rule, np.abs(answer - expected)) == before
             assert miss_message(answer, expected, rule) == _miss_message_before(answer, expected, rule)
+
+
+def test_an_authored_mistake_is_evaluated_once_and_charged_to_every_answer_file(tmp_path):
+    checker = Checker(load_problem(str(ROOT / "problems" / "relu-4-samples.yaml")))
+    reference = yaml.safe_load((ROOT / "problems" / "answers" / "relu-4-samples.yaml").read_text(encoding="utf-8"))
+    wrong = dict(reference["answers"], **{"dL/dW2": [1.0, 2.0, 3.0]})
+    path = tmp_path / "a.yaml"
+    path.write_text(yaml.safe_dump({"student": "s", "answers": wrong}), encoding="utf-8")
+    answer_file = load_answer_file(str(path), str(ROOT / "problems" / "relu-4-samples.yaml"))
+    charged = []
+    for _ in range(3):
+        started = checker.problem.meter.done
+        checker.verify(answer_file)
+        charged.append(checker.problem.meter.done - started)
+    assert charged[0] == charged[1] == charged[2] > 0
+    assert {item_id for item_id, _ in checker.kind_cache["mistake values"]} == {"dL/dW2"}

@@ -368,6 +368,9 @@ def _unclosed_bracket(error: yaml.MarkedYAMLError, name: str, text: str) -> Nnch
                         f"{error.problem_mark.line + 1 if error.problem_mark else opening.line + 1})", where)
 
 
+_TEXT_OFFSET = {"": 0, "'": 1, '"': 1}  # how far a scalar's text is from where it starts: its opening quote
+
+
 def _location(node, name: str) -> Location:
     return Location(name, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -378,14 +381,13 @@ def _build(node, path: tuple, doc: YamlDoc, depth: int) -> Any:
         raise NncheckError(_TOO_DEEP, location)
     if node.tag not in _STANDARD_TAGS:
         raise NncheckError(f"YAML tags such as {node.tag!r} are not supported; remove the tag", location)
-    if isinstance(node, yaml.MappingNode):
+    if not isinstance(node, yaml.ScalarNode):  # the most common node is tested first
         doc.spots[path] = Spot(location, None)
-        return _build_mapping(node, path, doc, depth)
-    if isinstance(node, yaml.SequenceNode):
-        doc.spots[path] = Spot(location, None)
+        if isinstance(node, yaml.MappingNode):
+            return _build_mapping(node, path, doc, depth)
         return [_build(item, path + (i,), doc, depth + 1) for i, item in enumerate(node.value)]
     single_line = node.start_mark.line == node.end_mark.line
-    offset = {"": 0, "'": 1, '"': 1}.get(node.style or "") if single_line else None
+    offset = _TEXT_OFFSET.get(node.style or "") if single_line else None
     doc.spots[path] = Spot(location, offset)
     if len(path) == 1 and not node.style:
         doc.top_texts[path[0]] = node.value

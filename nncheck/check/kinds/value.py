@@ -257,14 +257,28 @@ class ValueCheck:
         return classmates.fitting(item, answer, tolerance, variant.student)
 
     def _authored_number(self, item: AskItem, value: np.ndarray):
-        for mistake in item.mistakes:
-            expected = mistake.value if mistake.value is not None else self._evaluate_mistake(mistake.formula, self.base)
+        for position, mistake in enumerate(item.mistakes):
+            expected = mistake.value if mistake.value is not None else self._mistake_value(item, position)
             if expected is None:
                 continue
             aligned = align(value, expected)
             if aligned is not None and self._tolerance(item).accepts(aligned, expected):
                 return mistake
         return None
+
+    def _mistake_value(self, item: AskItem, position: int) -> np.ndarray | None:
+        """The value of the item's mistake formula at the problem's numbers, computed once per
+        problem (an answer file is charged its work all the same)."""
+        remembered = self.checker.kind_cache.setdefault("mistake values", {})  # one per authored mistake
+        key = (item.id, position)
+        if key in remembered:
+            found, work = remembered[key]
+            self.problem.meter.done += work
+            return found
+        started = self.problem.meter.done
+        found = self._evaluate_mistake(item.mistakes[position].formula, self.base)
+        remembered[key] = (found, self.problem.meter.done - started)
+        return found
 
     @staticmethod
     def _evaluate_mistake(formula: Formula, solution: Solution) -> np.ndarray | None:
