@@ -41,6 +41,7 @@ class Checker:
         self.shared: dict = variant_of.shared if variant_of is not None else {}
         self._trajectories: dict[int, list[Solution]] = {}
         self.kind_cache: dict[str, object] = {}
+        self._asked_keys: frozenset | None = None
         self._check_planned_work()
         started, asked = problem.meter.done, 0
         for item in problem.asks:
@@ -176,13 +177,18 @@ class Checker:
     def items_for(self, answer_file: AnswerFile) -> tuple[list[AskItem], list[str]]:
         """The asked items, or one item per answer when the problem asks nothing."""
         if self.problem.asks:
-            read = set()
-            for item in self.problem.asks:
-                read.update(load_kind(item.kind).answer_keys(item.kind, item, self.problem))
+            read = self._read_keys()
             return self.problem.asks, [key for key in answer_file.answers if key not in read]
         items = [AskItem(key, parse_quantity(key), 1.0, "visible", answer.location)
                  for key, answer in answer_file.answers.items()]
         return items, []
+
+    def _read_keys(self) -> frozenset:
+        """The answer keys the asked items read (the same for every answer file: kept)."""
+        if self._asked_keys is None:
+            self._asked_keys = frozenset(key for item in self.problem.asks
+                                         for key in load_kind(item.kind).answer_keys(item.kind, item, self.problem))
+        return self._asked_keys
 
     def verify(self, answer_file: AnswerFile, chosen=()) -> Verification:
         """Every asked item checked; with `chosen` (item ids, `verify --item`), those only."""
@@ -200,7 +206,7 @@ class Checker:
             where = answer_location(answer_file, keys)
             for result in found:
                 result.location = result.location or where
-                written = next((meant[key] for key in keys if key in meant), None)
+                written = next((meant[key] for key in keys if key in meant), None) if meant else None
                 if result.verdict == MISSING and written is not None:
                     result.message += f" (your answers have {written}, which is not asked: did you mean {hints[written]}?)"
             results.extend(found)
@@ -255,7 +261,7 @@ def planned_passes(item: AskItem) -> tuple[object, int]:
 
 def _check_report_size(results: list, path: str, limits: Limits) -> None:
     """The answers and expected values a report shows hold at most limits.max_total_entries entries."""
-    entries = sum(np.size(value) for result in results for value in (result.answer, result.expected)
+    entries = sum(value.size for result in results for value in (result.answer, result.expected)
                   if isinstance(value, np.ndarray))
     if entries > limits.max_total_entries:
         raise NncheckError(f"the answers and the values they are checked against hold {entries:,} entries "

@@ -41,6 +41,7 @@ class Solution:
             self.vars[node.name] = self.tape.rename(result)
         self._gradients: dict[str, dict[str, np.ndarray]] = {}
         self._jacobians: dict[tuple[str, str], np.ndarray] = {}
+        self.replay_plans: dict = {}  # what a replay with pinned nodes recomputes (engine/substituted.py)
         if self.loss not in self.vars:
             raise NncheckError(f"{self.loss!r} is not a value or node of this problem", Location(problem.path))
         self.require_scalar(self.loss, "loss" if self.loss == problem.loss else "node")

@@ -142,20 +142,20 @@ def backward(tape: Tape, root: Var, wanted: Iterable[Var] | None = None, rules: 
     grads: list = [None] * len(tape.vars)
     grads[root.index] = np.ones_like(root.value) if start is None else start
     reaches = _reaching(tape, root, wanted) if wanted is not None else None
-    for var in reversed(tape.vars[: root.index + 1]):
-        g = grads[var.index]
-        if g is not None and on_reach is not None:
-            g = grads[var.index] = on_reach(var, g)
-        if g is None or not var.parents:
-            continue
-        arg_values = [p.value for p in var.parents]
-        grad_rules = rules.get(var.primitive.name, var.primitive.grads) if rules else var.primitive.grads
-        for parent, rule in zip(var.parents, grad_rules):
-            if rule is None or not parent.needs_grad:
+    with np.errstate(all="ignore"):  # a gradient that is not finite is reported by the caller
+        for var in reversed(tape.vars[: root.index + 1]):
+            g = grads[var.index]
+            if g is not None and on_reach is not None:
+                g = grads[var.index] = on_reach(var, g)
+            if g is None or not var.parents:
                 continue
-            if reaches is not None and not reaches[parent.index]:
-                continue
-            with np.errstate(all="ignore"):  # a gradient that is not finite is reported by the caller
+            arg_values = [p.value for p in var.parents]
+            grad_rules = rules.get(var.primitive.name, var.primitive.grads) if rules else var.primitive.grads
+            for parent, rule in zip(var.parents, grad_rules):
+                if rule is None or not parent.needs_grad:
+                    continue
+                if reaches is not None and not reaches[parent.index]:
+                    continue
                 grad = unbroadcast(np.asarray(rule(g, var.value, *arg_values, **var.params), dtype=np.float64),
                                    parent.value.shape)
                 previous = grads[parent.index]

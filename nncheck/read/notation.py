@@ -181,9 +181,14 @@ def _read_text(text: str, names, label: str, where) -> Reading:
 
 
 def _has_text_entry(data) -> bool:
-    if isinstance(data, list):
-        return any(_has_text_entry(item) for item in data)
-    return isinstance(data, str)
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            return True
+    return False
 
 
 def _yaml_entries(data):

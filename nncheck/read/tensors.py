@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -63,19 +64,56 @@ def name_seed(name: str) -> int:
 def read_tensor(doc: YamlDoc, path: tuple, label: str) -> np.ndarray:
     """The number, or rectangular nested list of numbers, at `path` as a float64 array."""
     data = _lookup(doc.data, path)
+    flat: list[float] = []
+    shape = _plain_shape(data, 0, flat)  # the usual case, without a path per entry; None: read it again below
+    if shape is not None and _size(shape) <= doc.limits.max_elements:
+        if math.isfinite(sum(flat)) or all(map(math.isfinite, flat)):  # the sum: fast, unless it overflows
+            return np.array(flat, dtype=np.float64).reshape(shape)
     shape = _shape_of(doc, data, path, label, 0)
     check_size(shape, label, doc.where(*path), doc.limits)
-    flat: list[float] = []
+    flat = []
     _flatten(doc, data, path, label, flat)
     return np.array(flat, dtype=np.float64).reshape(shape)
 
 
 def check_size(shape: tuple, label: str, where, limits: Limits) -> None:
     """Refuse a tensor of more than MAX_NDIM axes or limits.max_elements entries, before it is made."""
-    size = int(np.prod(shape, dtype=np.float64))
+    size = _size(shape)
     if len(shape) > MAX_NDIM or size > limits.max_elements:
         raise NncheckError(f"{label}: shape {describe_shape(tuple(shape))} is too large ({size:,} entries; the limit "
                            f"is {limits.max_elements:,} entries and {MAX_NDIM} axes)", where)
+
+
+def _size(shape) -> int:
+    """The number of entries of `shape`, as np.prod in float64 counts it (exact below 2**53)."""
+    if all(type(n) is int and 0 <= n < 1 << 31 for n in shape):
+        size = math.prod(shape)
+        if size < 1 << 53:
+            return size
+    return int(np.prod(shape, dtype=np.float64))
+
+
+def _plain_shape(data: Any, depth: int, flat: list) -> tuple | None:
+    """The shape of a number or rectangular nested list of plain numbers (its entries appended
+    to `flat` as floats), or None for anything else: read_tensor then names what is wrong."""
+    if type(data) is float:
+        flat.append(data)
+        return ()
+    if type(data) is int:
+        flat.append(float(data))
+        return ()
+    if type(data) is not list or not data or depth >= MAX_NDIM:
+        return None
+    if all(type(entry) is float for entry in data):
+        flat.extend(data)
+        return (len(data),)
+    shape = None
+    for entry in data:
+        inner = _plain_shape(entry, depth + 1, flat)
+        if inner is None or (shape is not None and inner != shape):
+            return None
+        shape = inner
+    return (len(data),) + shape
 
 
 def _lookup(data: Any, path: tuple) -> Any:
