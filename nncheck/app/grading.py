@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 
 from nncheck.app.problem_choice import ProblemChoice
 from nncheck.app.verify_many import Checkers, answer_files, problem_of_broken, verify_file
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
-from nncheck.check.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard, flag_duplicates
+from nncheck.check.gradebook import GradedFile, Gradebook, ProblemInfo, Shard, flag_duplicates
+from nncheck.check.results import BrokenFile, ItemResult
 from nncheck.read.answers import AnswerFile
 from nncheck.check.hidden import is_shown
 
@@ -100,21 +102,20 @@ def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
     try:
         verification = verify_file(path, named, override, _worker["checkers"])
     except NncheckError as error:
-        return GradedFile(file=path, student=top_level_text(path, "student") or "",
-                          problem=problem_of_broken(path, override),
-                          status="broken", score=0.0, max_score=0.0, items=[], error=str(error))
+        broken = BrokenFile(path, str(error), 0.0, problem_of_broken(path, override),
+                            top_level_text(path, "student") or "")
+        return GradedFile(broken, "broken")
     if verification is None:
         return None
     items = [_graded_item(item, _worker["show_hidden"]) for item in verification.items]
-    variant = verification.problem.variant
-    return GradedFile(file=path, student=verification.student, problem=verification.problem.path,
-                      status="graded", score=verification.score, max_score=verification.max_score,
-                      items=items, error=None, seed=variant.seed if variant is not None else None)
+    return GradedFile(replace(verification, items=items), "graded")
 
 
-def _graded_item(item, show_hidden: bool) -> GradedItem:
+def _graded_item(item: ItemResult, show_hidden: bool) -> ItemResult:
+    """The item as the gradebook keeps it: verdict and points, no values; the diagnosis and
+    message of a hidden item redacted unless `show_hidden`."""
     hidden = not is_shown(item, show_hidden)
-    return GradedItem(id=item.id, verdict=item.verdict, points=item.points, max_points=item.max_points,
+    return ItemResult(id=item.id, verdict=item.verdict, points=item.points, max_points=item.max_points,
                       visibility=item.visibility, diagnosis=None if hidden else item.diagnosis,
                       message=HIDDEN_MESSAGE if hidden else item.message)
 
@@ -145,8 +146,8 @@ def _problem_infos(records: list[GradedFile], checkers: Checkers) -> list[Proble
     known = {info.path: info for info in infos}
     for record in records:
         if record.problem is None and len(known) == 1:
-            record.problem = infos[0].path
+            record.result.problem = infos[0].path
         info = known.get(record.problem)
         if record.status == "broken" and info is not None:
-            record.max_score = info.max_score
+            record.result.max_score = info.max_score
     return infos

@@ -1,18 +1,21 @@
 """A class's results: one record per answer file, the problems they answer, and the summary
 a teacher reads (score distribution, per item right/wrong/missing and the commonest mistake).
 
-Records are plain data, so they cross process boundaries and JSON unchanged; shards written
-by `grade --shard` are read back here and merged into the gradebook one run would give.
+Records are plain data, so they cross process boundaries and JSON unchanged (each writes its
+own JSON, field by field: no dataclasses.asdict, which deep-copies and costs a fifth of a
+grade); shards written by `grade --shard` are read back here and merged into the gradebook
+one run would give. An item is the ItemResult of nncheck/check/results.py, kept without values.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-from nncheck.read.vary import normalised_id
+from nncheck.check.results import BrokenFile, ItemResult, ProblemFacts, VariantFacts, Verification
 from nncheck.errors import Location, NncheckError
+from nncheck.read.vary import normalised_id
 
 HISTOGRAM_BINS = 10
 COUNTED_VERDICTS = ("correct", "follow_through", "wrong", "invalid", "missing")
@@ -30,29 +33,85 @@ class Shard:
 
 
 @dataclass(eq=False)
-class GradedItem:
-    id: str
-    verdict: str
-    points: float
-    max_points: float
-    visibility: str
-    diagnosis: str | None
-    message: str
-
-
-@dataclass(eq=False)
 class GradedFile:
-    """One answer file: `graded`, or `broken` (unreadable, or its problem is) with the error."""
+    """One answer file of a class: the record verify makes of it (a Verification, its items
+    kept without values, or a BrokenFile: unreadable, or its problem is), and how it counts:
+    `graded`, `broken`, or `duplicate` (a second file of a student; `note` names the one that
+    counts). Its other fields are the result's, read through."""
 
-    file: str
-    student: str
-    problem: str | None
+    result: Verification | BrokenFile
     status: str
-    score: float
-    max_score: float
-    items: list[GradedItem]
-    error: str | None
-    seed: int | None = None         # the seed of the student's variant (None: the problem's own numbers)
+    note: str | None = None
+
+    @property
+    def broken_result(self) -> bool:
+        return isinstance(self.result, BrokenFile)
+
+    @property
+    def file(self) -> str:
+        return self.result.path if self.broken_result else self.result.answers_path
+
+    @property
+    def student(self) -> str:
+        return self.result.student
+
+    @property
+    def problem(self) -> str | None:
+        """The path of the problem (None: a broken file whose problem cannot be told)."""
+        return self.result.problem if self.broken_result else self.result.problem.path
+
+    @property
+    def score(self) -> float:
+        return 0.0 if self.broken_result else self.result.score
+
+    @property
+    def max_score(self) -> float:
+        return self.result.max_score
+
+    @property
+    def items(self) -> list[ItemResult]:
+        return [] if self.broken_result else self.result.items
+
+    @property
+    def error(self) -> str | None:
+        return self.note if self.note is not None else str(self.result.error) if self.broken_result else None
+
+    @property
+    def seed(self) -> int | None:
+        """The seed of the student's variant (None: the problem's own numbers, or broken)."""
+        return None if self.broken_result else self.result.problem.seed
+
+    def json(self) -> dict:
+        return {"file": self.file, "student": self.student, "problem": self.problem, "status": self.status,
+                "score": self.score, "max_score": self.max_score,
+                "items": [item.gradebook_record() for item in self.items], "error": self.error, "seed": self.seed}
+
+    @classmethod
+    def from_json(cls, entry: dict, problems: dict[str, "ProblemInfo"]) -> "GradedFile":
+        """A record read back from `json()`; `problems` (by path) give the titles."""
+        if set(entry) != set(GRADED_FILE_FIELDS):
+            raise TypeError(f"a file has the keys {', '.join(GRADED_FILE_FIELDS)}, not {', '.join(map(str, entry))}")
+        items = [ItemResult.from_gradebook_record(item) for item in entry["items"]]
+        if entry["status"] == "broken":
+            if items or entry["score"] != 0 or entry["seed"] is not None:
+                raise ValueError(f"{entry['file']}: a broken file has no items, score or seed")
+            result = BrokenFile(entry["file"], entry["error"], entry["max_score"], entry["problem"], entry["student"])
+            return cls(result, "broken")
+        if entry["status"] not in ("graded", "duplicate") or not isinstance(entry["problem"], str):
+            raise ValueError(f"{entry['file']}: status {entry['status']!r} of a file with problem {entry['problem']!r}")
+        info = problems.get(entry["problem"])
+        seed = entry["seed"]
+        facts = ProblemFacts(entry["problem"], info.title if info else "",
+                             VariantFacts(normalised_id(entry["student"]), seed) if seed is not None else None,
+                             bool(info and info.varies))
+        made = cls(Verification(entry["file"], facts, entry["student"], items), entry["status"],
+                   entry["error"] if entry["status"] == "duplicate" else None)
+        if (made.score, made.max_score) != (entry["score"], entry["max_score"]):
+            raise ValueError(f"{entry['file']}: score {entry['score']} / {entry['max_score']} is not the sum of its items")
+        return made
+
+
+GRADED_FILE_FIELDS = ("file", "student", "problem", "status", "score", "max_score", "items", "error", "seed")
 
 
 @dataclass(eq=False)
@@ -64,6 +123,14 @@ class ProblemInfo:
     error: str | None = None
     varies: bool = False            # each student has their own numbers (`vary:`)
 
+    def json(self) -> dict:
+        return {"path": self.path, "title": self.title, "max_score": self.max_score, "items": self.items,
+                "error": self.error, "varies": self.varies}
+
+    @classmethod
+    def from_json(cls, entry: dict) -> "ProblemInfo":
+        return cls(**dict(entry, items=[tuple(item) for item in entry["items"]]))
+
 
 @dataclass(eq=False)
 class ItemSummary:
@@ -74,6 +141,11 @@ class ItemSummary:
     mean_points: float
     top_diagnosis: str | None
     top_diagnosis_count: int
+
+    def json(self) -> dict:
+        return {"id": self.id, "max_points": self.max_points, "visibility": self.visibility, "counts": self.counts,
+                "mean_points": self.mean_points, "top_diagnosis": self.top_diagnosis,
+                "top_diagnosis_count": self.top_diagnosis_count}
 
 
 @dataclass(eq=False)
@@ -119,7 +191,7 @@ def flag_duplicates(files: list[GradedFile]) -> None:
             continue
         first = counted[key]
         record.status = "duplicate"
-        record.error = (f"a second answer file of student {record.student} for this problem; the student is counted "
+        record.note = (f"a second answer file of student {record.student} for this problem; the student is counted "
                         f"once, by {first.file}")
 
 
@@ -166,8 +238,8 @@ def records_json(gradebook: Gradebook) -> dict:
     return {
         "version": GRADEBOOK_VERSION,
         "shard": str(gradebook.shard) if gradebook.shard else None,
-        "problems": [asdict(problem) for problem in gradebook.problems],
-        "files": [asdict(record) for record in gradebook.files],
+        "problems": [problem.json() for problem in gradebook.problems],
+        "files": [record.json() for record in gradebook.files],
         "skipped": list(gradebook.skipped),
     }
 
@@ -203,10 +275,9 @@ def gradebook_from_json(data, source: str) -> Gradebook:
     try:
         if data.get("version") != GRADEBOOK_VERSION:
             raise ValueError(f"version {data.get('version')!r}, expected {GRADEBOOK_VERSION}")
-        problems = [ProblemInfo(**dict(entry, items=[tuple(item) for item in entry["items"]]))
-                    for entry in data["problems"]]
-        files = [GradedFile(**dict(entry, items=[GradedItem(**item) for item in entry["items"]]))
-                 for entry in data["files"]]
+        problems = [ProblemInfo.from_json(entry) for entry in data["problems"]]
+        by_path = {problem.path: problem for problem in problems}
+        files = [GradedFile.from_json(entry, by_path) for entry in data["files"]]
         shard = data.get("shard")
         return Gradebook(problems, files, list(data.get("skipped", [])),
                          Shard(*map(int, shard.split("/"))) if shard else None)

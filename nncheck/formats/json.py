@@ -6,8 +6,6 @@ Strict JSON only: a number that is not finite (a diverging descent) is written n
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import numpy as np
 
 from nncheck.formats.sections import asked_selected
@@ -48,7 +46,7 @@ def verification_json(verification: Verification) -> dict:
         "problem": verification.problem.path,
         "title": verification.problem.title,
         "student": verification.student,
-        "variant": variant_json(verification.problem),
+        "variant": verification.problem.variant.json() if verification.problem.variant is not None else None,
         "score": verification.score,
         "max_score": verification.max_score,
         "items": [_item_json(item) for item in verification.items],
@@ -94,11 +92,17 @@ def gradebook_json(gradebook) -> dict:
         "graded": len(gradebook.files) - len(gradebook.broken),
         "broken": len(gradebook.broken),
         "skipped": len(gradebook.skipped),
-        "problems": [asdict(summary) | {"problem": summary.problem.path,
-                                        "histogram_edges": bin_edges(summary.problem.max_score)}
-                     for summary in gradebook.summaries()],
+        "problems": [problem_summary_json(summary) for summary in gradebook.summaries()],
     }
     return data
+
+
+def problem_summary_json(summary) -> dict:
+    """One problem's summary in `grade --format json` (the problem named by its path)."""
+    return {"problem": summary.problem.path, "graded": summary.graded, "broken": summary.broken,
+            "mean": summary.mean, "median": summary.median, "lowest": summary.lowest, "highest": summary.highest,
+            "histogram": summary.histogram, "items": [item.json() for item in summary.items],
+            "histogram_edges": bin_edges(summary.problem.max_score)}
 
 
 def dumps(data) -> str:
