@@ -9,9 +9,18 @@ one run would give. An item is the ItemResult of nncheck/check/results.py, kept 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import os
+import stat
 import statistics
+import tempfile
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from nncheck.check.results import BrokenFile, ItemResult, ProblemFacts, VariantFacts, Verification
 from nncheck.errors import Location, NncheckError
@@ -163,58 +172,247 @@ class ProblemSummary:
 
 @dataclass(eq=False)
 class Gradebook:
+    """A class's records: `files` a list, or a RecordSpill (a class of any size, read back from
+    a temporary file each time it is iterated), in path order."""
+
     problems: list[ProblemInfo]
-    files: list[GradedFile]
+    files: "list[GradedFile] | RecordSpill"
     skipped: list[str] = field(default_factory=list)
     shard: Shard | None = None
+    _tally: "Tally | None" = field(default=None, repr=False)
 
     @property
     def broken(self) -> list[GradedFile]:
         """Files not graded: unusable (`broken`) or a second file of a student (`duplicate`)."""
         return [record for record in self.files if record.status != "graded"]
 
+    def tally(self) -> "Tally":
+        """The summary of the class, counted in one pass over its records (then kept)."""
+        if self._tally is None:
+            self._tally = Tally(self.problems)
+            for record in self.files:
+                self._tally.add(record)
+        return self._tally
+
     def summaries(self) -> list[ProblemSummary]:
-        return [summarize(problem, [record for record in self.files if record.problem == problem.path])
-                for problem in self.problems]
+        return self.tally().summaries()
 
 
-def flag_duplicates(files: list[GradedFile]) -> None:
-    """A student counts once per problem: of two graded files with the same `student:` and
-    problem, the later (in path order) becomes `duplicate`, with the file that counts named."""
-    counted: dict[tuple[str, str], GradedFile] = {}
-    for record in sorted(files, key=lambda record: record.file):
-        if record.status != "graded" or record.problem is None or not normalised_id(record.student):
-            continue
-        key = (normalised_id(record.student), record.problem)
-        if key not in counted:
-            counted[key] = record
-            continue
-        first = counted[key]
-        record.status = "duplicate"
-        record.note = (f"a second answer file of student {record.student} for this problem; the student is counted "
-                        f"once, by {first.file}")
+class ExactSum:
+    """A running sum kept exactly (Shewchuk's partials, as math.fsum keeps them): `total()` is
+    math.fsum of every number added, so a mean streamed is the mean of the whole list."""
+
+    def __init__(self):
+        self.partials: list[float] = []
+
+    def add(self, x: float) -> None:
+        partials, kept = self.partials, 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            high = x + y
+            low = y - (high - x)
+            if low:
+                partials[kept] = low
+                kept += 1
+            x = high
+        partials[kept:] = [x]
+
+    def total(self) -> float:
+        return math.fsum(self.partials)
+
+
+class ItemTally:
+    """One asked item across the class: verdicts, diagnoses of wrong answers, points."""
+
+    def __init__(self):
+        self.verdicts: Counter = Counter()
+        self.diagnoses: Counter = Counter()
+        self.points, self.answers = ExactSum(), 0
+
+    def add(self, item: ItemResult) -> None:
+        self.verdicts[item.verdict] += 1
+        if item.diagnosis and item.verdict != "correct":
+            self.diagnoses[item.diagnosis] += 1
+        self.points.add(item.points)
+        self.answers += 1
+
+
+class ProblemTally:
+    """One problem across the class, counted record by record: a score per graded file (eight
+    bytes each, for the median) and a running tally per item."""
+
+    def __init__(self, problem: ProblemInfo):
+        self.problem, self.records, self.scores = problem, 0, array("d")
+        self.items = {item_id: ItemTally() for item_id, _, _ in problem.items}
+
+    def add(self, record: GradedFile) -> None:
+        self.records += 1
+        if record.status != "graded":
+            return
+        self.scores.append(record.score)
+        for item in record.items:
+            tally = self.items.get(item.id)
+            if tally is not None:
+                tally.add(item)
+
+    def summary(self) -> ProblemSummary:
+        scores, problem = self.scores, self.problem
+        return ProblemSummary(
+            problem=problem, graded=len(scores), broken=self.records - len(scores),
+            mean=statistics.fmean(scores) if scores else None,
+            median=float(statistics.median(scores)) if scores else None,
+            lowest=min(scores) if scores else None, highest=max(scores) if scores else None,
+            histogram=histogram(scores, problem.max_score),
+            items=[_item_summary(item_id, max_points, visibility, self.items[item_id])
+                   for item_id, max_points, visibility in problem.items])
+
+
+def _item_summary(item_id: str, max_points: float, visibility: str, tally: ItemTally) -> ItemSummary:
+    diagnoses = tally.diagnoses
+    top = min(diagnoses.items(), key=lambda pair: (-pair[1], pair[0])) if diagnoses else (None, 0)
+    return ItemSummary(id=item_id, max_points=max_points, visibility=visibility,
+                       counts={verdict: tally.verdicts.get(verdict, 0) for verdict in COUNTED_VERDICTS},
+                       mean_points=tally.points.total() / tally.answers if tally.answers else 0.0,
+                       top_diagnosis=top[0], top_diagnosis_count=top[1])
+
+
+class Tally:
+    """The class summary, counted as records pass by: files, files not graded (and the first
+    FIRST_BROKEN of them, for the table), whether any answer follows through, and per problem."""
+
+    FIRST_BROKEN = 10
+
+    def __init__(self, problems: list[ProblemInfo]):
+        self.files, self.broken, self.first_broken, self.followed = 0, 0, [], False
+        self._summaries: list[ProblemSummary] | None = None
+        self.problems = [ProblemTally(problem) for problem in problems]
+        self._by_path: dict[str, list[ProblemTally]] = {}
+        for tally in self.problems:
+            self._by_path.setdefault(tally.problem.path, []).append(tally)
+
+    def add(self, record: GradedFile) -> None:
+        self.files += 1
+        if record.status != "graded":
+            self.broken += 1
+            if len(self.first_broken) < self.FIRST_BROKEN:
+                self.first_broken.append(record)
+        self.followed = self.followed or any(item.verdict == "follow_through" for item in record.items)
+        for tally in self._by_path.get(record.problem, ()):
+            tally.add(record)
+
+    def summaries(self) -> list[ProblemSummary]:
+        if self._summaries is None:
+            self._summaries = [tally.summary() for tally in self.problems]
+        return self._summaries
 
 
 def summarize(problem: ProblemInfo, records: list[GradedFile]) -> ProblemSummary:
-    graded = [record for record in records if record.status == "graded"]
-    scores = [record.score for record in graded]
-    items = []
-    for item_id, max_points, visibility in problem.items:
-        answers = [item for record in graded for item in record.items if item.id == item_id]
-        counts = Counter(item.verdict for item in answers)
-        diagnoses = Counter(item.diagnosis for item in answers if item.diagnosis and item.verdict != "correct")
-        top = min(diagnoses.items(), key=lambda pair: (-pair[1], pair[0])) if diagnoses else (None, 0)
-        items.append(ItemSummary(
-            id=item_id, max_points=max_points, visibility=visibility,
-            counts={verdict: counts.get(verdict, 0) for verdict in COUNTED_VERDICTS},
-            mean_points=statistics.fmean(item.points for item in answers) if answers else 0.0,
-            top_diagnosis=top[0], top_diagnosis_count=top[1]))
-    return ProblemSummary(
-        problem=problem, graded=len(graded), broken=len(records) - len(graded),
-        mean=statistics.fmean(scores) if scores else None,
-        median=float(statistics.median(scores)) if scores else None,
-        lowest=min(scores) if scores else None, highest=max(scores) if scores else None,
-        histogram=histogram(scores, problem.max_score), items=items)
+    """One problem's summary from its records."""
+    tally = ProblemTally(problem)
+    for record in records:
+        tally.add(record)
+    return tally.summary()
+
+
+def duplicate_key(student: str, problem: str | None) -> bytes | None:
+    """What makes two graded files one student's twice: 16 bytes of BLAKE2b of the normalised
+    `student:` and the problem (None for a file without either, which is never a duplicate)."""
+    student = normalised_id(student)
+    if not student or problem is None:
+        return None
+    return hashlib.blake2b(f"{student}\0{problem}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class DuplicateFinder:
+    """A student counts once per problem: of graded files with the same `student:` and problem,
+    the first in path order counts and the later ones are `duplicate`. Keys are added in path
+    order (16 bytes per file, in arrays); `duplicates()` sorts them once, with numpy."""
+
+    def __init__(self):
+        self._keys, self._positions = bytearray(), array("q")
+
+    def add(self, position: int, key: bytes | None) -> None:
+        if key is not None:
+            self._keys += key
+            self._positions.append(position)
+
+    def duplicates(self) -> dict[int, int]:
+        """{position of a duplicate: position of the file that counts}."""
+        if not self._positions:
+            return {}
+        keys = np.frombuffer(bytes(self._keys), dtype=">u8").reshape(-1, 2)
+        positions = np.frombuffer(self._positions, dtype=np.int64)
+        order = np.lexsort((positions, keys[:, 1], keys[:, 0]))
+        sorted_keys = keys[order]
+        same = np.all(sorted_keys[1:] == sorted_keys[:-1], axis=1)
+        if not same.any():
+            return {}
+        starts = np.where(np.concatenate(([True], ~same)), np.arange(len(order)), 0)
+        firsts = positions[order][np.maximum.accumulate(starts)]
+        later = np.flatnonzero(np.concatenate(([False], same)))
+        return {int(positions[order][k]): int(firsts[k]) for k in later}
+
+
+def duplicate_note(student: str, first_file: str) -> str:
+    return (f"a second answer file of student {student} for this problem; the student is counted "
+            f"once, by {first_file}")
+
+
+def flag_duplicates(files: list[GradedFile]) -> None:
+    """Mark the later files of a student for one problem `duplicate` (`files` in path order)."""
+    finder = DuplicateFinder()
+    for position, record in enumerate(files):
+        finder.add(position, duplicate_key(record.student, record.problem) if record.status == "graded" else None)
+    for position, first in finder.duplicates().items():
+        record = files[position]
+        record.status, record.note = "duplicate", duplicate_note(record.student, files[first].file)
+
+
+class RecordSpill:
+    """A class's records in a temporary file, one JSON line each (GradedFile.json), read back in
+    order each time it is iterated: memory stays flat however large the class. `fixes`, set
+    once every record is in, completes a record as it is read (see app/grading.py)."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile()
+        self._count = 0
+        self.problems: dict[str, ProblemInfo] = {}
+        self.fixes = None
+
+    def append(self, line: bytes) -> None:
+        """One record's JSON (no newline in it: JSON escapes them)."""
+        self._file.write(line + b"\n")
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def lines(self):
+        """Each record's JSON line, in order (independent of any other reader)."""
+        self._file.flush()
+        descriptor, offset, rest = self._file.fileno(), 0, b""
+        while True:
+            block = os.pread(descriptor, self.BLOCK, offset)
+            if not block:
+                break
+            offset += len(block)
+            *whole, rest = (rest + block).split(b"\n")
+            yield from whole
+        if rest:
+            yield rest
+
+    def __iter__(self):
+        for position, line in enumerate(self.lines()):
+            record = GradedFile.from_json(json.loads(line), self.problems)
+            if self.fixes is not None:
+                self.fixes(position, record)
+            yield record
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def histogram(scores: list[float], max_score: float) -> list[int]:
@@ -233,22 +431,20 @@ def bin_edges(max_score: float) -> list[float]:
 # --- shards: the gradebook's records as JSON and back -----------------------------------
 
 
-def records_json(gradebook: Gradebook) -> dict:
-    """The records of the gradebook (what `merge` reads back)."""
+def records_json(gradebook: Gradebook, files: bool = True) -> dict:
+    """The records of the gradebook (what `merge` reads back); without `files`, its place
+    holds None (for a writer that streams them)."""
     return {
         "version": GRADEBOOK_VERSION,
         "shard": str(gradebook.shard) if gradebook.shard else None,
         "problems": [problem.json() for problem in gradebook.problems],
-        "files": [record.json() for record in gradebook.files],
+        "files": [record.json() for record in gradebook.files] if files else None,
         "skipped": list(gradebook.skipped),
     }
 
 
 def read_gradebook(path: str) -> Gradebook:
     """A shard written by `grade --format json`, read back."""
-    import json
-    import os
-    import stat
 
     try:
         with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:  # a FIFO: no wait

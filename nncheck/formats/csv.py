@@ -16,14 +16,20 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def gradebook_csv(gradebook) -> str:
-    """With a problem that varies per student, a `seed` column after `student` names each
-    student's variant (empty for a broken file or a problem that does not vary). When some
-    answer follows through, a last column `follow_through` counts such items per file."""
+    out = io.StringIO()
+    write_gradebook_csv(gradebook, out)
+    return out.getvalue()
+
+
+def write_gradebook_csv(gradebook, stream) -> None:
+    """A row per answer file, written as the records are read. With a problem that varies per
+    student, a `seed` column after `student` names each student's variant (empty for a broken
+    file or a problem that does not vary). When some answer follows through, a last column
+    `follow_through` counts such items per file."""
     columns = item_columns(gradebook.problems)
     seeds = any(problem.varies for problem in gradebook.problems)
-    followed = any(item.verdict == "follow_through" for record in gradebook.files for item in record.items)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    followed = gradebook.tally().followed
+    writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(["student"] + (["seed"] if seeds else []) + ["file", "problem", "status"]
                     + [cell(title) for title, _, _ in columns] + ["total", "max", "error"]
                     + (["follow_through"] if followed else []))
@@ -36,7 +42,6 @@ def gradebook_csv(gradebook) -> str:
         writer.writerow([cell(record.student)] + seed + [cell(record.file), cell(record.problem or ""), record.status]
                         + cells + [number(record.score), number(record.max_score), cell(record.error or "")]
                         + ([str(sum(item.verdict == "follow_through" for item in record.items))] if followed else []))
-    return out.getvalue()
 
 
 def item_columns(problems) -> list[tuple[str, str, str]]:

@@ -9,6 +9,7 @@ the one place this format escapes; hidden items arrive already redacted in the r
 from __future__ import annotations
 
 import html
+import io
 
 from nncheck.numbers import format_number
 from nncheck.text import printable
@@ -60,19 +61,25 @@ def _points(value: float | None) -> str:
 
 def gradebook_html(gradebook) -> str:
     """The whole page."""
-    graded = len(gradebook.files) - len(gradebook.broken)
-    head = f"Graded {graded} of {len(gradebook.files)} answer files"
-    extras = ([f"{len(gradebook.broken)} broken"] if gradebook.broken else []) + \
+    out = io.StringIO()
+    write_gradebook_html(gradebook, out)
+    return out.getvalue()
+
+
+def write_gradebook_html(gradebook, stream) -> None:
+    """The whole page: the summary (counted first), then a row per answer file as they are read."""
+    tally = gradebook.tally()
+    head = f"Graded {tally.files - tally.broken} of {tally.files} answer files"
+    extras = ([f"{tally.broken} broken"] if tally.broken else []) + \
              ([f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else [])
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              "<title>nncheck class report</title>", f"<style>{STYLE}</style></head><body>",
              "<h1>Class report</h1>", f'<p id="counts">{" · ".join([head] + extras)}</p>']
-    for summary in gradebook.summaries():
+    for summary in tally.summaries():
         parts += _problem_section(summary)
-    parts += _student_table(gradebook)
-    parts += [f"<script>{SORT_SCRIPT}</script>", "</body></html>"]
-    return "\n".join(parts) + "\n"
+    for line in [*parts, *_student_table(gradebook), f"<script>{SORT_SCRIPT}</script>", "</body></html>"]:
+        stream.write(line + "\n")
 
 
 def _problem_section(summary) -> list[str]:
@@ -137,12 +144,14 @@ def _item_table(summary) -> list[str]:
             + "<th>commonest mistake</th></tr></thead><tbody>", *rows, "</tbody></table>"]
 
 
-def _student_table(gradebook) -> list[str]:
+def _student_table(gradebook):
+    """The students' table, line by line (a row per answer file)."""
     seeds = any(problem.varies for problem in gradebook.problems)  # per-student variants: name each one
     headers = ["student"] + (["seed"] if seeds else []) + ["file", "problem", "status", "score", "max", "%", "error"]
-    out = ["<h2>Students</h2>", '<table id="students"><thead><tr>'
+    yield "<h2>Students</h2>"
+    yield ('<table id="students"><thead><tr>'
            + "".join(f"<th{' class=num' if name in ('score', 'max', '%') else ''}>{name}</th>" for name in headers)
-           + "</tr></thead><tbody>"]
+           + "</tr></thead><tbody>")
     for record in gradebook.files:
         percent = 100 * record.score / record.max_score if record.max_score else None
         seed = [f"<td>{'' if record.seed is None else _text(str(record.seed))}</td>"] if seeds else []
@@ -154,5 +163,5 @@ def _student_table(gradebook) -> list[str]:
                  f'<td class=num data-sort="{-1 if percent is None else percent!r}">'
                  f"{'—' if percent is None else f'{percent:.0f}'}</td>",
                  f"<td>{_text(record.error)}</td>"]
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    return out + ["</tbody></table>"]
+        yield "<tr>" + "".join(cells) + "</tr>"
+    yield "</tbody></table>"

@@ -6,6 +6,8 @@ Strict JSON only: a number that is not finite (a diverging descent) is written n
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from nncheck.formats.sections import asked_selected
@@ -87,14 +89,39 @@ def gradebook_json(gradebook) -> dict:
     """The public JSON shape of `nncheck grade --format json` and `nncheck merge --format json`:
     the records (which `merge` reads back) and the class summary computed from them."""
     data = records_json(gradebook)
-    data["summary"] = {
-        "files": len(gradebook.files),
-        "graded": len(gradebook.files) - len(gradebook.broken),
-        "broken": len(gradebook.broken),
-        "skipped": len(gradebook.skipped),
-        "problems": [problem_summary_json(summary) for summary in gradebook.summaries()],
-    }
+    data["summary"] = class_summary_json(gradebook)
     return data
+
+
+def class_summary_json(gradebook) -> dict:
+    tally = gradebook.tally()
+    return {
+        "files": tally.files,
+        "graded": tally.files - tally.broken,
+        "broken": tally.broken,
+        "skipped": len(gradebook.skipped),
+        "problems": [problem_summary_json(summary) for summary in tally.summaries()],
+    }
+
+
+def write_gradebook_json(gradebook, stream) -> None:
+    """`dumps(gradebook_json(gradebook))` and a newline, written record by record."""
+    head = records_json(gradebook, files=False)
+    stream.write("{")
+    for key, value in head.items():
+        if key == "files":
+            stream.write('"files": [')
+            for k, record in enumerate(gradebook.files):
+                stream.write(", " if k else "")
+                write_json(record.json(), stream)
+            stream.write("], ")
+            continue
+        stream.write(json.dumps(key) + ": ")
+        write_json(value, stream)
+        stream.write(", ")
+    stream.write('"summary": ')
+    write_json(class_summary_json(gradebook), stream)
+    stream.write("}\n")
 
 
 def problem_summary_json(summary) -> dict:
@@ -117,8 +144,6 @@ def dumps(data) -> str:
 def write_json(data, stream) -> None:
     """`dumps(data)` written to `stream` piece by piece: large numpy arrays are written a block
     of rows at a time, so memory stays bounded and numbers go through json's C encoder."""
-    import json
-
     if isinstance(data, np.ndarray):
         _write_array(data, stream)
     elif isinstance(data, dict):
@@ -168,7 +193,6 @@ def _block_text(block: np.ndarray) -> str:
     Large float blocks are written by orjson (`pip install 'nncheck[fast]'`) when it is
     installed, about 17 times faster; the numbers read back the same (orjson spells some
     differently, `0.00001` for `1e-05`), and homework-sized tensors are always written by json."""
-    import json
 
     if block.dtype.kind == "f":
         block = block + 0.0

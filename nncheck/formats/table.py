@@ -226,20 +226,21 @@ def _fitted_line(line: str, width: int | None, indent: str = "") -> list[str]:
 
 
 def _gradebook_lines(gradebook, seconds, style: Styler, width: int | None) -> list[str]:
-    broken = gradebook.broken
+    tally = gradebook.tally()
+    broken = tally.broken
     took = f" in {seconds:.2f} s" if seconds is not None else ""
-    head = f"Graded {len(gradebook.files) - len(broken)} of {len(gradebook.files)} answer files{took}"
-    extras = [f"{len(broken)} broken"] if broken else []
+    head = f"Graded {tally.files - broken} of {tally.files} answer files{took}"
+    extras = [f"{broken} broken"] if broken else []
     extras += [f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else []
     out = [style(line, BOLD) for line in _fitted_line(" · ".join([head] + extras), width)]
-    for summary in gradebook.summaries():
+    for summary in tally.summaries():
         out += [""] + _problem_summary(summary, style, width)
     if broken:
-        out += ["", style(f"Not graded ({len(broken)})", CYAN)]
-        for record in broken[:10]:
+        out += ["", style(f"Not graded ({broken})", CYAN)]
+        for record in tally.first_broken[:10]:
             out += _fitted_line(f"  {one_line(record.error or record.file)}", width, "    ")
-        if len(broken) > 10:
-            out.append(f"  … and {len(broken) - 10} more (every one is in the CSV and JSON output)")
+        if broken > 10:
+            out.append(f"  … and {broken - 10} more (every one is in the CSV and JSON output)")
     return out
 
 
