@@ -14,13 +14,17 @@ from collections import Counter
 import pytest
 
 from class_factory import write_class
+from nncheck.app.class_outputs import write_class_outputs
 from nncheck.app.grading import grade_paths
 from nncheck.check.gradebook import (COUNTED_VERDICTS, DuplicateFinder, ExactSum, Gradebook, GradedFile,
                                      ProblemInfo, RecordSpill, Tally, duplicate_key, histogram)
 from nncheck.check.results import BrokenFile, ItemResult, ProblemFacts, Verification
+from nncheck.formats.canvas import gradebook_canvas_csv
 from nncheck.formats.csv import gradebook_csv, write_gradebook_csv
 from nncheck.formats.html import gradebook_html
 from nncheck.formats.json import dumps, gradebook_json, write_gradebook_json
+from nncheck.formats.moodle import gradebook_moodle_csv
+from nncheck.formats.table import gradebook_table, terminal_width
 
 VERDICTS = ("correct", "wrong", "invalid", "missing", "follow_through")
 DIAGNOSES = (None, "transposed", "sign", "factor_2")
@@ -137,3 +141,29 @@ def test_a_streamed_gradebook_writes_what_the_same_records_in_a_list_write(strea
     write_gradebook_csv(streamed, out)
     assert out.getvalue() == gradebook_csv(listed)
     assert gradebook_html(streamed) == gradebook_html(listed)
+
+
+@pytest.mark.parametrize("output_format", ["json", "table"])
+def test_every_output_of_a_class_in_one_pass_is_what_each_writer_alone_writes(streamed_class, tmp_path,
+                                                                               output_format):
+    streamed = grade_paths([streamed_class], None, 2, None, False)
+    listed = Gradebook(streamed.problems, list(streamed.files), streamed.skipped, streamed.shard)
+    stdout, broken = io.StringIO(), []
+    write_class_outputs(streamed, output_format, stdout, str(tmp_path / "book.csv"), str(tmp_path / "book.html"),
+                        report_broken=lambda record: broken.append(record.file))
+    expected = dumps(gradebook_json(listed)) + "\n" if output_format == "json" else \
+        gradebook_table(listed, None, False, terminal_width(io.StringIO()))
+    assert stdout.getvalue() == expected
+    assert (tmp_path / "book.csv").read_text(encoding="utf-8") == gradebook_csv(listed)
+    assert (tmp_path / "book.html").read_text(encoding="utf-8") == gradebook_html(listed)
+    assert broken == [record.file for record in listed.files if record.status != "graded"] and len(broken) == 8
+
+
+@pytest.mark.parametrize("style", ["canvas", "moodle"])
+def test_an_lms_import_of_a_streamed_class_is_the_import_of_its_records(streamed_class, tmp_path, style):
+    streamed = grade_paths([streamed_class], None, 1, None, False)
+    listed = Gradebook(streamed.problems, list(streamed.files), streamed.skipped, streamed.shard)
+    write_class_outputs(streamed, "json", io.StringIO(), str(tmp_path / "lms.csv"), csv_style=style)
+    expected = (gradebook_canvas_csv if style == "canvas" else gradebook_moodle_csv)(listed)
+    assert (tmp_path / "lms.csv").read_text(encoding="utf-8") == expected
+    assert len(expected.splitlines()) == 40 + (2 if style == "canvas" else 1)

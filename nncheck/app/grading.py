@@ -19,7 +19,7 @@ from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
 from nncheck.check.gradebook import (DuplicateFinder, GradedFile, Gradebook, ProblemInfo, RecordSpill, Shard,
                                      duplicate_key, duplicate_note)
-from nncheck.formats.json import dumps
+from nncheck.formats.json import plain_dumps
 from nncheck.check.results import BrokenFile, ItemResult
 from nncheck.read.answers import AnswerFile
 from nncheck.check.hidden import is_shown
@@ -156,7 +156,7 @@ def graded_line(entry: tuple[str, bool]) -> tuple[bytes, str | None, str, bytes 
     record = grade_file(entry)
     if record is None:
         return None
-    return (dumps(record.json()).encode("utf-8"), record.problem, record.status,
+    return (plain_dumps(record.json()).encode("utf-8"), record.problem, record.status,
             duplicate_key(record.student, record.problem))
 
 

@@ -186,12 +186,19 @@ class Gradebook:
         """Files not graded: unusable (`broken`) or a second file of a student (`duplicate`)."""
         return [record for record in self.files if record.status != "graded"]
 
-    def tally(self) -> "Tally":
-        """The summary of the class, counted in one pass over its records (then kept)."""
+    def tally(self, each=None) -> "Tally":
+        """The summary of the class, counted in one pass over its records (then kept); `each`,
+        if given, is called with every record of that pass."""
         if self._tally is None:
-            self._tally = Tally(self.problems)
+            tally = Tally(self.problems)
             for record in self.files:
-                self._tally.add(record)
+                tally.add(record)
+                if each is not None:
+                    each(record)
+            self._tally = tally
+        elif each is not None:
+            for record in self.files:
+                each(record)
         return self._tally
 
     def summaries(self) -> list[ProblemSummary]:

@@ -7,6 +7,7 @@ Strict JSON only: a number that is not finite (a diverging descent) is written n
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 
@@ -105,23 +106,49 @@ def class_summary_json(gradebook) -> dict:
 
 
 def write_gradebook_json(gradebook, stream) -> None:
-    """`dumps(gradebook_json(gradebook))` and a newline, written record by record."""
-    head = records_json(gradebook, files=False)
-    stream.write("{")
-    for key, value in head.items():
-        if key == "files":
-            stream.write('"files": [')
-            for k, record in enumerate(gradebook.files):
-                stream.write(", " if k else "")
-                write_json(record.json(), stream)
-            stream.write("], ")
-            continue
-        stream.write(json.dumps(key) + ": ")
-        write_json(value, stream)
-        stream.write(", ")
-    stream.write('"summary": ')
-    write_json(class_summary_json(gradebook), stream)
-    stream.write("}\n")
+    rows = JsonRows(gradebook, stream)
+    for record in gradebook.files:
+        rows.add(record)
+    rows.close()
+
+
+class JsonRows:
+    """`dumps(gradebook_json(gradebook))` and a newline, written as the records pass: the
+    problems at once, a record at a time, then the skipped files and the summary."""
+
+    def __init__(self, gradebook, stream):
+        self.gradebook, self.stream, self.written = gradebook, stream, 0
+        head = records_json(gradebook, files=False)
+        stream.write("{")
+        for key in ("version", "shard", "problems"):
+            stream.write(json.dumps(key) + ": ")
+            write_json(head[key], stream)
+            stream.write(", ")
+        stream.write('"files": [')
+
+    def add(self, record) -> None:
+        self.stream.write((", " if self.written else "") + plain_dumps(record.json()))
+        self.written += 1
+
+    def close(self) -> None:
+        self.stream.write('], "skipped": ')
+        write_json(list(self.gradebook.skipped), self.stream)
+        self.stream.write(', "summary": ')
+        write_json(class_summary_json(self.gradebook), self.stream)
+        self.stream.write("}\n")
+
+
+def plain_dumps(data) -> str:
+    """`dumps(data)` for plain data (text, numbers, lists, dicts): json's C encoder in one call,
+    as `dumps` writes it where nothing needs changing (no -0.0, NaN or infinity, no arrays)."""
+    try:
+        text = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError):
+        return dumps(data)
+    return dumps(data) if _NEGATIVE_ZERO.search(text) else text
+
+
+_NEGATIVE_ZERO = re.compile(r"-0\.0[,\]}]")    # json.dumps(-0.0), where dumps writes 0.0
 
 
 def problem_summary_json(summary) -> dict:
