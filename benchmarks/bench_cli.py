@@ -7,6 +7,7 @@ machine touches all of them alike):
     nncheck run problems/relu-4-samples.yaml
     nncheck run --format json problems/relu-4-samples.yaml
     nncheck check problems/relu-4-samples.yaml
+    nncheck verify problems/answers/relu-4-samples.yaml
     nncheck --help
     python -c "import nncheck; print(nncheck.__version__)"        (the Python API, docs/api.md)
     python -c "import nncheck; print(nncheck.load(PROBLEM).solve().loss)"
@@ -20,6 +21,11 @@ cached in a temp dir (PYTHONPYCACHEPREFIX). The two differ when PYTHONDONTWRITEB
 is set and nncheck is installed in editable mode: then nncheck's own sources are compiled
 again in every process, which a normal installation does not do.
 
+With --before DIR (another checkout of nncheck, such as `git worktree add /tmp/before main`),
+every command is also started from DIR's sources in the same rounds, turn about with the
+installed ones (or, with --after DIR, with DIR's), and a table compares the two medians: a
+command passes when it is at most --tolerance (default 5 %) slower than before.
+
 Then, to guide optimisation:
 
   * a baseline: the bare interpreter (`python -c pass`), the floor no change can beat;
@@ -32,7 +38,7 @@ Each table waits (up to --wait-idle s) for other processes to go quiet, reports 
 share other processes took while it was measured (from /proc/stat), and is measured
 again (up to --retry-busy times) when that share is above 5%.
 
-Usage:  python benchmarks/bench_cli.py [--runs 21] [--nncheck PATH] [--goal 0.25]
+Usage:  python benchmarks/bench_cli.py [--runs 21] [--nncheck PATH] [--goal 0.25] [--before DIR]
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PROBLEM = "problems/relu-4-samples.yaml"
+DEFAULT_ANSWERS = "problems/answers/relu-4-samples.yaml"
 
 
 def default_nncheck() -> str:
@@ -115,20 +122,36 @@ def run_once(argv: list[str], cwd: Path, env: dict) -> tuple[float, float, subpr
     return wall, cpu, done
 
 
-def time_commands(rows: list[tuple[str, list[str], bool]], runs: int, warmup: int, cwd: Path) -> dict:
+def tree_env(tree: Path | None) -> dict:
+    """The environment that runs nncheck from `tree`'s sources (None: the installed nncheck)."""
+    if tree is None:
+        return clean_env()
+    return clean_env(PYTHONPATH=os.pathsep.join([str(tree), *filter(None, [os.environ.get("PYTHONPATH")])]))
+
+
+def imported_from(python: str, tree: Path | None, cwd: Path) -> str:
+    """The nncheck package a process started as the benchmark starts it imports."""
+    done = subprocess.run([python, "-c", "import nncheck; print(nncheck.__file__)"], cwd=tree or cwd,
+                          env=tree_env(tree), capture_output=True, text=True, check=False)
+    return done.stdout.strip() or done.stderr.strip()
+
+
+def time_commands(rows: list[tuple[str, list[str], bool, Path | None]], runs: int, warmup: int, cwd: Path) -> dict:
     """label -> (wall seconds, cpu seconds, error or None) over `runs` rounds.
 
-    Each round starts every command once, in turn, so a slow phase of the machine
-    touches all commands (and the baselines) alike.
+    Each round starts every command once, in turn (every other round in reverse order),
+    so a slow phase of the machine touches all commands (and the baselines) alike. A row with a tree runs in that
+    directory with its sources first on PYTHONPATH (--before).
     """
-    env = clean_env()
-    for _, argv, _ in rows:
+    envs = {tree: tree_env(tree) for _, _, _, tree in rows}
+    for _, argv, _, tree in rows:
         for _ in range(warmup):
-            subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    results = {label: ([], [], None) for label, _, _ in rows}
-    for _ in range(runs):
-        for label, argv, is_baseline in rows:
-            wall, cpu, done = run_once(argv, cwd, env)
+            subprocess.run(argv, cwd=tree or cwd, env=envs[tree], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    results = {label: ([], [], None) for label, _, _, _ in rows}
+    for round_number in range(runs):
+        for label, argv, is_baseline, tree in (rows if round_number % 2 == 0 else rows[::-1]):
+            wall, cpu, done = run_once(argv, tree or cwd, envs[tree])
             walls, cpus, error = results[label]
             walls.append(wall)
             cpus.append(cpu)
@@ -269,6 +292,24 @@ def phases_report(python: str, problem: str, runs: int, cwd: Path) -> None:
         print(f"    {statistics.median(samples[name]):7.1f}  {name}")
 
 
+# ---------------------------------------------------------------------------------- before / after
+
+def compare_before(commands: list[tuple[str, list[str]]], results: dict, tolerance: float) -> None:
+    """Each command's median wall time (and minimum, and median cpu) now against its twin from --before."""
+    width = max(len(label) for label, _ in commands)
+    print(f"\n  {'now vs before':<{width}} {'before':>7} {'now':>7} {'change':>7} {'of min':>7} {'of cpu':>7}  "
+          f"verdict (median wall at most {100 * tolerance:.0f} % slower)")
+    for label, _ in commands:
+        (now, now_cpu, _), (then, then_cpu, _) = results[label], results[f"before: {label}"]
+        change = statistics.median(now) / statistics.median(then) - 1
+        of_min = min(now) / min(then) - 1
+        of_cpu = statistics.median(now_cpu) / statistics.median(then_cpu) - 1
+        verdict = "PASS" if change <= tolerance else "FAIL"
+        print(f"  {label:<{width}} {statistics.median(then):7.3f} {statistics.median(now):7.3f} {100 * change:+6.1f}% "
+              f"{100 * of_min:+6.1f}% {100 * of_cpu:+6.1f}%  {verdict}")
+    print("  (change: of the median wall times; of min: of the minima; of cpu: of the median cpu times)")
+
+
 # ---------------------------------------------------------------------------------- main
 
 def main() -> int:
@@ -280,7 +321,17 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs per command first (default %(default)s)")
     parser.add_argument("--goal", type=float, default=0.25, help="median wall-time goal in seconds (default %(default)s)")
     parser.add_argument("--problem", default=DEFAULT_PROBLEM, help="problem file, relative to --cwd (default %(default)s)")
+    parser.add_argument("--answers", default=DEFAULT_ANSWERS,
+                        help="answer file `verify` checks, relative to --cwd (default %(default)s)")
     parser.add_argument("--cwd", default=str(REPO), help="directory the commands run in (default: the repository)")
+    parser.add_argument("--before", metavar="DIR",
+                        help="another checkout of nncheck (e.g. `git worktree add /tmp/before main`): also start "
+                             "every command from its sources, in the same rounds, and compare the medians")
+    parser.add_argument("--after", metavar="DIR",
+                        help="with --before: start the commands measured now from this checkout's sources "
+                             "(default: the installed nncheck)")
+    parser.add_argument("--tolerance", type=float, default=0.05,
+                        help="with --before: how much slower than before a median may be (default %(default)s)")
     parser.add_argument("--bytecode", choices=("both", "env", "cached"), default="both",
                         help="env: this environment as is (PYTHONDONTWRITEBYTECODE, if set, forces recompiling); "
                              "cached: bytecode kept in a temp dir like a normal install; both (default)")
@@ -301,6 +352,14 @@ def main() -> int:
         return 2
     cwd = Path(args.cwd)
     python = interpreter_of(exe)
+    before = Path(args.before).resolve() if args.before else None
+    after = Path(args.after).resolve() if args.after else None
+    for tree in (before, after):
+        source = imported_from(python, tree, cwd) if tree is not None else ""
+        if tree is not None and not source.startswith(str(tree / "nncheck")):
+            print(f"bench_cli: from {tree}, Python imports nncheck from {source}; pass a checkout of nncheck",
+                  file=sys.stderr)
+            return 2
     overall = OtherLoad()
     loadavg = os.getloadavg() if hasattr(os, "getloadavg") else None
 
@@ -308,6 +367,9 @@ def main() -> int:
     print(f"  executable : {exe}")
     print(f"  interpreter: {python}")
     print(f"  cwd        : {cwd}")
+    print(f"  nncheck    : {imported_from(python, after, cwd)}")
+    if before is not None:
+        print(f"  before     : {imported_from(python, before, cwd)} (rows `before: ...`, run in {before})")
     print(f"  cpus       : {os.cpu_count()}   load average before: "
           f"{' '.join(f'{x:.2f}' for x in loadavg) if loadavg else 'n/a'}")
     print(f"  runs       : {args.runs} timed (+{args.warmup} warm-up) per command, each a new process;")
@@ -318,6 +380,7 @@ def main() -> int:
         ("run", [exe, "run", args.problem]),
         ("run --format json", [exe, "run", "--format", "json", args.problem]),
         ("check", [exe, "check", args.problem]),
+        ("verify", [exe, "verify", args.answers]),
         ("--help", [exe, "--help"]),
         ("import nncheck", [python, "-c", "import nncheck; print(nncheck.__version__)"]),
         ("import nncheck; load().solve()",
@@ -334,7 +397,11 @@ def main() -> int:
         print(f"bytecode: {mode} - {BYTECODE_MODES[mode]}"
               + (" [PYTHONDONTWRITEBYTECODE=1 here: nncheck's own sources are compiled on every run]"
                  if mode == "env" and os.environ.get("PYTHONDONTWRITEBYTECODE") else ""))
-        rows = [(label, argv, False) for label, argv in commands] + [(label, argv, True) for label, argv in baseline]
+        rows = [(label, argv, False, None) for label, argv in commands]
+        if before is not None:   # each command beside its twin from the other tree
+            rows = [row for label, argv in commands
+                    for row in ((label, argv, False, after), (f"before: {label}", argv, False, before))]
+        rows += [(label, argv, True, None) for label, argv in baseline]
         for attempt in range(args.retry_busy + 1):
             if args.wait_idle > 0:
                 note = wait_for_idle(args.wait_idle)
@@ -346,14 +413,17 @@ def main() -> int:
             if share is None or share <= BUSY or attempt == args.retry_busy:
                 break
             print(f"  (other processes used {100 * share:.0f}% of the cpus while measuring; measuring again)")
-        print(f"  {'command':<28} {'median':>7} {'min':>7} {'p90':>7} {'cpu':>7}  "
+        width = max(28, *(len(label) + 8 for label, _ in commands))
+        print(f"  {'command':<{width}} {'median':>7} {'min':>7} {'p90':>7} {'cpu':>7}  "
               f"verdict (goal: median wall <= {args.goal:.2f} s)")
-        for label, argv, is_baseline in rows:
+        for label, argv, is_baseline, tree in rows:
             times, cpus, error = results[label]
             med = statistics.median(times)
             medians[mode, label] = med
             if error:
                 verdict = f"ERROR {error}"
+            elif label.startswith("before: "):
+                verdict = "(before: compared below)"
             elif is_baseline:
                 verdict = "(baseline: no goal)"
             elif label == "import nncheck":   # the Python API (issue 18): no dearer than `run`
@@ -365,9 +435,11 @@ def main() -> int:
                 verdict = ("PASS" if ok else "FAIL") + (" (faster than run)" if faster else " (NOT faster than run)")
             else:
                 verdict = "PASS" if med <= args.goal else f"FAIL (+{med - args.goal:.3f} s over)"
-            shown = label if is_baseline or label.startswith("import") else f"nncheck {label}"
-            print(f"  {shown:<28} {med:7.3f} {min(times):7.3f} {percentile(times, 90):7.3f} "
+            shown = label if is_baseline or label.startswith(("import", "before")) else f"nncheck {label}"
+            print(f"  {shown:<{width}} {med:7.3f} {min(times):7.3f} {percentile(times, 90):7.3f} "
                   f"{statistics.median(cpus):7.3f}  {verdict}")
+        if before is not None:
+            compare_before(commands, results, args.tolerance)
         print(f"  ({load.describe()})")
         floor = results["python -c pass"][0]
         jitter = statistics.median(floor) / min(floor)

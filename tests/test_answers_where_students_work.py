@@ -106,7 +106,7 @@ def test_templates_say_how_to_write_yes_no_design_and_interval_answers():
 def test_the_top_level_help_lists_every_command_once():
     text = invoke("--help").stdout
     assert "Commands:" not in text
-    for name in cli.commands:
+    for name in cli.list_commands(None):
         assert text.count(f"nncheck {name} ") == 1, name
 
 
@@ -165,3 +165,30 @@ def test_a_template_redirected_into_a_folder_names_its_problem_from_there(tmp_pa
     assert os.path.normpath(out.parent / written.split(": ", 1)[1]) == os.path.abspath("problems/relu-4-samples.yaml")
     result = invoke("verify", out)
     assert result.exit_code == 1 and "current folder" not in result.stderr
+
+
+def _class_of_archives(tmp_path):
+    """Two students' folders, each an np.savez archive of their answers (s2's dL/dW2 wrong)."""
+    for student, dw2 in (("s1", [0.1168, 0.0, 0.1536]), ("s2", [0.1, 0.0, 0.2])):
+        (tmp_path / student).mkdir()
+        np.savez(tmp_path / student / "answers.npz", student=np.array(student),
+                 **{"dL/db2": np.array(-2.732), "dL/dW1": np.array(DW1), "dL/dW2": np.array(dw2)})
+    return tmp_path
+
+
+def test_verify_and_grade_of_a_folder_pick_up_npz_archives_when_the_grader_names_the_problem(tmp_path):
+    folder = _class_of_archives(tmp_path)
+    result = invoke("verify", folder, "--problem", RELU4, "--format", "json")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(line["student"], line["score"]) for line in lines] == [("s1", 6.0), ("s2", 4.0)]
+    graded = json.loads(invoke("grade", folder, "--problem", RELU4, "--format", "json").stdout)
+    assert sorted((record["student"], record["score"]) for record in graded["files"]) == [("s1", 6.0), ("s2", 4.0)]
+
+
+def test_an_npz_archive_in_a_folder_without_a_problem_is_skipped_with_a_note(tmp_path):
+    folder = _class_of_archives(tmp_path)
+    (folder / "s1" / "mine.yaml").write_text(f"problem: {RELU4}\nanswers:\n  dL/db2: -2.732\n")
+    result = invoke("verify", folder, "--format", "json")
+    assert [json.loads(line)["file"] for line in result.stdout.splitlines()] == [str(folder / "s1" / "mine.yaml")]
+    assert f"note: skipped {folder / 's1' / 'answers.npz'}: an .npz archive names no problem; pass --problem" \
+        in result.stderr

@@ -309,3 +309,47 @@ def test_a_broken_file_keeps_its_student(cheating_class):
     _, book = grade_json(cheating_class / "submissions")
     record = next(record for record in book["files"] if record["file"].endswith("s1/answers.yaml"))
     assert record["status"] == "broken" and record["student"] == "s16"
+
+
+# --- files that are not the student's own ----------------------------------------------------
+
+def test_a_symbolic_link_to_the_reference_answers_is_never_graded(cheating_class, tmp_path):
+    """A student's repository may hold a link to a file of the grader's (the reference answers)
+    or of a classmate's: only files that are in the submission itself count."""
+    s1 = cheating_class / "submissions" / "s1" / "answers.yaml"
+    s3 = cheating_class / "submissions" / "s3"
+    s3.mkdir()
+    (s3 / "answers.yaml").symlink_to(RELU4_REFERENCE)
+    (s3 / "copy.yaml").symlink_to(s1)
+    result, book = grade_json(cheating_class / "submissions", "--problem", cheating_class / "problems" / "relu-4-samples.yaml")
+    files = {record["file"]: record for record in book["files"]}
+    assert str(s1) in files and files[str(s1)]["score"] == 8.0
+    assert not any(path.startswith(str(s3)) for path in files)
+    assert [path for path in sorted(book["skipped"]) if "s3" in path] == [str(s3 / "answers.yaml"), str(s3 / "copy.yaml")]
+    shown = verify(cheating_class / "submissions", "--problem", cheating_class / "problems" / "relu-4-samples.yaml",
+                   "--format", "gradescope")
+    assert f"note: skipped {s3 / 'answers.yaml'}: a symbolic link" in shown.stderr
+    assert [test["name"] for test in json.loads(shown.stdout)["tests"]].count("dL/dW1") <= 3
+
+
+def test_run_autograder_grades_no_symbolic_link_of_the_submission(autograder, tmp_path):
+    root, run = autograder
+    shutil.copy(RELU4, root / "source" / "problem.yaml")
+    reference = tmp_path / "reference.yaml"
+    reference.write_text(RELU4_REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "submission" / "answers.yaml").symlink_to(reference)
+    data = run()
+    assert data["score"] == 0.0 and "no answer files" in data["output"]
+
+
+def test_an_npz_beside_the_answer_file_adds_no_points(submission):
+    import numpy as np
+
+    (submission / "answers copy.yaml").unlink()
+    alone = {output_format: score_and_max(output_format, verify(submission, "--problem", RELU4, "--format",
+                                                                output_format).stdout) for output_format in FORMATS}
+    np.savez(submission / "answers.npz", **{"dL/db2": np.array(-2.732)})
+    for output_format in FORMATS:
+        result = verify(submission, "--problem", RELU4, "--format", output_format)
+        assert score_and_max(output_format, result.stdout) == alone[output_format], output_format
+    assert alone["gradescope"] == (8.0, 8.0)

@@ -291,12 +291,12 @@ def test_an_answer_file_has_a_work_limit_of_its_own(write):
 
 
 def test_nncheck_debug_shows_the_traceback_and_exits_3(monkeypatch):
-    import nncheck.check.problems
+    import nncheck.commands.run
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(nncheck.check.problems, "load_problem", broken)
+    monkeypatch.setattr(nncheck.commands.run, "load_problem", broken)
     result = invoke("run", "problems/relu-4-samples.yaml", NNCHECK_DEBUG="1")
     assert result.exit_code == 3
     assert invoke("run", "problems/relu-4-samples.yaml").exit_code == 3

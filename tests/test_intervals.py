@@ -79,10 +79,17 @@ def test_both_ends_closed(write):
     assert "; at eta = 1/5, x goes 1 → -1 → 1 → -1" in message
 
 
-def test_a_list_gives_endpoints_only_and_is_not_failed_for_the_ends(write):
-    assert eta_range(write, "[0, 0.2]") == (
-        "correct", None, "a list gives only the endpoints; the range is open at both ends: (0, 0.2)")
-    assert eta_range(write, "[0, 1/5]")[0] == "correct"
+def test_a_list_reads_as_the_same_interval_in_quotes_does(write):
+    listed, quoted = eta_range(write, "[0, 0.2]"), eta_range(write, '"[0, 0.2]"')
+    assert listed[:2] == quoted[:2] == ("wrong", "interval_ends")
+    assert listed[2].startswith(quoted[2]) and listed[2].endswith(
+        '; a list [0, 0.2] is the closed interval, as "[0, 0.2]" is: write "(0, 0.2)" in quotes')
+    assert eta_range(write, "[0, 1/5]")[:2] == eta_range(write, '"[0, 1/5]"')[:2] == ("wrong", "interval_ends")
+
+
+def test_a_list_is_right_where_the_range_is_closed_or_its_ends_are_not_graded(write):
+    closed = GD_QUADRATIC.replace("ends: graded", "ends: graded\n    expected: \"[0, 1/5]\"")
+    assert eta_range(write, "[0, 0.2]", closed) == eta_range(write, '"[0, 0.2]"', closed) == ("correct", None, "")
 
 
 def test_ends_ignored(write):

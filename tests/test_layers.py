@@ -1,7 +1,10 @@
 """The layers of nncheck (README, Layout): imports go one way, from reading files to the CLI, never
-in a cycle, and sit at the top of each module (function-level only in cli.py's command registry)."""
+in a cycle, and sit at the top of each module; what is loaded late is loaded by name, in a registry
+(the commands, the output formats, the kinds, the public names of the API)."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,11 +115,45 @@ def test_the_cycle_finder_finds_a_cycle_of_three_modules():
     assert cycles(graph) == [["a", "b", "c"]]
 
 
-def test_no_module_but_cli_imports_nncheck_modules_inside_a_function():
+def test_no_module_imports_nncheck_modules_inside_a_function():
     nested = [f"{MODULES[module].relative_to(ROOT)}:{line}: {target}"
-              for module in MODULES if module != "nncheck.cli"
-              for target, line, inside in imports(module) if inside]
+              for module in MODULES for target, line, inside in imports(module) if inside]
     assert nested == []
+
+
+def _loads_by_name(module: str) -> bool:
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    return any(isinstance(node, ast.Attribute) and node.attr == "import_module" for node in ast.walk(tree))
+
+
+def test_only_the_registries_load_modules_by_name():
+    assert [module for module in MODULES if _loads_by_name(module)] == [
+        "nncheck", "nncheck.check.kinds", "nncheck.commands", "nncheck.formats", "nncheck.limits"]
+
+
+def test_every_command_has_a_module_of_its_own_group_and_the_cli_imports_none_of_them():
+    from nncheck.commands import COMMANDS
+
+    assert set(COMMANDS.values()) == {module for module in MODULES if module.startswith("nncheck.commands.")} - {
+        "nncheck.commands.messages", "nncheck.commands.options", "nncheck.commands.screen"}
+    assert not {target for target, _, _ in imports("nncheck.cli")} & set(COMMANDS.values())
+
+
+def _commands_loaded(*argv: str) -> str:
+    """The command modules that `nncheck ARGV` imports, as the last line it writes to stderr."""
+    code = ("import sys; from nncheck.cli import main; from nncheck.commands import COMMANDS\n"
+            "sys.argv = ['nncheck', *sys.argv[1:]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(set(COMMANDS.values()) & set(sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_a_command_imports_only_its_own_module_and_help_none():
+    assert _commands_loaded("--help") == "[]"
+    assert _commands_loaded("functions") == "['nncheck.commands.functions']"
+    assert _commands_loaded("merge", "--help") == "['nncheck.commands.grade']"
 
 
 def test_the_import_linter_contract_is_kept():

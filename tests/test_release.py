@@ -231,3 +231,29 @@ def test_the_grader_file_places_new_items_where_the_problem_had_them(tmp_path):
     values.write_text("values: {q: 1}\nask: []\n")
     result = invoke("verify", answers, "--problem", copy_path, "--secret", values)
     assert result.exit_code == 2 and "secret values: 'q' is not a value of" in result.stderr
+
+
+@pytest.mark.parametrize("how", [("verify", "--format", "gradescope"), ("verify", "--format", "junit"),
+                                 ("verify", "--format", "classroom"), ("verify", "--format", "github"),
+                                 ("verify", "--format", "json", "--show-hidden"), ("grade", "--format", "json")])
+def test_grading_the_students_copy_without_the_grader_file_is_refused_at_the_item(how, tmp_path):
+    copy_path, grader = released(PROBLEMS / "sigmoid-tanh-equivalence.yaml", tmp_path)
+    answers = tmp_path / "mine.yaml"
+    answers.write_text(f"problem: {copy_path}\nanswers:\n  W1_tanh: W1 / 2\n  b1_tanh: b1 / 2\n")
+    result = invoke(*how, answers)
+    assert result.exit_code == 2, result.output
+    where = re.search(rf"{re.escape(str(copy_path))}:(\d+):\d+: (?:error: )?ask sigmoid via tanh \(and 4 more\)", result.stderr)
+    assert where, result.stderr
+    assert "sigmoid via tanh" in copy_path.read_text().splitlines()[int(where[1]) - 1]
+    assert "--secret OUT/grader/sigmoid-tanh-equivalence.yaml" in result.stderr and "Traceback" not in result.output
+    graded = invoke(*how, answers, "--secret", grader)
+    assert graded.exit_code in (0, 1) and "students' copy" not in graded.stderr
+
+
+def test_a_student_verifying_the_copy_is_not_refused_for_what_the_grader_holds(tmp_path):
+    copy_path, _ = released(PROBLEMS / "sigmoid-tanh-equivalence.yaml", tmp_path)
+    answers = tmp_path / "mine.yaml"
+    answers.write_text(f"problem: {copy_path}\nanswers:\n  W1_tanh: W1 / 2\n")
+    for output_format in ("table", "json"):
+        result = invoke("verify", answers, "--format", output_format)
+        assert result.exit_code in (0, 1) and "students' copy" not in result.output, result.output

@@ -14,7 +14,7 @@ from itertools import chain, islice
 from dataclasses import replace
 
 from nncheck.app.problem_choice import ProblemChoice
-from nncheck.app.verify_many import Checkers, iter_answer_files, problem_of_broken, verify_file
+from nncheck.app.verify_many import Checkers, iter_answer_files, problem_of_broken, require_grader_file, verify_file
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
 from nncheck.check.gradebook import (DuplicateFinder, GradedFile, Gradebook, ProblemInfo, RecordSpill, Shard,
@@ -140,7 +140,7 @@ _worker: dict = {}
 def _start_worker(problem_override: ProblemChoice, show_hidden: bool, secrets: list, paths=()) -> None:
     _worker.clear()
     _worker.update(problem_override=problem_override, show_hidden=show_hidden,
-                   checkers=Checkers(secrets, require_asks, allow_base=False, roster=lambda: class_students(paths)))
+                   checkers=Checkers(secrets, require_gradable, allow_base=False, roster=lambda: class_students(paths)))
 
 
 def class_students(paths) -> list[str]:
@@ -185,6 +185,11 @@ def _graded_item(item: ItemResult, show_hidden: bool) -> ItemResult:
                       message=HIDDEN_MESSAGE if hidden else item.message)
 
 
+def require_gradable(checker) -> None:
+    require_asks(checker)
+    require_grader_file(checker)
+
+
 def require_asks(checker) -> None:
     """grade scores every student out of the same items, so the problem must list them."""
     problem = checker.problem
@@ -196,7 +201,7 @@ def require_asks(checker) -> None:
 
 def _problem_infos(paths: list[str], secrets) -> list[ProblemInfo]:
     """Title, items and maximum score of every problem the records name, from the problem itself."""
-    checkers = Checkers(secrets, require_asks, allow_base=False)
+    checkers = Checkers(secrets, require_gradable, allow_base=False)
     infos = []
     for path in paths:
         try:

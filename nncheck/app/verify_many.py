@@ -23,19 +23,20 @@ from nncheck.formats.json import dumps, verification_json
 from nncheck.formats.verify_table import render_verification
 from nncheck.formats import SUBMISSION_FORMATS, load_format
 
-ANSWER_SUFFIXES = (".yaml", ".yml")
+ANSWER_SUFFIXES = (".yaml", ".yml", ".npz")
 ANSWER_FILE_NAME = "answers.yaml"   # the file graded when a submission holds several for one problem
 
 
 def answer_files(paths) -> list[tuple[str, bool]]:
     """(path, named): the files named, then the YAML files under named directories (sorted),
     each file once however often it is reached. A file found in a directory is graded only if
-    it looks like an answer file."""
+    it looks like an answer file and is no symbolic link (a link in a student's folder may point
+    at the reference answers or at a classmate's file; it is skipped, never followed)."""
     return list(iter_answer_files(paths))
 
 
 def iter_answer_files(paths):
-    """answer_files, one at a time (each file once: by its real path)."""
+    """answer_files, one at a time (each file once: by its real path, a link by its own)."""
     seen = set()
     for path in paths:
         named = not os.path.isdir(path)
@@ -43,7 +44,7 @@ def iter_answer_files(paths):
             os.path.join(root, name) for root, dirs, files in _sorted_walk(path)
             for name in sorted(files) if name.endswith(ANSWER_SUFFIXES))
         for file in found:
-            key = os.path.realpath(file)
+            key = os.path.abspath(file) if not named and os.path.islink(file) else os.path.realpath(file)
             if key not in seen:
                 seen.add(key)
                 yield file, named
@@ -68,19 +69,15 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
     files = answer_files(paths)
     submission = Submission([])
     writer = SubmissionWriter(output_format, precision)
-    checkers = Checkers(secrets, allow_base=output_format in ("table", "json") and not student)
-    if not files:
-        nothing = NncheckError("no answer files found in " + ", ".join(paths))
-        report_error(nothing)
-        submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override.override)))
-        writer.broken(", ".join(paths), nothing)
+    grading = show_hidden or output_format not in ("table", "json")
+    checkers = Checkers(secrets, require_grader_file if grading else None,
+                        allow_base=output_format in ("table", "json") and not student)
     found_in_directories = set()
     for path, named in files:
         try:
             verification = verify_file(path, named, problem_override, checkers, student, chosen)
             if verification is None:
-                print(printable_line(f"note: skipped {path}: not an answer file (no answers: or problem:)"),
-                      file=sys.stderr)
+                print(printable_line(f"note: skipped {path}: {skipped_because(path)}"), file=sys.stderr)
                 continue
         except NncheckError as error:
             report_error(error)
@@ -94,6 +91,11 @@ def verify_paths(paths, problem_override, output_format, precision, report_error
             found_in_directories.add(id(verification))
         submission.verifications.append(verification)
         writer.verified(verification if show_hidden else student_view(verification))
+    if not submission.verifications and not submission.broken:
+        nothing = NncheckError("no answer files found in " + ", ".join(paths))
+        report_error(nothing)
+        submission.broken.append(BrokenFile(", ".join(paths), nothing, checkers.max_score(problem_override.override)))
+        writer.broken(", ".join(paths), nothing)
     if output_format in ("table", "json"):
         _count_unreadable_files(submission, checkers)
     else:  # a grade: one file per problem, and a file that names none adds no points to one
@@ -110,8 +112,10 @@ def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
                 student=None, chosen=()):
     """One answer file read once and verified, or None for a file found in a directory that is
     not an answer file. `student` (the grader's `--student`) is whose submission it is."""
+    if not named and os.path.islink(path):
+        return None
     doc = read_answer_doc(path)
-    if not named and not looks_like_answers(doc):
+    if not named and not (looks_like_answers(doc) and _problem_known(path, doc, problem_override)):
         return None
     answer_file = load_answer_file(path, chosen_problem(path, doc, problem_override), doc)
     if student:
@@ -120,6 +124,21 @@ def verify_file(path: str, named: bool, problem_override, checkers: "Checkers",
         except NncheckError as error:
             raise _named_variant_fit(error, answer_file, checkers) from None
     return checkers.for_answers(answer_file).verify(answer_file, chosen)
+
+
+def _problem_known(path: str, doc, problem_override) -> bool:
+    """An .npz archive found in a directory is graded when the grader names the problem (or it
+    names its own): another .npz beside the answers may hold anything."""
+    return not path.lower().endswith(".npz") or ProblemChoice.of(problem_override).chosen_by_grader \
+        or bool(doc.data.get("problem"))
+
+
+def skipped_because(path: str) -> str:
+    if os.path.islink(path):
+        return "a symbolic link; only the files in the submission itself are graded"
+    if path.lower().endswith(".npz"):
+        return "an .npz archive names no problem; pass --problem PROBLEM to grade it"
+    return "not an answer file (no answers: or problem:)"
 
 
 def read_answer_doc(path: str):
@@ -254,6 +273,19 @@ def problem_of_broken(path: str, problem_override) -> str | None:
     except NncheckError:
         return None
     return problem if os.path.isfile(problem) else None
+
+
+def require_grader_file(checker) -> None:
+    """A grade of a students' copy (nncheck release) needs the grader-only file that holds
+    what was taken out: without it, its items would score 0 out of their points."""
+    taken_out = [item for item in checker.problem.asks if item.grader_only]
+    if taken_out:
+        item = taken_out[0]
+        also = f" (and {len(taken_out) - 1} more)" if len(taken_out) > 1 else ""
+        raise NncheckError(f"ask {item.id}{also}: {checker.problem.path} is the students' copy (nncheck release), "
+                           "whose expected values are in its grader-only file; grade with --secret "
+                           f"OUT/grader/{os.path.basename(checker.problem.path)}, which release wrote beside it",
+                           item.location)
 
 
 class Checkers:

@@ -1,8 +1,8 @@
 """Asked items of kind `interval`: the step sizes for which gradient descent converges.
 
-The answer is an interval such as "(0, 1/5)" (brackets say whether each end belongs to it)
-or a list of its endpoints [0, 0.2]. nncheck finds the range itself (see training.py), or
-takes it from the item's `expected:`.
+The answer is an interval such as "(0, 1/5)" (brackets say whether each end belongs to it);
+a YAML list [0, 0.2] reads as "[0, 0.2]" does, the closed interval. nncheck finds the range
+itself (see training.py), or takes it from the item's `expected:`.
 """
 
 from __future__ import annotations
@@ -33,21 +33,20 @@ HOW = {"analytic": "analytically", "bisection": "by bisection", "given": "as sta
 
 @dataclass(eq=False)
 class Interval:
-    """Endpoints and whether each belongs to the interval (None: not stated, as in a list)."""
+    """Endpoints and whether each belongs to the interval; `listed`: written as a YAML list."""
 
     low: float
     high: float
-    low_closed: bool | None
-    high_closed: bool | None
+    low_closed: bool
+    high_closed: bool
     low_text: str
     high_text: str
+    listed: bool = False
 
     def endpoints(self) -> np.ndarray:
         return np.array([self.low, self.high])
 
     def text(self) -> str:
-        if self.low_closed is None:
-            return f"[{self.low_text}, {self.high_text}] (endpoints only)"
         return f"{'[' if self.low_closed else '('}{self.low_text}, {self.high_text}{']' if self.high_closed else ')'}"
 
 
@@ -226,7 +225,7 @@ def _read_answer(answer_file, answer, item) -> Interval:
     low, high = (_list_endpoint(answer_file.doc, answer.path + (i,), label) for i in range(2))
     if low > high:
         raise NncheckError(f"{label}: the left end is larger than the right end", answer.location)
-    return Interval(low, high, None, None, format_number(low, 6), format_number(high, 6))
+    return Interval(low, high, True, True, format_number(low, 6), format_number(high, 6), listed=True)
 
 
 def _list_endpoint(doc, path: tuple, label: str) -> float:
@@ -251,10 +250,6 @@ def _verdict(checker, item, found: Found, given: Interval, result: ItemResult) -
     if not item.spec.ends_graded:
         return result
     stated = replace(expected, low_text=given.low_text, high_text=given.high_text)
-    if given.low_closed is None:
-        result.message = (f"a list gives only the endpoints; the range is {_ends_words(expected)}: "
-                          f"{stated.text()}")
-        return result
     wrong = [side for side, closed, want in (("left", given.low_closed, expected.low_closed),
                                              ("right", given.high_closed, expected.high_closed)) if closed != want]
     if wrong:
@@ -262,12 +257,10 @@ def _verdict(checker, item, found: Found, given: Interval, result: ItemResult) -
         explained = "; ".join(_end_message(checker, found, side) for side in wrong)
         which = "the ends" if len(wrong) == 2 else f"the {wrong[0]} end"
         result.message = f"the endpoints are right, but not {which}: {explained}. The range is {stated.text()}"
+        if given.listed:
+            result.message += (f"; a list [{given.low_text}, {given.high_text}] is the closed interval, as "
+                               f"\"[{given.low_text}, {given.high_text}]\" is: write \"{stated.text()}\" in quotes")
     return result
-
-
-def _ends_words(interval: Interval) -> str:
-    low, high = ("closed" if interval.low_closed else "open"), ("closed" if interval.high_closed else "open")
-    return f"{low} at both ends" if low == high else f"{low} at the left end and {high} at the right end"
 
 
 def _rate_name(problem) -> str:
