@@ -20,9 +20,9 @@ LMS_CSV = {"canvas": canvas_csv, "moodle": moodle_csv}
 
 def write_class_outputs(gradebook, output_format: str, stdout, csv_path: str | None = None,
                         html_path: str | None = None, csv_style: str = "plain", seconds: float | None = None,
-                        report_broken=None, warn=None) -> None:
+                        report_broken=None, report_unplaced=None) -> None:
     """Every output asked for. `report_broken(record)` is called for each file not graded (in
-    path order) and `warn(text)` for each file an LMS import leaves out."""
+    path order) and `report_unplaced(path)` for each file an LMS import leaves out."""
     gradebook.tally(each=_not_graded(report_broken))
     lms = StudentRows() if csv_path and csv_style != "plain" else None
     with ExitStack() as files:
@@ -45,8 +45,8 @@ def write_class_outputs(gradebook, output_format: str, stdout, csv_path: str | N
     if lms is not None:
         write_file(csv_path, LMS_CSV[csv_style](gradebook.problems, list(lms.rows.values())))
         for path in lms.unplaced:
-            if warn is not None:
-                warn(f"warning: {path} is not in the {csv_style} CSV (no student: or no problem)")
+            if report_unplaced is not None:
+                report_unplaced(path)
     if output_format != "json":
         stdout.write(gradebook_table(gradebook, seconds, use_colour(stdout), terminal_width(stdout)))
 
