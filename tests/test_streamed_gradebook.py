@@ -16,8 +16,8 @@ import pytest
 from class_factory import write_class
 from nncheck.app.class_outputs import write_class_outputs
 from nncheck.app.grading import grade_paths
-from nncheck.check.gradebook import (COUNTED_VERDICTS, DuplicateFinder, ExactSum, Gradebook, GradedFile,
-                                     ProblemInfo, RecordSpill, Tally, duplicate_key, histogram)
+from nncheck.check.class_summary import COUNTED_VERDICTS, ExactSum, ProblemInfo, Tally, histogram
+from nncheck.check.gradebook import DuplicateFinder, Gradebook, GradedFile, RecordSpill, duplicate_key
 from nncheck.check.results import BrokenFile, ItemResult, ProblemFacts, Verification
 from nncheck.formats.canvas import gradebook_canvas_csv
 from nncheck.formats.csv import gradebook_csv, write_gradebook_csv

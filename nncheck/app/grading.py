@@ -17,8 +17,9 @@ from nncheck.app.problem_choice import ProblemChoice
 from nncheck.app.verify_many import Checkers, iter_answer_files, problem_of_broken, require_grader_file, verify_file
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
-from nncheck.check.gradebook import (DuplicateFinder, GradedFile, Gradebook, ProblemInfo, RecordSpill, Shard,
-                                     duplicate_key, duplicate_note)
+from nncheck.check.class_summary import ProblemInfo
+from nncheck.check.gradebook import (DuplicateFinder, GradedFile, Gradebook, RecordSpill, Shard, duplicate_key,
+                                     duplicate_note)
 from nncheck.formats.json import plain_dumps
 from nncheck.check.results import BrokenFile, ItemResult
 from nncheck.read.answers import AnswerFile

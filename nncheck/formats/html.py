@@ -13,7 +13,7 @@ import io
 
 from nncheck.numbers import format_number
 from nncheck.text import printable
-from nncheck.check.gradebook import bin_edges
+from nncheck.check.class_summary import bin_edges
 
 VERDICTS = (("correct", "right", "#2e7d32"), ("follow_through", "follow-through", "#ef6c00"),
             ("wrong", "wrong", "#c62828"),

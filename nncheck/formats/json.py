@@ -15,7 +15,8 @@ from nncheck.formats.sections import asked_selected
 from nncheck.text import printable
 from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
-from nncheck.check.gradebook import bin_edges, records_json
+from nncheck.check.class_summary import bin_edges
+from nncheck.check.gradebook import records_json
 
 
 def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None, asked=()) -> dict:

@@ -18,7 +18,7 @@ from nncheck.text import one_line, printable
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
 from nncheck.read.vary import variant_line
-from nncheck.check.gradebook import bin_edges
+from nncheck.check.class_summary import bin_edges
 
 HIDDEN_VALUE = "(hidden: an asked item graded later)"
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
