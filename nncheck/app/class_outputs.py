@@ -1,6 +1,6 @@
 """What `grade` and `merge` write: the gradebook CSV (or a Canvas or Moodle import), the HTML
-page and the JSON or table on stdout, in two passes over the records whatever the size of the
-class: one to count the summary, one that feeds every writer a record at a time."""
+page and the JSON or table on stdout, in one pass over the records that feeds every writer a
+record at a time, whatever the size of the class (grade counted the summary as it graded)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def write_class_outputs(gradebook, output_format: str, stdout, csv_path: str | N
                         report_broken=None, report_unplaced=None) -> None:
     """Every output asked for. `report_broken(record)` is called for each file not graded (in
     path order) and `report_unplaced(path)` for each file an LMS import leaves out."""
-    gradebook.tally(each=_not_graded(report_broken))
+    if report_broken is not None:
+        for record in gradebook.not_graded():
+            report_broken(record)
     lms = StudentRows() if csv_path and csv_style != "plain" else None
     with ExitStack() as files:
         writers = []
@@ -49,14 +51,3 @@ def write_class_outputs(gradebook, output_format: str, stdout, csv_path: str | N
                 report_unplaced(path)
     if output_format != "json":
         stdout.write(gradebook_table(gradebook, seconds, use_colour(stdout), terminal_width(stdout)))
-
-
-def _not_graded(report_broken):
-    if report_broken is None:
-        return None
-
-    def each(record) -> None:
-        if record.status != "graded":
-            report_broken(record)
-
-    return each

@@ -17,7 +17,7 @@ from nncheck.app.problem_choice import ProblemChoice
 from nncheck.app.verify_many import Checkers, iter_answer_files, problem_of_broken, require_grader_file, verify_file
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
-from nncheck.check.class_summary import ProblemInfo
+from nncheck.check.class_summary import ProblemInfo, Tally, counted_items
 from nncheck.check.gradebook import (DuplicateFinder, GradedFile, Gradebook, RecordSpill, Shard, duplicate_key,
                                      duplicate_note)
 from nncheck.formats.json import plain_dumps
@@ -102,23 +102,28 @@ def _pool(jobs: int, settings):
 def _spilled(lines, files: list[str], shard: Shard | None, secrets) -> Gradebook:
     """The records, as they arrive, into a spill; then the problems they name, the duplicates,
     and what a broken file's record takes from its problem (`fixes`, applied as it is read)."""
-    spill, finder, skipped = RecordSpill(), DuplicateFinder(), []
+    spill, finder, tally, skipped = RecordSpill(), DuplicateFinder(), Tally(), []
     problems, spilled_files = set(), array("q")
     for index, graded in enumerate(lines):
         if graded is None:
             skipped.append(files[index])
             continue
-        line, problem, status, key = graded
+        line, problem, status, score, items, key = graded
         if problem is not None:
             problems.add(problem)
         finder.add(len(spill), key if status == "graded" else None)
+        tally.count(problem, status, score, items)
         spilled_files.append(index)
-        spill.append(line)
+        spill.append(line, status == "graded")
     duplicates = finder.duplicates()
     counted = {first: files[spilled_files[first]] for first in set(duplicates.values())}
+    for record in spill.records_at(sorted(duplicates)):     # read before the fixes are set: as graded
+        tally.ungrade(record.problem, record.score, counted_items(record.items))
     infos = _problem_infos(sorted(problems), secrets)
     known = {info.path: info for info in infos}
     only = infos[0].path if len(known) == 1 else None
+    if only is not None:
+        tally.place(only)
 
     def fixes(position: int, record: GradedFile) -> None:
         if record.status == "broken":
@@ -131,8 +136,8 @@ def _spilled(lines, files: list[str], shard: Shard | None, secrets) -> Gradebook
         if first is not None:
             record.status, record.note = "duplicate", duplicate_note(record.student, counted[first])
 
-    spill.fixes = fixes
-    return Gradebook(problems=infos, files=spill, skipped=skipped, shard=shard)
+    spill.fixes, spill.duplicates = fixes, set(duplicates)
+    return Gradebook(problems=infos, files=spill, skipped=skipped, shard=shard, counted=tally)
 
 
 _worker: dict = {}
@@ -151,14 +156,15 @@ def class_students(paths) -> list[str]:
     return sorted(student for student in students if student.strip())
 
 
-def graded_line(entry: tuple[str, bool]) -> tuple[bytes, str | None, str, bytes | None] | None:
+def graded_line(entry: tuple[str, bool]):
     """One answer file graded, as its record's JSON line with what the parent counts: the
-    problem's path, the status and the duplicate key (None: not an answer file)."""
+    problem's path, the status, the score, the items (class_summary.counted_items) and the
+    duplicate key (None: not an answer file)."""
     record = grade_file(entry)
     if record is None:
         return None
-    return (plain_dumps(record.json()).encode("utf-8"), record.problem, record.status,
-            duplicate_key(record.student, record.problem))
+    return (plain_dumps(record.json()).encode("utf-8"), record.problem, record.status, record.score,
+            counted_items(record.items), duplicate_key(record.student, record.problem))
 
 
 def grade_file(entry: tuple[str, bool]) -> GradedFile | None:

@@ -11,8 +11,6 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 
-from nncheck.check.results import ItemResult
-
 HISTOGRAM_BINS = 10
 COUNTED_VERDICTS = ("correct", "follow_through", "wrong", "invalid", "missing")
 
@@ -96,41 +94,52 @@ class ItemTally:
         self.diagnoses: Counter = Counter()
         self.points, self.answers = ExactSum(), 0
 
-    def add(self, item: ItemResult) -> None:
-        self.verdicts[item.verdict] += 1
-        if item.diagnosis and item.verdict != "correct":
-            self.diagnoses[item.diagnosis] += 1
-        self.points.add(item.points)
-        self.answers += 1
+    def add(self, verdict: str, points: float, diagnosis: str | None, times: int = 1) -> None:
+        """Count an answer (`times` -1: take one back out)."""
+        self.verdicts[verdict] += times
+        if diagnosis and verdict != "correct":
+            self.diagnoses[diagnosis] += times
+            if not self.diagnoses[diagnosis]:
+                del self.diagnoses[diagnosis]
+        self.points.add(points * times)
+        self.answers += times
 
 
 class ProblemTally:
-    """One problem across the class, counted record by record: a score per graded file (eight
+    """One problem across the class, counted file by file: a score per graded file (eight
     bytes each, for the median) and a running tally per item."""
 
-    def __init__(self, problem: ProblemInfo):
-        self.problem, self.records, self.scores = problem, 0, array("d")
-        self.items = {item_id: ItemTally() for item_id, _, _ in problem.items}
+    def __init__(self):
+        self.records, self.scores = 0, array("d")
+        self.items: dict[str, ItemTally] = {}
 
-    def add(self, record) -> None:
+    def add(self, graded: bool, score: float, items) -> None:
         self.records += 1
-        if record.status != "graded":
-            return
-        self.scores.append(record.score)
-        for item in record.items:
-            tally = self.items.get(item.id)
-            if tally is not None:
-                tally.add(item)
+        if graded:
+            self.scores.append(score)
+            self._add_items(items, 1)
 
-    def summary(self) -> ProblemSummary:
-        scores, problem = self.scores, self.problem
+    def ungrade(self, score: float, items) -> None:
+        """A graded file counted as not graded after all (a duplicate)."""
+        self.scores.remove(score)       # one score of that value: the same multiset either way
+        self._add_items(items, -1)
+
+    def _add_items(self, items, times: int) -> None:
+        for item_id, verdict, points, diagnosis in items:
+            tally = self.items.get(item_id)
+            if tally is None:
+                tally = self.items[item_id] = ItemTally()
+            tally.add(verdict, points, diagnosis, times)
+
+    def summary(self, problem: ProblemInfo) -> ProblemSummary:
+        scores = self.scores
         return ProblemSummary(
             problem=problem, graded=len(scores), broken=self.records - len(scores),
             mean=statistics.fmean(scores) if scores else None,
             median=float(statistics.median(scores)) if scores else None,
             lowest=min(scores) if scores else None, highest=max(scores) if scores else None,
             histogram=histogram(scores, problem.max_score),
-            items=[_item_summary(item_id, max_points, visibility, self.items[item_id])
+            items=[_item_summary(item_id, max_points, visibility, self.items.get(item_id) or ItemTally())
                    for item_id, max_points, visibility in problem.items])
 
 
@@ -143,34 +152,46 @@ def _item_summary(item_id: str, max_points: float, visibility: str, tally: ItemT
                        top_diagnosis=top[0], top_diagnosis_count=top[1])
 
 
+def counted_items(items) -> list[tuple]:
+    """(id, verdict, points, diagnosis) of each item: what the tally counts of it."""
+    return [(item.id, item.verdict, item.points, item.diagnosis) for item in items]
+
+
 class Tally:
-    """The class summary, counted as records pass by: files, files not graded (and the first
-    FIRST_BROKEN of them, for the table), whether any answer follows through, and per problem."""
+    """The class summary, counted as the files pass: files, files not graded, whether any
+    answer follows through, and per problem (by path) the scores and item tallies. Fed records
+    (`add`) or, by grade's parent process, what the workers counted (`count`)."""
 
-    FIRST_BROKEN = 10
-
-    def __init__(self, problems: list[ProblemInfo]):
-        self.files, self.broken, self.first_broken, self.followed = 0, 0, [], False
-        self._summaries: list[ProblemSummary] | None = None
-        self.problems = [ProblemTally(problem) for problem in problems]
-        self._by_path: dict[str, list[ProblemTally]] = {}
-        for tally in self.problems:
-            self._by_path.setdefault(tally.problem.path, []).append(tally)
+    def __init__(self):
+        self.files, self.broken, self.followed = 0, 0, False
+        self.by_path: dict[str | None, ProblemTally] = {}
 
     def add(self, record) -> None:
-        self.files += 1
-        if record.status != "graded":
-            self.broken += 1
-            if len(self.first_broken) < self.FIRST_BROKEN:
-                self.first_broken.append(record)
-        self.followed = self.followed or any(item.verdict == "follow_through" for item in record.items)
-        for tally in self._by_path.get(record.problem, ()):
-            tally.add(record)
+        self.count(record.problem, record.status, record.score, counted_items(record.items))
 
-    def summaries(self) -> list[ProblemSummary]:
-        if self._summaries is None:
-            self._summaries = [tally.summary() for tally in self.problems]
-        return self._summaries
+    def count(self, problem: str | None, status: str, score: float, items: list[tuple]) -> None:
+        self.files += 1
+        graded = status == "graded"
+        self.broken += not graded
+        self.followed = self.followed or any(verdict == "follow_through" for _, verdict, _, _ in items)
+        tally = self.by_path.get(problem)
+        if tally is None:
+            tally = self.by_path[problem] = ProblemTally()
+        tally.add(graded, score, items)
+
+    def ungrade(self, problem: str, score: float, items: list[tuple]) -> None:
+        """A graded file turned out not to count (a second file of a student)."""
+        self.broken += 1
+        self.by_path[problem].ungrade(score, items)
+
+    def place(self, problem: str) -> None:
+        """The files whose problem could not be told count for `problem` (the class's only one)."""
+        unplaced = self.by_path.pop(None, None)
+        if unplaced is not None:
+            self.by_path.setdefault(problem, ProblemTally()).records += unplaced.records
+
+    def summaries(self, problems: list[ProblemInfo]) -> list[ProblemSummary]:
+        return [self.by_path.get(problem.path, ProblemTally()).summary(problem) for problem in problems]
 
 
 def histogram(scores: list[float], max_score: float) -> list[int]:

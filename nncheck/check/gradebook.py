@@ -17,6 +17,7 @@ import tempfile
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -49,7 +50,7 @@ class GradedFile:
     status: str
     note: str | None = None
 
-    @property
+    @cached_property
     def broken_result(self) -> bool:
         return isinstance(self.result, BrokenFile)
 
@@ -66,8 +67,9 @@ class GradedFile:
         """The path of the problem (None: a broken file whose problem cannot be told)."""
         return self.result.problem if self.broken_result else self.result.problem.path
 
-    @property
+    @cached_property
     def score(self) -> float:
+        """Its points (added up once: a record's items do not change)."""
         return 0.0 if self.broken_result else self.result.score
 
     @property
@@ -129,25 +131,29 @@ class Gradebook:
     files: "list[GradedFile] | RecordSpill"
     skipped: list[str] = field(default_factory=list)
     shard: Shard | None = None
-    _tally: "Tally | None" = field(default=None, repr=False)
+    counted: Tally | None = None        # the tally, when grade counted it as the files were graded
+    _summaries: list[ProblemSummary] | None = field(default=None, repr=False)
 
-    def tally(self, each=None) -> "Tally":
-        """The summary of the class, counted in one pass over its records (then kept); `each`,
-        if given, is called with every record of that pass."""
-        if self._tally is None:
-            tally = Tally(self.problems)
+    def tally(self) -> Tally:
+        """The class counted (once: in one pass over the records, unless grade counted it)."""
+        if self.counted is None:
+            tally = Tally()
             for record in self.files:
                 tally.add(record)
-                if each is not None:
-                    each(record)
-            self._tally = tally
-        elif each is not None:
-            for record in self.files:
-                each(record)
-        return self._tally
+            self.counted = tally
+        return self.counted
 
     def summaries(self) -> list[ProblemSummary]:
-        return self.tally().summaries()
+        if self._summaries is None:
+            self._summaries = self.tally().summaries(self.problems)
+        return self._summaries
+
+    def not_graded(self):
+        """The records of the files not graded (broken or duplicate), in path order; from a
+        spill only their lines are read."""
+        if isinstance(self.files, RecordSpill):
+            return self.files.records_at(self.files.not_graded_positions())
+        return (record for record in self.files if record.status != "graded")
 
 
 def duplicate_key(student: str, problem: str | None) -> bytes | None:
@@ -216,11 +222,18 @@ class RecordSpill:
         self._count = 0
         self.problems: dict[str, ProblemInfo] = {}
         self.fixes = None
+        self.broken = array("q")        # positions of the records not graded as written
+        self.duplicates: set[int] = set()   # positions the fixes make `duplicate`
 
-    def append(self, line: bytes) -> None:
+    def append(self, line: bytes, graded: bool = True) -> None:
         """One record's JSON (no newline in it: JSON escapes them)."""
+        if not graded:
+            self.broken.append(self._count)
         self._file.write(line + b"\n")
         self._count += 1
+
+    def not_graded_positions(self) -> list[int]:
+        return sorted(set(self.broken) | self.duplicates)
 
     def __len__(self) -> int:
         return self._count
@@ -241,10 +254,24 @@ class RecordSpill:
 
     def __iter__(self):
         for position, line in enumerate(self.lines()):
-            record = GradedFile.from_json(json.loads(line), self.problems)
-            if self.fixes is not None:
-                self.fixes(position, record)
-            yield record
+            yield self._record(position, line)
+
+    def records_at(self, positions: list[int]):
+        """The records at these positions (ascending), only their lines read as JSON."""
+        wanted = iter(positions)
+        position_wanted = next(wanted, None)
+        for position, line in enumerate(self.lines()):
+            if position_wanted is None:
+                return
+            if position == position_wanted:
+                yield self._record(position, line)
+                position_wanted = next(wanted, None)
+
+    def _record(self, position: int, line: bytes) -> GradedFile:
+        record = GradedFile.from_json(json.loads(line.decode("utf-8")), self.problems)
+        if self.fixes is not None:
+            self.fixes(position, record)
+        return record
 
     def close(self) -> None:
         self._file.close()

@@ -82,7 +82,7 @@ class ItemResult:
     @classmethod
     def from_gradebook_record(cls, entry: dict) -> "ItemResult":
         """An item read back from `gradebook_record` (exactly its keys, or a TypeError)."""
-        if set(entry) != set(GRADEBOOK_ITEM_FIELDS):
+        if tuple(entry) != GRADEBOOK_ITEM_FIELDS and set(entry) != set(GRADEBOOK_ITEM_FIELDS):
             raise TypeError(f"an item has the keys {', '.join(GRADEBOOK_ITEM_FIELDS)}, not {', '.join(map(str, entry))}")
         return cls(**entry)
 

@@ -88,7 +88,7 @@ class HtmlRows:
                  '<meta name="viewport" content="width=device-width, initial-scale=1">',
                  "<title>nncheck class report</title>", f"<style>{STYLE}</style></head><body>",
                  "<h1>Class report</h1>", f'<p id="counts">{" · ".join([head] + extras)}</p>']
-        for summary in tally.summaries():
+        for summary in gradebook.summaries():
             parts += _problem_section(summary)
         headers = ["student"] + (["seed"] if self.seeds else []) + ["file", "problem", "status", "score", "max", "%",
                                                                     "error"]

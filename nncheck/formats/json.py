@@ -102,7 +102,7 @@ def class_summary_json(gradebook) -> dict:
         "graded": tally.files - tally.broken,
         "broken": tally.broken,
         "skipped": len(gradebook.skipped),
-        "problems": [problem_summary_json(summary) for summary in tally.summaries()],
+        "problems": [problem_summary_json(summary) for summary in gradebook.summaries()],
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from itertools import islice
 
 import numpy as np
 
@@ -233,11 +234,11 @@ def _gradebook_lines(gradebook, seconds, style: Styler, width: int | None) -> li
     extras = [f"{broken} broken"] if broken else []
     extras += [f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else []
     out = [style(line, BOLD) for line in _fitted_line(" · ".join([head] + extras), width)]
-    for summary in tally.summaries():
+    for summary in gradebook.summaries():
         out += [""] + _problem_summary(summary, style, width)
     if broken:
         out += ["", style(f"Not graded ({broken})", CYAN)]
-        for record in tally.first_broken[:10]:
+        for record in islice(gradebook.not_graded(), 10):
             out += _fitted_line(f"  {one_line(record.error or record.file)}", width, "    ")
         if broken > 10:
             out.append(f"  … and {broken - 10} more (every one is in the CSV and JSON output)")
