@@ -212,7 +212,7 @@ class Gradebook:
 
     def __init__(self, record):
         self._record = record
-        self.files = record.files
+        self.files = list(record.files)
         self.problems = record.problems
 
     def to_dict(self) -> dict:

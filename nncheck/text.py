@@ -7,8 +7,11 @@ import unicodedata
 
 def printable(text: str) -> str:
     """`text` without control, format or bidirectional characters (newlines and tabs kept)."""
+    text = str(text)
+    if text.isprintable():      # nothing to take out: the common case, checked at C speed
+        return text
     return "".join(
-        ch for ch in str(text)
+        ch for ch in text
         if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
     )
 
@@ -26,8 +29,11 @@ def one_line(text: str) -> str:
 def escaped(text: str) -> str:
     """`text` on one terminal line, its control characters shown as escapes (a newline in a
     file name reads `\\n` and can never start a line of output of its own)."""
+    text = str(text)
+    if text.isprintable():      # nothing to escape or take out
+        return text
     out = []
-    for ch in str(text):
+    for ch in text:
         category = unicodedata.category(ch)
         if category == "Cc" or ch in "\u2028\u2029":
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}" if ord(ch) < 256

@@ -84,3 +84,13 @@ def test_a_pass_is_held_to_the_limits_of_its_own_tape():
     work = HOMEWORK.max_pass_work + 1
     assert "units of work" in Tape(HOMEWORK).charge(work, 1)
     assert Tape(LARGE).charge(work, 1) is None
+
+
+@pytest.mark.parametrize("command", [["run", "--only", "L"], ["check"], ["graph"],
+                                     ["train", "-p", "W1,b1", "--lr", "0.1", "--steps", "1", "--last"]])
+def test_every_command_with_large_reads_its_problem_under_the_large_limits(tmp_path, command):
+    problem = tmp_path / "mlp.yaml"
+    problem.write_text(MLP)
+    refused = CliRunner().invoke(cli, [command[0], str(problem), *command[1:]])
+    assert refused.exit_code == 2 and "the limit is 32,768" in refused.output
+    assert CliRunner().invoke(cli, [command[0], str(problem), *command[1:], "--large"]).exit_code == 0

@@ -129,7 +129,7 @@ def test_selftest_colours_the_result_without_breaking_the_columns(monkeypatch):
 
 # --- any width, any answer -------------------------------------------------------------------
 
-from nncheck.check.results import ItemResult, Verification  # noqa: E402
+from nncheck.check.results import ItemResult, ProblemFacts, Verification  # noqa: E402
 from nncheck.formats.verify_table import verification_text  # noqa: E402
 from nncheck.check.problems import load_problem  # noqa: E402
 
@@ -160,7 +160,7 @@ def test_the_verdict_table_fits_any_width_without_splitting_a_number(seed):
         if isinstance(answer, np.ndarray) and answer.shape == expected.shape and answer.size:
             result.wrong_entries = (tuple(0 for _ in answer.shape),)
         results.append(result)
-    text = verification_text(Verification("a.yaml", problem, "s1", results), 6, width)
+    text = verification_text(Verification("a.yaml", ProblemFacts.of(problem), "s1", results), 6, width)
     assert widest(text) <= width
     for result in results:
         if not result.wrong_entries:

@@ -1,19 +1,27 @@
 """Grading a class: every answer file read once and graded in parallel into a gradebook.
 
-Workers return plain records (nncheck/check/gradebook.py), the same records a shard writes as
-JSON and `nncheck merge` reads back, so one run and merged shards give the same gradebook.
+Workers return plain records (nncheck/check/gradebook.py) as the JSON a shard writes and
+`nncheck merge` reads back, so one run and merged shards give the same gradebook; they are
+kept in a temporary file, not in memory, so a class of any size is graded in bounded memory.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from array import array
+from itertools import chain, islice
+from dataclasses import replace
 
 from nncheck.app.problem_choice import ProblemChoice
-from nncheck.app.verify_many import Checkers, answer_files, problem_of_broken, require_grader_file, verify_file
+from nncheck.app.verify_many import Checkers, iter_answer_files, problem_of_broken, require_grader_file, verify_file
 from nncheck.errors import NncheckError
 from nncheck.read.yamlfile import top_level_text
-from nncheck.check.gradebook import GradedFile, GradedItem, Gradebook, ProblemInfo, Shard, flag_duplicates
+from nncheck.check.class_summary import ProblemInfo, Tally, counted_items
+from nncheck.check.gradebook import (DuplicateFinder, GradedFile, Gradebook, RecordSpill, Shard, duplicate_key,
+                                     duplicate_note)
+from nncheck.formats.json import plain_dumps
+from nncheck.check.results import BrokenFile, ItemResult
 from nncheck.read.answers import AnswerFile
 from nncheck.check.hidden import is_shown
 
@@ -38,43 +46,98 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def class_files(paths, shard: Shard | None) -> list[tuple[str, bool]]:
-    """Every candidate file once, in path order; with a shard, every N-th of them."""
-    seen, files = set(), []
-    for path, named in answer_files(paths):
-        key = os.path.normpath(path)
-        if key not in seen:
-            seen.add(key)
-            files.append((path, named))
-    files.sort(key=lambda entry: entry[0])
-    if shard is None:
-        return files
-    return [entry for i, entry in enumerate(files) if i % shard.count == shard.index - 1]
+def class_files(found, shard: Shard | None) -> tuple[list[str], set[str]]:
+    """Every candidate file once (`found`: app/verify_many.py iter_answer_files), in path
+    order, and the ones named one by one; with a shard, every N-th of them."""
+    files, named = [], set()
+    for path, by_name in found:
+        files.append(path)
+        if by_name:
+            named.add(path)
+    files.sort()
+    if shard is not None:
+        files = files[shard.index - 1::shard.count]
+    return files, named
 
 
 def grade_paths(paths, problem_override, jobs: int, shard: Shard | None,
                 show_hidden: bool, secrets=(), problem_dirs=()) -> Gradebook:
     """Grade every answer file under `paths` (this shard of them) with `jobs` processes, against
     the grader's problems (`problem_override`: one path or several, and `problem_dirs`; see
-    app/problem_choice.py): never a problem file found among the answers."""
-    problem_override = ProblemChoice.of(problem_override, problem_dirs, paths, guard=True)
-    files = class_files(paths, shard)
-    settings = (problem_override, show_hidden, list(secrets), list(paths))
-    if jobs <= 1 or len(files) < 2 * jobs:
-        _start_worker(*settings)
-        records = [grade_file(entry) for entry in files]
-    else:
-        import multiprocessing
+    app/problem_choice.py): never a problem file found among the answers.
 
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        chunk = max(1, min(64, len(files) // (jobs * 8)))
-        with context.Pool(jobs, initializer=_start_worker, initargs=settings) as pool:
-            records = list(pool.imap(grade_file, files, chunksize=chunk))
-    graded = [record for record in records if record is not None]
-    flag_duplicates(graded)
-    return Gradebook(problems=_problem_infos(graded, Checkers(secrets, require_gradable, allow_base=False)), files=graded,
-                     skipped=[path for (path, _), record in zip(files, records) if record is None],
-                     shard=shard)
+    Records stream from the workers, in path order, into a RecordSpill (a temporary file) that
+    every writer reads back: the parent keeps the sorted file names while grading, and 32 bytes
+    a file to find duplicates; the summary keeps a score a file, for the medians. The workers
+    are started before the files are listed, so they do not inherit the list."""
+    problem_override = ProblemChoice.of(problem_override, problem_dirs, paths, guard=True)
+    settings = (problem_override, show_hidden, list(secrets), list(paths))
+    found = iter_answer_files(paths)
+    enough = 2 * jobs * (shard.count if shard else 1)      # files for a pool to be worth starting
+    head = list(islice(found, enough)) if jobs > 1 else []
+    pool = _pool(jobs, settings) if jobs > 1 and len(head) == enough else None
+    try:
+        files, named = class_files(chain(head, found), shard)
+        entries = ((path, path in named) for path in files)
+        if pool is None or len(files) < 2 * jobs:
+            _start_worker(*settings)
+            lines = map(graded_line, entries)
+        else:
+            lines = pool.imap(graded_line, entries, chunksize=max(1, min(64, len(files) // (jobs * 8))))
+        gradebook = _spilled(lines, files, shard, secrets)
+    finally:
+        if pool is not None:
+            pool.terminate()
+    gradebook.files.problems = {info.path: info for info in gradebook.problems}
+    return gradebook
+
+
+def _pool(jobs: int, settings):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    return context.Pool(jobs, initializer=_start_worker, initargs=settings)
+
+
+def _spilled(lines, files: list[str], shard: Shard | None, secrets) -> Gradebook:
+    """The records, as they arrive, into a spill; then the problems they name, the duplicates,
+    and what a broken file's record takes from its problem (`fixes`, applied as it is read)."""
+    spill, finder, tally, skipped = RecordSpill(), DuplicateFinder(), Tally(), []
+    problems, spilled_files = set(), array("q")
+    for index, graded in enumerate(lines):
+        if graded is None:
+            skipped.append(files[index])
+            continue
+        line, problem, status, score, items, key = graded
+        if problem is not None:
+            problems.add(problem)
+        finder.add(len(spill), key if status == "graded" else None)
+        tally.count(problem, status, score, items)
+        spilled_files.append(index)
+        spill.append(line, status == "graded")
+    duplicates = finder.duplicates()
+    counted = {first: files[spilled_files[first]] for first in set(duplicates.values())}
+    for record in spill.records_at(sorted(duplicates)):     # read before the fixes are set: as graded
+        tally.ungrade(record.problem, record.score, counted_items(record.items))
+    infos = _problem_infos(sorted(problems), secrets)
+    known = {info.path: info for info in infos}
+    only = infos[0].path if len(known) == 1 else None
+    if only is not None:
+        tally.place(only)
+
+    def fixes(position: int, record: GradedFile) -> None:
+        if record.status == "broken":
+            if record.problem is None and only is not None:
+                record.result.problem = only
+            info = known.get(record.problem)
+            if info is not None:
+                record.result.max_score = info.max_score
+        first = duplicates.get(position)
+        if first is not None:
+            record.status, record.note = "duplicate", duplicate_note(record.student, counted[first])
+
+    spill.fixes, spill.duplicates = fixes, set(duplicates)
+    return Gradebook(problems=infos, files=spill, skipped=skipped, shard=shard, counted=tally)
 
 
 _worker: dict = {}
@@ -89,8 +152,19 @@ def _start_worker(problem_override: ProblemChoice, show_hidden: bool, secrets: l
 def class_students(paths) -> list[str]:
     """The `student:` of every answer file of the whole class (every shard: the diagnosis of an
     answer that fits a classmate's numbers must not depend on the shard), read from the text."""
-    students = {top_level_text(path, "student") or "" for path, _ in class_files(paths, None)}
+    students = {top_level_text(path, "student") or "" for path, _ in iter_answer_files(paths)}
     return sorted(student for student in students if student.strip())
+
+
+def graded_line(entry: tuple[str, bool]):
+    """One answer file graded, as its record's JSON line with what the parent counts: the
+    problem's path, the status, the score, the items (class_summary.counted_items) and the
+    duplicate key (None: not an answer file)."""
+    record = grade_file(entry)
+    if record is None:
+        return None
+    return (plain_dumps(record.json()).encode("utf-8"), record.problem, record.status, record.score,
+            counted_items(record.items), duplicate_key(record.student, record.problem))
 
 
 def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
@@ -100,21 +174,20 @@ def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
     try:
         verification = verify_file(path, named, override, _worker["checkers"])
     except NncheckError as error:
-        return GradedFile(file=path, student=top_level_text(path, "student") or "",
-                          problem=problem_of_broken(path, override),
-                          status="broken", score=0.0, max_score=0.0, items=[], error=str(error))
+        broken = BrokenFile(path, str(error), 0.0, problem_of_broken(path, override),
+                            top_level_text(path, "student") or "")
+        return GradedFile(broken, "broken")
     if verification is None:
         return None
     items = [_graded_item(item, _worker["show_hidden"]) for item in verification.items]
-    variant = verification.problem.variant
-    return GradedFile(file=path, student=verification.student, problem=verification.problem.path,
-                      status="graded", score=verification.score, max_score=verification.max_score,
-                      items=items, error=None, seed=variant.seed if variant is not None else None)
+    return GradedFile(replace(verification, items=items), "graded")
 
 
-def _graded_item(item, show_hidden: bool) -> GradedItem:
+def _graded_item(item: ItemResult, show_hidden: bool) -> ItemResult:
+    """The item as the gradebook keeps it: verdict and points, no values; the diagnosis and
+    message of a hidden item redacted unless `show_hidden`."""
     hidden = not is_shown(item, show_hidden)
-    return GradedItem(id=item.id, verdict=item.verdict, points=item.points, max_points=item.max_points,
+    return ItemResult(id=item.id, verdict=item.verdict, points=item.points, max_points=item.max_points,
                       visibility=item.visibility, diagnosis=None if hidden else item.diagnosis,
                       message=HIDDEN_MESSAGE if hidden else item.message)
 
@@ -133,11 +206,11 @@ def require_asks(checker) -> None:
             "happened to give; add ask: with every item and its points (docs/answer-format.md), then grade again")
 
 
-def _problem_infos(records: list[GradedFile], checkers: Checkers) -> list[ProblemInfo]:
-    """Title, items and maximum score of every problem the records name, from the problem itself.
-    A broken file whose problem cannot be told counts for the class's problem when there is one."""
+def _problem_infos(paths: list[str], secrets) -> list[ProblemInfo]:
+    """Title, items and maximum score of every problem the records name, from the problem itself."""
+    checkers = Checkers(secrets, require_gradable, allow_base=False)
     infos = []
-    for path in sorted({record.problem for record in records if record.problem is not None}):
+    for path in paths:
         try:
             checker = checkers.get(path)
         except NncheckError as error:
@@ -147,11 +220,4 @@ def _problem_infos(records: list[GradedFile], checkers: Checkers) -> list[Proble
         infos.append(ProblemInfo(path=path, title=checker.problem.title, max_score=blank.max_score,
                                  items=[(item.id, item.max_points, item.visibility) for item in blank.items],
                                  varies=checker.problem.variation is not None))
-    known = {info.path: info for info in infos}
-    for record in records:
-        if record.problem is None and len(known) == 1:
-            record.problem = infos[0].path
-        info = known.get(record.problem)
-        if record.status == "broken" and info is not None:
-            record.max_score = info.max_score
     return infos

@@ -32,24 +32,28 @@ def answer_files(paths) -> list[tuple[str, bool]]:
     each file once however often it is reached. A file found in a directory is graded only if
     it looks like an answer file and is no symbolic link (a link in a student's folder may point
     at the reference answers or at a classmate's file; it is skipped, never followed)."""
-    found, seen = [], set()
+    return list(iter_answer_files(paths))
 
-    def add(path: str, named: bool) -> None:
-        key = os.path.abspath(path) if not named and os.path.islink(path) else os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
-            found.append((path, named))
 
+def iter_answer_files(paths):
+    """answer_files, one at a time (each file once: by its real path, a link by its own)."""
+    seen = set()
     for path in paths:
-        if not os.path.isdir(path):
-            add(path, True)
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs.sort()
-            for name in sorted(files):
-                if name.endswith(ANSWER_SUFFIXES):
-                    add(os.path.join(root, name), False)
-    return found
+        named = not os.path.isdir(path)
+        found = [path] if named else (
+            os.path.join(root, name) for root, dirs, files in _sorted_walk(path)
+            for name in sorted(files) if name.endswith(ANSWER_SUFFIXES))
+        for file in found:
+            key = os.path.abspath(file) if not named and os.path.islink(file) else os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                yield file, named
+
+
+def _sorted_walk(path: str):
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        yield root, dirs, files
 
 
 def verify_paths(paths, problem_override, output_format, precision, report_error,

@@ -14,7 +14,7 @@ from nncheck.limits import Limits
 from nncheck.check.follow_through import apply_follow_through
 from nncheck.check.kinds import load_kind
 from nncheck.read.problem import Problem
-from nncheck.check.results import MISSING, Verification
+from nncheck.check.results import MISSING, ProblemFacts, Verification
 from nncheck.engine.solution import Solution, evaluate_answer
 from nncheck.engine.training import descend
 from nncheck.engine.variants import acceptable, variant_problem
@@ -36,6 +36,7 @@ class Checker:
         """`variant_of`: the checker of the problem's own numbers, when `problem` is a student's
         variant; what does not depend on the numbers (the redraws) is then shared with it."""
         self.problem = problem
+        self.facts = ProblemFacts.of(problem)  # what the records of its answer files say about it
         self.base = Solution(problem)
         self.base_numbers = variant_of  # the checker of the problem's printed numbers, for a variant
         self.shared: dict = variant_of.shared if variant_of is not None else {}
@@ -212,7 +213,7 @@ class Checker:
             results.extend(found)
         apply_follow_through(self, items, results)
         _check_report_size(results, answer_file.path, self.problem.limits)
-        return Verification(answer_file.path, self.problem, answer_file.student, results, ignored, did_you_mean=hints,
+        return Verification(answer_file.path, self.facts, answer_file.student, results, ignored, did_you_mean=hints,
                             chosen=tuple(chosen))
 
     def chosen_items(self, items: list[AskItem], chosen, answer_file: AnswerFile) -> list[AskItem]:

@@ -7,20 +7,13 @@ import time
 
 import click
 
+from nncheck.app.class_outputs import write_class_outputs
 from nncheck.app.grading import default_jobs, grade_paths, parse_shard
-from nncheck.app.output_file import write_file
 from nncheck.check.gradebook import merge as merge_gradebooks
 from nncheck.check.gradebook import read_gradebook
 from nncheck.commands.messages import printable
 from nncheck.commands.options import secret_option, secrets
 from nncheck.errors import ExitCode, NncheckError
-from nncheck.formats.canvas import gradebook_canvas_csv
-from nncheck.formats.csv import gradebook_csv
-from nncheck.formats.html import gradebook_html
-from nncheck.formats.json import dumps, gradebook_json
-from nncheck.formats.lms import unplaced
-from nncheck.formats.moodle import gradebook_moodle_csv
-from nncheck.formats.table import gradebook_table, terminal_width, use_colour
 
 CSV_STYLES = ("plain", "canvas", "moodle")
 
@@ -75,23 +68,12 @@ def merge(shards, csv_path, output_format, html_path=None, csv_style="plain"):
 
 def _write_gradebook(gradebook, output_format: str, csv_path: str | None, seconds: float | None,
                      html_path: str | None = None, csv_style: str = "plain") -> None:
-    for record in gradebook.broken:
-        click.echo(printable(f"{record.error}"), err=True)
-    if csv_path and csv_style != "plain":
-        _write_lms_csv(gradebook, csv_path, csv_style)
-    elif csv_path:
-        write_file(csv_path, gradebook_csv(gradebook))
-    if html_path:
-        write_file(html_path, gradebook_html(gradebook))
-    if output_format == "json":
-        sys.stdout.write(dumps(gradebook_json(gradebook)) + "\n")
-    else:
-        sys.stdout.write(gradebook_table(gradebook, seconds, use_colour(sys.stdout), terminal_width(sys.stdout)))
-    sys.exit(ExitCode.INPUT_ERROR if gradebook.broken else ExitCode.OK)
-
-
-def _write_lms_csv(gradebook, csv_path: str, csv_style: str) -> None:
-    """A Canvas or Moodle gradebook import; files it cannot place (no student:) are named on stderr."""
-    write_file(csv_path, (gradebook_canvas_csv if csv_style == "canvas" else gradebook_moodle_csv)(gradebook))
-    for path in unplaced(gradebook):
+    """Every output, the records streamed (app/class_outputs.py); the files not graded, and those
+    a Canvas or Moodle import cannot place (no student:), are named on stderr."""
+    def unplaced(path: str) -> None:
         click.echo(f"warning: {printable(path)} is not in the {csv_style} CSV (no student: or no problem)", err=True)
+
+    write_class_outputs(gradebook, output_format, sys.stdout, csv_path, html_path, csv_style, seconds,
+                        report_broken=lambda record: click.echo(printable(f"{record.error}"), err=True),
+                        report_unplaced=unplaced)
+    sys.exit(ExitCode.INPUT_ERROR if gradebook.tally().broken else ExitCode.OK)

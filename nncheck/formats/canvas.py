@@ -19,12 +19,16 @@ STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
 def gradebook_canvas_csv(gradebook) -> str:
-    problems = gradebook.problems
+    return canvas_csv(gradebook.problems, student_rows(gradebook))
+
+
+def canvas_csv(problems, rows) -> str:
+    """The import of these students' rows (formats/lms.py) for these problems."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(STUDENT_COLUMNS + [cell(name) for name in assignment_names(problems)])
     writer.writerow(["Points Possible", "", "", "", ""] + [number(problem.max_score) for problem in problems])
-    for row in student_rows(gradebook):
+    for row in rows:
         student = cell(row.student)
         writer.writerow([student, "", student, student, ""]
                         + [number(row.scores[problem.path]) if problem.path in row.scores else ""

@@ -16,27 +16,46 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def gradebook_csv(gradebook) -> str:
-    """With a problem that varies per student, a `seed` column after `student` names each
-    student's variant (empty for a broken file or a problem that does not vary). When some
-    answer follows through, a last column `follow_through` counts such items per file."""
-    columns = item_columns(gradebook.problems)
-    seeds = any(problem.varies for problem in gradebook.problems)
-    followed = any(item.verdict == "follow_through" for record in gradebook.files for item in record.items)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student"] + (["seed"] if seeds else []) + ["file", "problem", "status"]
-                    + [cell(title) for title, _, _ in columns] + ["total", "max", "error"]
-                    + (["follow_through"] if followed else []))
+    write_gradebook_csv(gradebook, out)
+    return out.getvalue()
+
+
+def write_gradebook_csv(gradebook, stream) -> None:
+    rows = CsvRows(gradebook, stream)
     for record in gradebook.files:
+        rows.add(record)
+
+
+class CsvRows:
+    """The header at once, then a row per answer file as its record passes. With a problem
+    that varies per student, a `seed` column after `student` names each student's variant
+    (empty for a broken file or a problem that does not vary). When some answer follows
+    through (the class's tally says), a last column `follow_through` counts such items per file."""
+
+    def __init__(self, gradebook, stream):
+        self.columns = item_columns(gradebook.problems)
+        self.seeds = any(problem.varies for problem in gradebook.problems)
+        self.followed = gradebook.tally().followed
+        self.writer = csv.writer(stream, lineterminator="\n")
+        self.writer.writerow(["student"] + (["seed"] if self.seeds else []) + ["file", "problem", "status"]
+                             + [cell(title) for title, _, _ in self.columns] + ["total", "max", "error"]
+                             + (["follow_through"] if self.followed else []))
+
+    def add(self, record) -> None:
         points = {(record.problem, item.id): item.points for item in record.items}
         cells = [number(points[(path, item_id)]) if (path, item_id) in points
                  else ("0" if record.status == "broken" and path == record.problem else "")
-                 for _, path, item_id in columns]
-        seed = ([str(record.seed) if record.seed is not None else ""] if seeds else [])
-        writer.writerow([cell(record.student)] + seed + [cell(record.file), cell(record.problem or ""), record.status]
-                        + cells + [number(record.score), number(record.max_score), cell(record.error or "")]
-                        + ([str(sum(item.verdict == "follow_through" for item in record.items))] if followed else []))
-    return out.getvalue()
+                 for _, path, item_id in self.columns]
+        seed = ([str(record.seed) if record.seed is not None else ""] if self.seeds else [])
+        followed = [str(sum(item.verdict == "follow_through" for item in record.items))] if self.followed else []
+        self.writer.writerow([cell(record.student)] + seed + [cell(record.file), cell(record.problem or ""),
+                                                              record.status]
+                             + cells + [number(record.score), number(record.max_score), cell(record.error or "")]
+                             + followed)
+
+    def close(self) -> None:
+        """Nothing follows the rows."""
 
 
 def item_columns(problems) -> list[tuple[str, str, str]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from nncheck.numbers import format_number
 from nncheck.text import printable
 from nncheck.check.results import FOLLOW_THROUGH, ItemResult, Submission, Verification
-from nncheck.read.vary import variant_line
 from nncheck.check.hidden import is_shown
 
 HIDDEN_FEEDBACK = {
@@ -44,9 +43,8 @@ def item_label(submission: Submission, verification: Verification) -> str:
 def variant_note(verification: Verification) -> str:
     """Whose numbers an answer file was checked against, for a problem that varies per student
     (`Variant of student ab1234 (seed 123...)`); "" for a problem that does not vary."""
-    if verification.problem.variation is None:
-        return ""
-    return printable(variant_line(verification.problem))
+    line = verification.problem.variant_line
+    return printable(line) if line is not None else ""
 
 
 def broken_feedback(error) -> str:

@@ -9,10 +9,11 @@ the one place this format escapes; hidden items arrive already redacted in the r
 from __future__ import annotations
 
 import html
+import io
 
 from nncheck.numbers import format_number
 from nncheck.text import printable
-from nncheck.check.gradebook import bin_edges
+from nncheck.check.class_summary import bin_edges
 
 VERDICTS = (("correct", "right", "#2e7d32"), ("follow_through", "follow-through", "#ef6c00"),
             ("wrong", "wrong", "#c62828"),
@@ -60,19 +61,57 @@ def _points(value: float | None) -> str:
 
 def gradebook_html(gradebook) -> str:
     """The whole page."""
-    graded = len(gradebook.files) - len(gradebook.broken)
-    head = f"Graded {graded} of {len(gradebook.files)} answer files"
-    extras = ([f"{len(gradebook.broken)} broken"] if gradebook.broken else []) + \
-             ([f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else [])
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             "<title>nncheck class report</title>", f"<style>{STYLE}</style></head><body>",
-             "<h1>Class report</h1>", f'<p id="counts">{" · ".join([head] + extras)}</p>']
-    for summary in gradebook.summaries():
-        parts += _problem_section(summary)
-    parts += _student_table(gradebook)
-    parts += [f"<script>{SORT_SCRIPT}</script>", "</body></html>"]
-    return "\n".join(parts) + "\n"
+    out = io.StringIO()
+    write_gradebook_html(gradebook, out)
+    return out.getvalue()
+
+
+def write_gradebook_html(gradebook, stream) -> None:
+    rows = HtmlRows(gradebook, stream)
+    for record in gradebook.files:
+        rows.add(record)
+    rows.close()
+
+
+class HtmlRows:
+    """The page written as records pass: the summary (the class's tally) and the head of the
+    students' table at once, a row per answer file, then the end of the page."""
+
+    def __init__(self, gradebook, stream):
+        self.stream = stream
+        self.seeds = any(problem.varies for problem in gradebook.problems)  # per-student variants: name each one
+        tally = gradebook.tally()
+        head = f"Graded {tally.files - tally.broken} of {tally.files} answer files"
+        extras = ([f"{tally.broken} broken"] if tally.broken else []) + \
+                 ([f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else [])
+        parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                 '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                 "<title>nncheck class report</title>", f"<style>{STYLE}</style></head><body>",
+                 "<h1>Class report</h1>", f'<p id="counts">{" · ".join([head] + extras)}</p>']
+        for summary in gradebook.summaries():
+            parts += _problem_section(summary)
+        headers = ["student"] + (["seed"] if self.seeds else []) + ["file", "problem", "status", "score", "max", "%",
+                                                                    "error"]
+        parts += ["<h2>Students</h2>", '<table id="students"><thead><tr>'
+                  + "".join(f"<th{' class=num' if name in ('score', 'max', '%') else ''}>{name}</th>"
+                            for name in headers) + "</tr></thead><tbody>"]
+        stream.write("\n".join(parts) + "\n")
+
+    def add(self, record) -> None:
+        percent = 100 * record.score / record.max_score if record.max_score else None
+        seed = [f"<td>{'' if record.seed is None else _text(str(record.seed))}</td>"] if self.seeds else []
+        cells = [f"<td>{_text(record.student)}</td>"] + seed + [f"<td>{_text(record.file)}</td>",
+                 f"<td>{_text(record.problem)}</td>",
+                 f"<td{' class=broken' if record.status == 'broken' else ''}>{_text(record.status)}</td>",
+                 f'<td class=num data-sort="{record.score!r}">{_points(record.score)}</td>',
+                 f'<td class=num data-sort="{record.max_score!r}">{_points(record.max_score)}</td>',
+                 f'<td class=num data-sort="{-1 if percent is None else percent!r}">'
+                 f"{'—' if percent is None else f'{percent:.0f}'}</td>",
+                 f"<td>{_text(record.error)}</td>"]
+        self.stream.write("<tr>" + "".join(cells) + "</tr>\n")
+
+    def close(self) -> None:
+        self.stream.write(f"</tbody></table>\n<script>{SORT_SCRIPT}</script>\n</body></html>\n")
 
 
 def _problem_section(summary) -> list[str]:
@@ -135,24 +174,3 @@ def _item_table(summary) -> list[str]:
     return [f'<p class=legend>{legend}</p><table class=items><thead><tr><th>item</th><th>answers</th>'
             + "".join(f"<th class=num>{name}</th>" for _, name, _ in verdicts)
             + "<th>commonest mistake</th></tr></thead><tbody>", *rows, "</tbody></table>"]
-
-
-def _student_table(gradebook) -> list[str]:
-    seeds = any(problem.varies for problem in gradebook.problems)  # per-student variants: name each one
-    headers = ["student"] + (["seed"] if seeds else []) + ["file", "problem", "status", "score", "max", "%", "error"]
-    out = ["<h2>Students</h2>", '<table id="students"><thead><tr>'
-           + "".join(f"<th{' class=num' if name in ('score', 'max', '%') else ''}>{name}</th>" for name in headers)
-           + "</tr></thead><tbody>"]
-    for record in gradebook.files:
-        percent = 100 * record.score / record.max_score if record.max_score else None
-        seed = [f"<td>{'' if record.seed is None else _text(str(record.seed))}</td>"] if seeds else []
-        cells = [f"<td>{_text(record.student)}</td>"] + seed + [f"<td>{_text(record.file)}</td>",
-                 f"<td>{_text(record.problem)}</td>",
-                 f"<td{' class=broken' if record.status == 'broken' else ''}>{_text(record.status)}</td>",
-                 f'<td class=num data-sort="{record.score!r}">{_points(record.score)}</td>',
-                 f'<td class=num data-sort="{record.max_score!r}">{_points(record.max_score)}</td>',
-                 f'<td class=num data-sort="{-1 if percent is None else percent!r}">'
-                 f"{'—' if percent is None else f'{percent:.0f}'}</td>",
-                 f"<td>{_text(record.error)}</td>"]
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    return out + ["</tbody></table>"]

@@ -6,7 +6,8 @@ Strict JSON only: a number that is not finite (a diverging descent) is written n
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
+import re
 
 import numpy as np
 
@@ -14,7 +15,8 @@ from nncheck.formats.sections import asked_selected
 from nncheck.text import printable
 from nncheck.check.results import ItemResult, Verification
 from nncheck.engine.solution import Solution
-from nncheck.check.gradebook import bin_edges, records_json
+from nncheck.check.class_summary import bin_edges
+from nncheck.check.gradebook import records_json
 
 
 def solution_json(solution: Solution, references=(), hidden=frozenset(), only=None, asked=()) -> dict:
@@ -48,7 +50,7 @@ def verification_json(verification: Verification) -> dict:
         "problem": verification.problem.path,
         "title": verification.problem.title,
         "student": verification.student,
-        "variant": variant_json(verification.problem),
+        "variant": verification.problem.variant.json() if verification.problem.variant is not None else None,
         "score": verification.score,
         "max_score": verification.max_score,
         "items": [_item_json(item) for item in verification.items],
@@ -89,16 +91,73 @@ def gradebook_json(gradebook) -> dict:
     """The public JSON shape of `nncheck grade --format json` and `nncheck merge --format json`:
     the records (which `merge` reads back) and the class summary computed from them."""
     data = records_json(gradebook)
-    data["summary"] = {
-        "files": len(gradebook.files),
-        "graded": len(gradebook.files) - len(gradebook.broken),
-        "broken": len(gradebook.broken),
-        "skipped": len(gradebook.skipped),
-        "problems": [asdict(summary) | {"problem": summary.problem.path,
-                                        "histogram_edges": bin_edges(summary.problem.max_score)}
-                     for summary in gradebook.summaries()],
-    }
+    data["summary"] = class_summary_json(gradebook)
     return data
+
+
+def class_summary_json(gradebook) -> dict:
+    tally = gradebook.tally()
+    return {
+        "files": tally.files,
+        "graded": tally.files - tally.broken,
+        "broken": tally.broken,
+        "skipped": len(gradebook.skipped),
+        "problems": [problem_summary_json(summary) for summary in gradebook.summaries()],
+    }
+
+
+def write_gradebook_json(gradebook, stream) -> None:
+    rows = JsonRows(gradebook, stream)
+    for record in gradebook.files:
+        rows.add(record)
+    rows.close()
+
+
+class JsonRows:
+    """`dumps(gradebook_json(gradebook))` and a newline, written as the records pass: the
+    problems at once, a record at a time, then the skipped files and the summary."""
+
+    def __init__(self, gradebook, stream):
+        self.gradebook, self.stream, self.written = gradebook, stream, 0
+        head = records_json(gradebook, files=False)
+        stream.write("{")
+        for key in ("version", "shard", "problems"):
+            stream.write(json.dumps(key) + ": ")
+            write_json(head[key], stream)
+            stream.write(", ")
+        stream.write('"files": [')
+
+    def add(self, record) -> None:
+        self.stream.write((", " if self.written else "") + plain_dumps(record.json()))
+        self.written += 1
+
+    def close(self) -> None:
+        self.stream.write('], "skipped": ')
+        write_json(list(self.gradebook.skipped), self.stream)
+        self.stream.write(', "summary": ')
+        write_json(class_summary_json(self.gradebook), self.stream)
+        self.stream.write("}\n")
+
+
+def plain_dumps(data) -> str:
+    """`dumps(data)` for plain data (text, numbers, lists, dicts): json's C encoder in one call,
+    as `dumps` writes it where nothing needs changing (no -0.0, NaN or infinity, no arrays)."""
+    try:
+        text = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError):
+        return dumps(data)
+    return dumps(data) if _NEGATIVE_ZERO.search(text) else text
+
+
+_NEGATIVE_ZERO = re.compile(r"-0\.0[,\]}]")    # json.dumps(-0.0), where dumps writes 0.0
+
+
+def problem_summary_json(summary) -> dict:
+    """One problem's summary in `grade --format json` (the problem named by its path)."""
+    return {"problem": summary.problem.path, "graded": summary.graded, "broken": summary.broken,
+            "mean": summary.mean, "median": summary.median, "lowest": summary.lowest, "highest": summary.highest,
+            "histogram": summary.histogram, "items": [item.json() for item in summary.items],
+            "histogram_edges": bin_edges(summary.problem.max_score)}
 
 
 def dumps(data) -> str:
@@ -113,8 +172,6 @@ def dumps(data) -> str:
 def write_json(data, stream) -> None:
     """`dumps(data)` written to `stream` piece by piece: large numpy arrays are written a block
     of rows at a time, so memory stays bounded and numbers go through json's C encoder."""
-    import json
-
     if isinstance(data, np.ndarray):
         _write_array(data, stream)
     elif isinstance(data, dict):
@@ -164,7 +221,6 @@ def _block_text(block: np.ndarray) -> str:
     Large float blocks are written by orjson (`pip install 'nncheck[fast]'`) when it is
     installed, about 17 times faster; the numbers read back the same (orjson spells some
     differently, `0.00001` for `1e-05`), and homework-sized tensors are always written by json."""
-    import json
 
     if block.dtype.kind == "f":
         block = block + 0.0

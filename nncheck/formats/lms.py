@@ -26,20 +26,37 @@ def assignment_names(problems) -> list[str]:
             for title, problem in zip(titles, problems)]
 
 
+class StudentRows:
+    """Students in the order their first file appears, fed a record at a time (a row per
+    student is kept, not the records), and the files that cannot be placed."""
+
+    def __init__(self):
+        self.rows: dict[str, StudentRow] = {}
+        self.unplaced: list[str] = []
+
+    def add(self, record) -> None:
+        if not record.student.strip() or record.problem is None:
+            self.unplaced.append(record.file)
+            return
+        row = self.rows.setdefault(record.student, StudentRow(record.student, {}))
+        row.scores[record.problem] = max(row.scores.get(record.problem, 0.0), record.score)
+
+
+def _gathered(gradebook) -> StudentRows:
+    gathered = StudentRows()
+    for record in gradebook.files:
+        gathered.add(record)
+    return gathered
+
+
 def student_rows(gradebook) -> list[StudentRow]:
     """Students in the order their first file appears in the gradebook."""
-    rows: dict[str, StudentRow] = {}
-    for record in gradebook.files:
-        if not record.student.strip() or record.problem is None:
-            continue
-        row = rows.setdefault(record.student, StudentRow(record.student, {}))
-        row.scores[record.problem] = max(row.scores.get(record.problem, 0.0), record.score)
-    return list(rows.values())
+    return list(_gathered(gradebook).rows.values())
 
 
 def unplaced(gradebook) -> list[str]:
     """Files that are not in an LMS import: no `student:`, or no known problem."""
-    return [record.file for record in gradebook.files if not record.student.strip() or record.problem is None]
+    return _gathered(gradebook).unplaced
 
 
 def _stem(path: str) -> str:

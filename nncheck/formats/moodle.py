@@ -20,8 +20,11 @@ def identifier_column(rows) -> str:
 
 
 def gradebook_moodle_csv(gradebook) -> str:
-    problems = gradebook.problems
-    rows = student_rows(gradebook)
+    return moodle_csv(gradebook.problems, student_rows(gradebook))
+
+
+def moodle_csv(problems, rows) -> str:
+    """The import of these students' rows (formats/lms.py) for these problems."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([identifier_column(rows)] + [cell(name) for name in assignment_names(problems)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from itertools import islice
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from nncheck.text import one_line, printable
 from nncheck.engine.solution import Solution
 from nncheck.read.tensors import describe_shape
 from nncheck.read.vary import variant_line
-from nncheck.check.gradebook import bin_edges
+from nncheck.check.class_summary import bin_edges
 
 HIDDEN_VALUE = "(hidden: an asked item graded later)"
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;36m", "\x1b[0m"
@@ -226,20 +227,21 @@ def _fitted_line(line: str, width: int | None, indent: str = "") -> list[str]:
 
 
 def _gradebook_lines(gradebook, seconds, style: Styler, width: int | None) -> list[str]:
-    broken = gradebook.broken
+    tally = gradebook.tally()
+    broken = tally.broken
     took = f" in {seconds:.2f} s" if seconds is not None else ""
-    head = f"Graded {len(gradebook.files) - len(broken)} of {len(gradebook.files)} answer files{took}"
-    extras = [f"{len(broken)} broken"] if broken else []
+    head = f"Graded {tally.files - broken} of {tally.files} answer files{took}"
+    extras = [f"{broken} broken"] if broken else []
     extras += [f"{len(gradebook.skipped)} skipped (not answer files)"] if gradebook.skipped else []
     out = [style(line, BOLD) for line in _fitted_line(" · ".join([head] + extras), width)]
     for summary in gradebook.summaries():
         out += [""] + _problem_summary(summary, style, width)
     if broken:
-        out += ["", style(f"Not graded ({len(broken)})", CYAN)]
-        for record in broken[:10]:
+        out += ["", style(f"Not graded ({broken})", CYAN)]
+        for record in islice(gradebook.not_graded(), 10):
             out += _fitted_line(f"  {one_line(record.error or record.file)}", width, "    ")
-        if len(broken) > 10:
-            out.append(f"  … and {len(broken) - 10} more (every one is in the CSV and JSON output)")
+        if broken > 10:
+            out.append(f"  … and {broken - 10} more (every one is in the CSV and JSON output)")
     return out
 
 

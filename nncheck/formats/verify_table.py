@@ -10,7 +10,6 @@ import numpy as np
 
 from nncheck.check.hidden import withheld_note
 from nncheck.check.results import ItemResult, Verification
-from nncheck.read.vary import variant_line
 from nncheck.numbers import SUMMARY_EDGE, bracketed, format_number, matrix_lines, matrix_slices, tidy
 from nncheck.formats.table import BOLD, DIM, Styler, boxed_table, points_text, terminal_width, use_colour
 from nncheck.text import one_line, printable
@@ -37,8 +36,8 @@ def verification_text(verification: Verification, precision: int, width: int, co
     heading = one_line(problem.title) or one_line(problem.path)
     who = f" — {one_line(verification.student)}" if verification.student else ""
     out = [style(line, BOLD) for line in wrapped(f"{one_line(verification.answers_path)}: {heading}{who}", width)]
-    if problem.variation is not None:
-        out += wrapped(one_line(variant_line(problem)), width)
+    if problem.variant_line is not None:
+        out += wrapped(one_line(problem.variant_line), width)
     if verification.chosen:
         out += wrapped(f"Checked only the items chosen with --item: {', '.join(map(one_line, verification.chosen))}",
                        width)
