@@ -68,13 +68,24 @@ def grade_once(directory: str, problem: str, files: int | None = None, write: bo
     files (the first `files` of the directory, if given)."""
     from nncheck.app.grading import grade_paths
     from nncheck.formats.json import dumps, gradebook_json
+    try:
+        from nncheck.app.class_outputs import write_class_outputs
+    except ImportError:  # before grade streamed its records (December 2026)
+        write_class_outputs = None
 
     paths = [directory] if files is None else [os.path.join(directory, name)
                                                 for name in sorted(os.listdir(directory))[:files]]
     started = time.process_time()
     gradebook = grade_paths(paths, problem, 1, None, False)
     graded = time.process_time()
-    text = dumps(gradebook_json(gradebook)) if write else "not written"
+    if not write:
+        text = "not written"
+    elif write_class_outputs is not None:
+        out = io.StringIO()
+        write_class_outputs(gradebook, "json", out)   # as grade --format json writes it
+        text = out.getvalue()
+    else:
+        text = dumps(gradebook_json(gradebook))
     written = time.process_time()
     assert text
     return graded - started, written - graded, len(gradebook.files)
