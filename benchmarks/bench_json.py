@@ -50,14 +50,12 @@ def child(mode: str, problem_path: str, output: str) -> None:
     from nncheck.formats import json as json_format
     from nncheck.check.problems import load_problem
     from nncheck.engine.solution import Solution
+    from nncheck.limits import LARGE
 
-    from nncheck.limits import allow_large_problems
-
-    allow_large_problems()  # as `run --large` does: a network this large is an author's own
     if mode == "after-json":
         json_format._orjson = lambda: None  # the writer without the optional orjson
     started = time.perf_counter()
-    solution = Solution(load_problem(problem_path))
+    solution = Solution(load_problem(problem_path, limits=LARGE))  # as `run --large`: an author's own network
     solution.gradients()
     solved = time.perf_counter()
     rss_solved = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -57,6 +57,7 @@ if str(REPO) not in sys.path:  # run from a checkout without installing
 from nncheck.engine.tape import Tape, backward, evaluate_formula  # noqa: E402
 from nncheck.check.problems import load_problem  # noqa: E402
 from nncheck.engine.solution import Solution  # noqa: E402
+from nncheck.limits import LARGE  # noqa: E402
 
 try:
     import torch
@@ -93,21 +94,14 @@ loss: L
 """
 
 
-def without_homework_limits() -> None:
-    """This network is far larger than homework: lift the limits of docs/problem-format.md
-    (Limits), as `run --large` does, so that the engine itself is measured."""
-    from nncheck.limits import allow_large_problems
-
-    allow_large_problems()
-
-
 def build_problem(text: str):
-    without_homework_limits()
+    """The problem read under LARGE, as `run --large` reads it: this network is far larger than
+    homework (docs/problem-format.md, Limits), and the engine itself is measured."""
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "mlp.yaml")
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
-        return load_problem(path)
+        return load_problem(path, limits=LARGE)
 
 
 # ----------------------------------------------------------------------------- nncheck
@@ -118,7 +112,7 @@ def nncheck_solution(problem, values):
 
 
 def _forward_tape(problem, values):
-    tape = Tape()
+    tape = Tape(problem.limits)
     variables = {name: tape.leaf(values[name]) for name in problem.leaves}
     for node in problem.nodes:
         variables[node.name] = tape.rename(evaluate_formula(tape, node.formula, variables))

@@ -6,6 +6,7 @@ import pytest
 from nncheck.engine.batched import BATCH_RULES, Batched, NoBatchRule, evaluate_batched
 from nncheck.engine.tape import Tape, evaluate_formula
 from nncheck.errors import NncheckError
+from nncheck.limits import HOMEWORK
 from nncheck.read.formula import FUNCTIONS, parse_formula
 from nncheck.read.primitives import PRIMITIVES
 
@@ -80,7 +81,7 @@ def per_input(formula, inputs: dict, index: int) -> np.ndarray:
 def batched(formula, inputs: dict) -> Batched:
     env = {name: Batched(value, False) for name, value in SHARED.items()}
     env |= {name: Batched(value, True) for name, value in inputs.items()}
-    return evaluate_batched(formula, env)
+    return evaluate_batched(formula, env, HOMEWORK)
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:

@@ -170,13 +170,13 @@ def test_shape_and_index_errors_say_what_fits(write, formula, message):
 
 
 def test_shape_changing_functions_keep_to_the_element_limit(write):
-    from nncheck.read.tensors import MAX_ELEMENTS
+    from nncheck.limits import HOMEWORK
 
     side = 2 ** 8
     text = (f"values:\n  x: {{shape: [{side}, {side}], dist: constant, value: 1}}\n"
             "graph:\n  S: stack(x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, "
             "x, x, x)\n  L: sum(S)\n")
-    if side * side * 33 <= MAX_ELEMENTS:
+    if side * side * 33 <= HOMEWORK.max_elements:
         pytest.skip("the element limit is larger than this test assumes")
     result = check(write, text)
     assert result.exit_code == 2 and "the limit is" in result.output

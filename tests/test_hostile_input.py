@@ -405,6 +405,7 @@ def test_hostile_values_anywhere_in_a_problem_give_no_internal_error(tmp_path, p
 def test_every_limit_is_documented_with_its_value():
     from nncheck.engine import tape as engine
     from nncheck import errors
+    from nncheck.limits import HOMEWORK
     from nncheck.read import formula
     from nncheck.read import problem
     from nncheck.read import tensors
@@ -413,7 +414,7 @@ def test_every_limit_is_documented_with_its_value():
     limits = (ROOT / "docs" / "problem-format.md").read_text().split("## Limits", 1)[1]
     for value in (yamlfile.MAX_FILE_BYTES // 1000, yamlfile.MAX_NODES, yamlfile.MAX_DEPTH,
                   formula.MAX_FORMULA_LENGTH, formula.MAX_FORMULA_DEPTH, problem.MAX_GRAPH_SIZE,
-                  problem.MAX_NAMES, tensors.MAX_ELEMENTS, tensors.MAX_NDIM, problem.MAX_TOTAL_ENTRIES,
-                  engine.MAX_PASS_WORK, engine.MAX_PASS_ENTRIES, engine.MAX_WORK, engine.MAX_KEPT_ENTRIES,
+                  problem.MAX_NAMES, HOMEWORK.max_elements, tensors.MAX_NDIM, HOMEWORK.max_total_entries,
+                  HOMEWORK.max_pass_work, HOMEWORK.max_pass_entries, HOMEWORK.max_work, HOMEWORK.max_kept_entries,
                   engine.OPERATION_WORK, engine.PASS_WORK, tensors.MAX_DECIMALS, errors.MAX_REPORTED_ERRORS):
         assert re.search(rf"\b{value:,}\b", limits), f"{value:,} is not in the Limits section"

@@ -3,6 +3,7 @@ in a cycle, and sit at the top of each module; what is loaded late is loaded by 
 (the commands, the output formats, the kinds, the public names of the API)."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -128,11 +129,14 @@ def _loads_by_name(module: str) -> bool:
 
 def test_only_the_registries_load_modules_by_name():
     assert [module for module in MODULES if _loads_by_name(module)] == [
-        "nncheck", "nncheck.check.kinds", "nncheck.commands", "nncheck.formats", "nncheck.limits"]
+        "nncheck", "nncheck.check.kinds", "nncheck.commands", "nncheck.formats"]
 
 
 def test_every_command_has_a_module_of_its_own_group_and_the_cli_imports_none_of_them():
+    from nncheck.cli import cli
     from nncheck.commands import COMMANDS
+
+    assert list(dict.fromkeys(re.findall(r"nncheck (\w+) ", cli.help))) == list(COMMANDS)
 
     assert set(COMMANDS.values()) == {module for module in MODULES if module.startswith("nncheck.commands.")} - {
         "nncheck.commands.messages", "nncheck.commands.options", "nncheck.commands.screen"}

@@ -9,6 +9,7 @@ import pytest
 from cli_runner import invoke, verify_items
 from nncheck.engine.batched import Batched, evaluate_batched
 from nncheck.engine.tape import Tape, backward, evaluate_formula
+from nncheck.limits import HOMEWORK
 from nncheck.read.formula import parse_formula
 from nncheck.read.primitives import FUNCTIONS, PRIMITIVES, Signature, defprim
 
@@ -59,7 +60,7 @@ def test_the_engine_computes_a_new_primitive_and_its_gradient_agrees_with_finite
 
 def test_the_batch_interpreter_runs_a_new_primitive_for_every_input_at_once(cube):
     inputs = np.array([[1.0, 2.0], [-0.5, 3.0]])
-    value = evaluate_batched(parse_formula("cube(x) + 1", "f"), {"x": Batched(inputs, True)})
+    value = evaluate_batched(parse_formula("cube(x) + 1", "f"), {"x": Batched(inputs, True)}, HOMEWORK)
     assert value.batched and value.value.tolist() == [[2.0, 9.0], [0.875, 28.0]]
 
 

@@ -8,9 +8,9 @@ import numpy as np
 from nncheck.read.answers import AnswerFile
 from nncheck.read.asks import AskItem, Quantity, parse_quantity
 from nncheck.engine import tape
-from nncheck.read import problem as problem_module
-from nncheck.engine.tape import repeat_problem, uncounted, work_done
+from nncheck.engine.tape import repeat_problem
 from nncheck.errors import Location, NncheckError, closest
+from nncheck.limits import Limits
 from nncheck.check.follow_through import apply_follow_through
 from nncheck.check.kinds import load_kind
 from nncheck.read.problem import Problem
@@ -29,7 +29,7 @@ MAX_HINTED_KEYS = 20
 class Checker:
     """Verifies answer files against one problem; solutions and redraws are computed once."""
 
-    answer_started: int | None = None  # work_done() when the answer file being verified was started
+    answer_started: int | None = None  # the problem's meter when the answer file being verified was started
     classmates = None  # for a student's variant in a class: the classmates' values (app/classmates.py)
 
     def __init__(self, problem: Problem, variant_of: "Checker | None" = None):
@@ -42,8 +42,9 @@ class Checker:
         self.shared: dict = variant_of.shared if variant_of is not None else {}
         self._trajectories: dict[int, list[Solution]] = {}
         self.kind_cache: dict[str, object] = {}
+        self._asked_keys: frozenset | None = None
         self._check_planned_work()
-        started, asked = work_done(), 0
+        started, asked = problem.meter.done, 0
         for item in problem.asks:
             self._check_work_since(started, item.location)
             if item.quantity is not None:
@@ -54,8 +55,8 @@ class Checker:
             if item.expected_formula is not None:
                 asked += np.size(evaluate_answer(item.expected_formula, self.base))
             asked += np.size(item.expected) if item.expected is not None else 0
-            if asked > problem_module.MAX_TOTAL_ENTRIES:
-                limit = problem_module.MAX_TOTAL_ENTRIES
+            if asked > problem.limits.max_total_entries:
+                limit = problem.limits.max_total_entries
                 raise NncheckError(f"the values the asked items expect hold more than {limit:,} entries "
                                    "together (the limit: reports show them all); ask for smaller parts", item.location)
             if variant_of is not None:
@@ -67,38 +68,39 @@ class Checker:
 
     def check_answer_work(self, where: Location) -> None:
         """What one answer file makes nncheck compute (its formulas, its design) stays within
-        tape.MAX_WORK; what is computed once for the problem and kept is not counted."""
-        if self.answer_started is not None and work_done() - self.answer_started > tape.MAX_WORK:
-            raise NncheckError(f"checking this answer file needs more than {tape.MAX_WORK:,} units of work (the limit "
+        limits.max_work; what is computed once for the problem and kept is not counted."""
+        max_work = self.problem.limits.max_work
+        if self.answer_started is not None and self.problem.meter.done - self.answer_started > max_work:
+            raise NncheckError(f"checking this answer file needs more than {max_work:,} units of work (the limit "
                                "per answer file); write simpler formulas", where)
 
-    @staticmethod
-    def _check_work_since(started: int, where: Location) -> None:
-        """The asked items' values and formulas, evaluated one by one, stay within tape.MAX_WORK."""
-        if work_done() - started > tape.MAX_WORK:
+    def _check_work_since(self, started: int, where: Location) -> None:
+        """The asked items' values and formulas, evaluated one by one, stay within limits.max_work."""
+        max_work = self.problem.limits.max_work
+        if self.problem.meter.done - started > max_work:
             raise NncheckError(f"the expected values and mistake formulas of the asked items up to here need "
-                               f"more than {tape.MAX_WORK:,} units of work together (the limit); use fewer or simpler "
+                               f"more than {max_work:,} units of work together (the limit); use fewer or simpler "
                                "formulas, or smaller tensors", where)
 
     def _check_planned_work(self) -> None:
         """The passes the asked items repeat (draws, steps, design cases), all items together,
-        fit tape.MAX_WORK: checked before any of them starts."""
+        fit limits.max_work: checked before any of them starts."""
         planned: dict = {}
         for item in self.problem.asks:
             share, passes = planned_passes(item)
             planned[share or id(item)] = max(planned.get(share or id(item), 0), passes)
         passes = sum(planned.values())
-        too_much = repeat_problem(passes, self.base.tape.work)
+        too_much = repeat_problem(self.problem.limits, passes, self.base.tape.work)
         where = self.problem.doc.where("ask") if self.problem.doc else Location(self.problem.path)
         if too_much:
             raise NncheckError(f"the asked items together repeat this problem's pass too often: {too_much}; "
                                "ask fewer draws, steps or design cases, or use smaller tensors", where)
         backward, roots = self.planned_backward_work()
         repeated = passes * (self.base.tape.work + tape.PASS_WORK)
-        if backward + repeated > tape.MAX_WORK:
+        if backward + repeated > self.problem.limits.max_work:
             raise NncheckError(f"the asked gradients need backward passes from {roots:,} different nodes, "
                                f"{backward:,} units of work in all (at the problem's values and at {MIN_DRAWS} "
-                               f"redraws), more than the limit of {tape.MAX_WORK:,} units; ask gradients "
+                               f"redraws), more than the limit of {self.problem.limits.max_work:,} units; ask gradients "
                                "of fewer different nodes (every dA/dB with the same A shares one pass), or use a "
                                "smaller graph", where)
 
@@ -122,14 +124,15 @@ class Checker:
     def draws(self) -> list[Solution]:
         """At least MIN_DRAWS solutions at other leaf values (same shapes, fixed seeds)."""
         if "draws" not in self.shared:
-            too_much = repeat_problem(MAX_DRAW_ATTEMPTS, self.base.tape.work, MIN_DRAWS, self.base.tape.entries)
+            too_much = repeat_problem(self.problem.limits, MAX_DRAW_ATTEMPTS, self.base.tape.work, MIN_DRAWS,
+                                      self.base.tape.entries)
             if too_much:
                 raise NncheckError(f"formulas are checked at {MIN_DRAWS} other draws of the values, too many "
                                    f"for this problem: {too_much}", Location(self.problem.path))
             draws = self.shared["draws"] = []
             for draw in range(1, MAX_DRAW_ATTEMPTS + 1):
                 try:
-                    with uncounted():  # computed once for the problem, not for an answer file
+                    with self.problem.meter.uncounted():  # computed once for the problem, not for an answer file
                         draws.append(Solution(self.problem, self.problem.redrawn_values(draw)))
                 except NncheckError:
                     continue
@@ -147,16 +150,16 @@ class Checker:
 
     def after_steps(self, solution: Solution, steps: int) -> Solution:
         """`solution` after `steps` steps of gradient descent (trajectories are kept). The steps
-        are checked against tape.MAX_WORK as if taken from the problem's values and each redraw, so
+        are checked against limits.max_work as if taken from the problem's values and each redraw, so
         what an answer file may ask does not depend on what others asked before it."""
-        too_much = repeat_problem(steps * (1 + MIN_DRAWS), solution.tape.work,
+        too_much = repeat_problem(self.problem.limits, steps * (1 + MIN_DRAWS), solution.tape.work,
                                   steps * (1 + MIN_DRAWS), solution.tape.entries)
         if too_much:
             raise NncheckError(f"{steps:,} steps of gradient descent, from the problem's values and {MIN_DRAWS} "
                                f"redraws, are too many for this problem: {too_much}", Location(self.problem.path))
         trajectory = self._trajectories.setdefault(id(solution), [solution])
         if len(trajectory) <= steps:
-            with uncounted():  # kept for the problem, not for an answer file
+            with self.problem.meter.uncounted():  # kept for the problem, not for an answer file
                 more = descend(trajectory[-1], steps + 1 - len(trajectory))
             trajectory.extend(more[1:])
         return trajectory[steps]
@@ -175,13 +178,18 @@ class Checker:
     def items_for(self, answer_file: AnswerFile) -> tuple[list[AskItem], list[str]]:
         """The asked items, or one item per answer when the problem asks nothing."""
         if self.problem.asks:
-            read = set()
-            for item in self.problem.asks:
-                read.update(load_kind(item.kind).answer_keys(item.kind, item, self.problem))
+            read = self._read_keys()
             return self.problem.asks, [key for key in answer_file.answers if key not in read]
         items = [AskItem(key, parse_quantity(key), 1.0, "visible", answer.location)
                  for key, answer in answer_file.answers.items()]
         return items, []
+
+    def _read_keys(self) -> frozenset:
+        """The answer keys the asked items read (the same for every answer file: kept)."""
+        if self._asked_keys is None:
+            self._asked_keys = frozenset(key for item in self.problem.asks
+                                         for key in load_kind(item.kind).answer_keys(item.kind, item, self.problem))
+        return self._asked_keys
 
     def verify(self, answer_file: AnswerFile, chosen=()) -> Verification:
         """Every asked item checked; with `chosen` (item ids, `verify --item`), those only."""
@@ -191,7 +199,7 @@ class Checker:
         hints = self.key_hints(answer_file, ignored)
         meant = {key: written for written, key in hints.items()}
         results = []
-        self.answer_started = work_done()
+        self.answer_started = self.problem.meter.done
         for item in items:
             self.check_answer_work(Location(answer_file.path))
             found = load_kind(item.kind).check(item.kind, self, item, answer_file)
@@ -199,12 +207,12 @@ class Checker:
             where = answer_location(answer_file, keys)
             for result in found:
                 result.location = result.location or where
-                written = next((meant[key] for key in keys if key in meant), None)
+                written = next((meant[key] for key in keys if key in meant), None) if meant else None
                 if result.verdict == MISSING and written is not None:
                     result.message += f" (your answers have {written}, which is not asked: did you mean {hints[written]}?)"
             results.extend(found)
         apply_follow_through(self, items, results)
-        _check_report_size(results, answer_file.path)
+        _check_report_size(results, answer_file.path, self.problem.limits)
         return Verification(answer_file.path, self.facts, answer_file.student, results, ignored, did_you_mean=hints,
                             chosen=tuple(chosen))
 
@@ -252,13 +260,13 @@ def planned_passes(item: AskItem) -> tuple[object, int]:
     return None, 0
 
 
-def _check_report_size(results: list, path: str) -> None:
-    """The answers and expected values a report shows hold at most problem_module.MAX_TOTAL_ENTRIES entries."""
-    entries = sum(np.size(value) for result in results for value in (result.answer, result.expected)
+def _check_report_size(results: list, path: str, limits: Limits) -> None:
+    """The answers and expected values a report shows hold at most limits.max_total_entries entries."""
+    entries = sum(value.size for result in results for value in (result.answer, result.expected)
                   if isinstance(value, np.ndarray))
-    if entries > problem_module.MAX_TOTAL_ENTRIES:
+    if entries > limits.max_total_entries:
         raise NncheckError(f"the answers and the values they are checked against hold {entries:,} entries "
-                           f"together; the limit per answer file is {problem_module.MAX_TOTAL_ENTRIES:,}", Location(path))
+                           f"together; the limit per answer file is {limits.max_total_entries:,}", Location(path))
 
 
 def answer_location(answer_file: AnswerFile, keys) -> Location:

@@ -21,6 +21,7 @@ from nncheck.check.results import CORRECT, FOLLOW_THROUGH, WRONG, ItemResult
 from nncheck.engine.substituted import Pin, Recomputed, Substituted
 from nncheck.engine.training import descended_node, learning_rate
 from nncheck.errors import NncheckError
+from nncheck.numbers import all_true
 from nncheck.read.follow_through import INHERIT
 from nncheck.check.hidden import is_shown
 
@@ -75,7 +76,7 @@ def student_value(result: ItemResult) -> np.ndarray | None:
     if not isinstance(expected, np.ndarray) or answer is None:
         return None
     aligned = align(answer, expected)
-    return aligned if aligned is not None and np.all(np.isfinite(aligned)) else None
+    return aligned if aligned is not None and all_true(np.isfinite(aligned)) else None
 
 
 def _pin(base, item, value: np.ndarray) -> Pin | None:
@@ -125,7 +126,7 @@ def _follow(checker, substituted: Substituted, item, result: ItemResult, value: 
         return
     based_on = [other.id for other in checker.problem.asks if other.id in found.based_on and other.id != item.id]
     tolerance = item.tolerance or checker.problem.default_tolerance()
-    if not based_on or found.value.shape != value.shape or not np.all(np.isfinite(found.value)):
+    if not based_on or found.value.shape != value.shape or not all_true(np.isfinite(found.value)):
         return
     if not tolerance.accepts(value, found.value):
         return

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from nncheck.check.diagnosis import Candidate, align, batch_sizes, matrix_sizes
-from nncheck.engine.tape import Tape, evaluate_formula
+from nncheck.engine.tape import evaluate_formula
 from nncheck.errors import NncheckError
 from nncheck.read.formula import Call, Expr, Formula, Index, Name, Number, parse_formula
 from nncheck.read.primitives import PRIMITIVES
@@ -72,7 +72,7 @@ def _uses(expr: Expr, forbid: tuple) -> bool:
 def _matches(formula: Formula, solution, expected: np.ndarray) -> bool:
     try:
         with np.errstate(all="ignore"):
-            value = evaluate_formula(Tape(), formula, solution.vars).value
+            value = evaluate_formula(solution.tape.beside(), formula, solution.vars).value
     except NncheckError:
         return False
     aligned = align(value, expected)

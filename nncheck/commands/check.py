@@ -14,6 +14,7 @@ from nncheck.commands.messages import printable, report_error
 from nncheck.commands.options import large_option, secret_option, secrets
 from nncheck.commands.screen import fitted
 from nncheck.errors import ExitCode, NncheckError
+from nncheck.limits import HOMEWORK
 from nncheck.text import counted
 
 
@@ -23,14 +24,14 @@ from nncheck.text import counted
               help="Exit 1 when there are warnings (what a student holding the file can compute or read).")
 @secret_option
 @large_option
-def check(problems, secret_files, strict=False):
+def check(problems, secret_files, strict=False, limits=HOMEWORK):
     """Validate PROBLEMS (shapes, asked items and mistake formulas included) without printing results;
     warn about what a student holding the file can compute or read of what is not visible."""
     failed, warned = False, False
     given_secrets = secrets(secret_files)
     for path in problems:
         try:
-            problem = load_problem(path, given_secrets)
+            problem = load_problem(path, given_secrets, limits)
             checker = Checker(problem)
             checker.base.gradients()
             reference_answers(checker)

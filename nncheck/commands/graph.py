@@ -17,6 +17,7 @@ from nncheck.formats.computation_graph import computation_graph, neuron_diagram
 from nncheck.formats.dot import picture_dot
 from nncheck.formats.mermaid import picture_mermaid
 from nncheck.formats.svg import picture_svg
+from nncheck.limits import HOMEWORK
 
 PICTURE_WRITERS = {"mermaid": picture_mermaid, "dot": picture_dot, "svg": picture_svg}
 
@@ -37,9 +38,9 @@ PICTURE_WRITERS = {"mermaid": picture_mermaid, "dot": picture_dot, "svg": pictur
 @secret_option
 @large_option
 def graph(problem, output_format, with_values, neurons, precision, of_node, show_hidden, output, secret_files,
-          student=None):
+          student=None, limits=HOMEWORK):
     """Draw PROBLEM's computation graph (or, with --neurons, its layers as neurons)."""
-    loaded = for_student(load_problem(problem, secrets(secret_files)), student)
+    loaded = for_student(load_problem(problem, secrets(secret_files), limits), student)
     solution = Solution(loaded, loss=of_node)
     hidden = _hidden_entries(loaded, solution.loss, show_hidden)
     picture = (neuron_diagram(solution, precision, hidden) if neurons

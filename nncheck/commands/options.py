@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from nncheck.limits import allow_large_problems
+from nncheck.limits import HOMEWORK, LARGE
 from nncheck.read.secret import read_secrets, secret_paths
 
 
@@ -21,12 +21,12 @@ def student_option(command):
 
 
 def large_option(command):
-    """`--large`: lift the size limits for an author's own large network (nncheck/limits.py)."""
-    def lift(ctx, param, value):
-        if value:
-            allow_large_problems()
+    """`--large`: the command gets `limits`, LARGE for an author's own large network, else HOMEWORK
+    (nncheck/limits.py); it reads its problem under them."""
+    def chosen(ctx, param, value):
+        return LARGE if value else HOMEWORK
 
-    return click.option("--large", is_flag=True, expose_value=False, is_eager=True, callback=lift,
+    return click.option("--large", "limits", is_flag=True, callback=chosen,
                         help="Lift the size limits for a large network of your own (never for students' files: "
                              "memory is then the machine's).")(command)
 

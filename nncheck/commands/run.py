@@ -11,6 +11,7 @@ from nncheck.check.problems import load_problem
 from nncheck.commands.options import large_option, secret_option, secrets, student_option
 from nncheck.errors import NncheckError
 from nncheck.formats import load_format
+from nncheck.limits import HOMEWORK
 
 FORMATS = ("table", "json", "markdown", "latex")
 
@@ -32,11 +33,11 @@ FORMATS = ("table", "json", "markdown", "latex")
 @secret_option
 @large_option
 def run(problem, output_format, precision, full, of_node, show_hidden, secret_files, only=None, student=None,
-        standalone=False):
+        standalone=False, limits=HOMEWORK):
     """Run PROBLEM's forward and backward pass and show every value and gradient."""
     if standalone and output_format != "latex":
         raise NncheckError("--standalone makes a whole LaTeX document: use it with --format latex")
-    loaded = for_student(load_problem(problem, secrets(secret_files)), student)
+    loaded = for_student(load_problem(problem, secrets(secret_files), limits), student)
     shown = solve(loaded, of_node, show_hidden, only)
     solution, references, hidden, asked, selected = (shown.solution, shown.references, shown.hidden, shown.asked,
                                                      shown.selected)

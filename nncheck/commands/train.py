@@ -13,6 +13,7 @@ from nncheck.engine.training import train as descend_problem
 from nncheck.errors import NncheckError, closest
 from nncheck.formats.json import dumps
 from nncheck.formats.training import render_training, training_json
+from nncheck.limits import HOMEWORK
 
 
 @click.command()
@@ -30,9 +31,10 @@ from nncheck.formats.training import render_training, training_json
 @click.option("--last", is_flag=True, help="Show only the start and the last step.")
 @student_option
 @large_option
-def train(problem, steps, lr, output_format, precision, parameter_names, every, last, student=None):
+def train(problem, steps, lr, output_format, precision, parameter_names, every, last, student=None,
+          limits=HOMEWORK):
     """Run gradient descent on PROBLEM's parameters and show the loss and parameters at every step."""
-    loaded = for_student(load_problem(problem), student)
+    loaded = for_student(load_problem(problem, limits=limits), student)
     if parameter_names is not None:
         loaded.parameters = _trained_values(loaded, parameter_names)
     training = descend_problem(loaded, steps, lr)

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from nncheck.engine.tape import _check_index, _shape_problem
+from nncheck.limits import Limits
 from nncheck.read.formula import Call, Formula, Index, Name, Number
 from nncheck.read.primitives import PRIMITIVES
 
@@ -39,15 +40,15 @@ class Batched:
         return self.value.shape[1:] if self.batched else self.value.shape
 
 
-def evaluate_batched(formula: Formula, env: dict[str, Batched]) -> Batched:
+def evaluate_batched(formula: Formula, env: dict[str, Batched], limits: Limits) -> Batched:
     """Interpret a parsed formula at every input at once, with names bound by `env`.
 
-    Errors are the engine's, with its messages (same checks on each input's shapes).
+    Errors are the engine's, with its messages (same checks on each input's shapes, within `limits`).
     """
-    return _visit(formula, env, formula.expr)
+    return _visit(formula, env, formula.expr, limits)
 
 
-def _visit(formula: Formula, env: dict[str, Batched], expr) -> Batched:
+def _visit(formula: Formula, env: dict[str, Batched], expr, limits: Limits) -> Batched:
     """One part of a formula at every input (a plain function: no cycle keeps `env` alive)."""
     if isinstance(expr, Number):
         return Batched(np.asarray(expr.value, dtype=np.float64), False)
@@ -56,21 +57,21 @@ def _visit(formula: Formula, env: dict[str, Batched], expr) -> Batched:
             raise formula.error(expr, f"unknown name {expr.id!r}")
         return env[expr.id]
     if isinstance(expr, Index):
-        target = _visit(formula, env, expr.target)
+        target = _visit(formula, env, expr.target, limits)
         _check_index(formula, expr, target.shape)
-        return _apply(formula, expr, "index", [target], {"items": expr.items})
+        return _apply(formula, expr, "index", [target], {"items": expr.items}, limits)
     if isinstance(expr, Call):
-        return _apply(formula, expr, expr.function, [_visit(formula, env, arg) for arg in expr.args],
-                      dict(expr.params))
+        return _apply(formula, expr, expr.function, [_visit(formula, env, arg, limits) for arg in expr.args],
+                      dict(expr.params), limits)
     raise formula.error(expr, "cannot evaluate this part")
 
 
-def evaluate_nodes(nodes, env: dict[str, Batched], count: int) -> np.ndarray:
+def evaluate_nodes(nodes, env: dict[str, Batched], count: int, limits: Limits) -> np.ndarray:
     """Evaluate the graph nodes into `env`, in order; for each of `count` inputs, whether every
     value is finite (a Solution refuses a value that is not)."""
     finite = np.ones(count, dtype=bool)
     for node in nodes:
-        value = evaluate_batched(node.formula, env)
+        value = evaluate_batched(node.formula, env, limits)
         env[node.name] = value
         finite &= all_finite(value, count)
     return finite
@@ -84,8 +85,8 @@ def all_finite(value: Batched, count: int) -> np.ndarray:
     return np.full(count, bool(finite.all()))
 
 
-def _apply(formula: Formula, expr, function: str, args: list[Batched], params: dict) -> Batched:
-    problem = _shape_problem(function, [arg.shape for arg in args], params)
+def _apply(formula: Formula, expr, function: str, args: list[Batched], params: dict, limits: Limits) -> Batched:
+    problem = _shape_problem(function, [arg.shape for arg in args], params, limits)
     if problem:
         raise formula.error(expr, problem)
     primitive = PRIMITIVES[function]

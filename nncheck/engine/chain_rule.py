@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from nncheck.engine.tape import Tape, evaluate_formula
+from nncheck.engine.tape import evaluate_formula
 from nncheck.engine.gradient_terms import Delta, JacobianProduct, Ones
 from nncheck.read.formula import Call, Expr, Formula, Index, Name, Number, parse_formula
 from nncheck.read.primitives import PRIMITIVES
@@ -37,7 +37,7 @@ class ChainRule:
 def chain_rule(solution) -> ChainRule:
     """The chain-rule step of every leaf and node of a solved problem, for its loss."""
     problem, loss = solution.problem, solution.loss
-    writer = _Steps(loss, solution.values)
+    writer = _Steps(loss, solution.values, solution.tape)
     relevant = _reaching(problem, loss)
     terms: dict[str, list[Expr]] = {name: [] for name in solution.values}
     for node in problem.nodes:
@@ -65,9 +65,10 @@ def _reaching(problem, loss: str) -> set[str]:
 
 
 class _Steps:
-    def __init__(self, loss: str, values: dict):
+    def __init__(self, loss: str, values: dict, solved_on):
         self.loss = loss
         self.values = values
+        self.solved_on = solved_on  # the solution's tape: scratch tapes take its limits and meter
         self.shapes: dict[int, tuple] = {}
         self.products: set[int] = set()
         self.keep: list[Expr] = []  # every generated part stays alive, so its id stays unique
@@ -85,7 +86,7 @@ class _Steps:
 
     def size_parts(self, formula: Formula) -> None:
         """The shape of every part of a formula, evaluated part by part on a scratch tape."""
-        tape = Tape()
+        tape = self.solved_on.beside()
         leaves = {}
 
         def visit(part):

@@ -7,7 +7,6 @@ import numpy as np
 
 from nncheck.engine.tape import Tape, Var, backward, evaluate_formula, jacobian
 from nncheck.errors import Location, NncheckError
-from nncheck.read import problem as problem_module
 from nncheck.read.formula import Formula
 from nncheck.read.problem import Problem
 from nncheck.read.tensors import describe_shape
@@ -20,7 +19,7 @@ class Solution:
                  loss: str | None = None):
         self.problem = problem
         self.loss = loss or problem.loss
-        self.tape = Tape()
+        self.tape = Tape(problem.limits, problem.meter)
         self.vars: dict[str, Var] = {}
         values = leaf_values if leaf_values is not None else problem.leaf_values()
         for name in problem.leaves:
@@ -30,8 +29,8 @@ class Solution:
             result = evaluate_formula(self.tape, node.formula, self.vars)
             value = result.value
             entries += value.size
-            if entries > problem_module.MAX_TOTAL_ENTRIES:
-                limit = problem_module.MAX_TOTAL_ENTRIES
+            if entries > problem.limits.max_total_entries:
+                limit = problem.limits.max_total_entries
                 raise node.formula.error(node.formula.expr, f"the values and nodes up to {node.name} hold {entries:,} "
                                                             f"entries together; the limit is {limit:,}")
             if not np.all(np.isfinite(value)):
@@ -42,6 +41,7 @@ class Solution:
             self.vars[node.name] = self.tape.rename(result)
         self._gradients: dict[str, dict[str, np.ndarray]] = {}
         self._jacobians: dict[tuple[str, str], np.ndarray] = {}
+        self.replay_plans: dict = {}  # what a replay with pinned nodes recomputes (engine/substituted.py)
         if self.loss not in self.vars:
             raise NncheckError(f"{self.loss!r} is not a value or node of this problem", Location(problem.path))
         self.require_scalar(self.loss, "loss" if self.loss == problem.loss else "node")
@@ -122,7 +122,7 @@ class Solution:
 
 def evaluate_answer(formula: Formula, solution: Solution) -> np.ndarray:
     """The value of a formula over a solution's leaves and nodes (forward only)."""
-    value = evaluate_formula(Tape(), formula, solution.vars).value
+    value = evaluate_formula(solution.tape.beside(), formula, solution.vars).value
     if not np.all(np.isfinite(value)):
         raise formula.error(formula.expr, "the formula's value is not finite here")
     return value

@@ -6,33 +6,30 @@ topological order that follows the problem file; backward walks it in reverse.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Iterable
 
 import numpy as np
 
 from nncheck.errors import NncheckError
+from nncheck.limits import HOMEWORK, Limits, WorkMeter
 from nncheck.read.formula import Call, Formula, Index, Name, Number
-from nncheck.read import tensors
 from nncheck.read.tensors import MAX_NDIM, describe_shape
 from nncheck.read.primitives import PRIMITIVES, Primitive, index_shape
 
 # One pass (the forward pass over a problem's graph, or one formula evaluated) is limited in
-# work, its time, and in the entries of the values it makes, its memory; both are checked
-# before each operation. Work is counted in entries computed: every operation counts the
-# entries of its result plus OPERATION_WORK (its fixed cost in Python), and a matrix product
-# (n, k) @ (k, m) each entry k/MATMUL_SPEEDUP times more (its multiply-adds, which BLAS does
-# that many times faster). One unit of work is ~25 ns of forward and backward pass together.
-MAX_PASS_WORK = 1 << 23
-MAX_PASS_ENTRIES = 1 << 21
+# work, its time, and in the entries of the values it makes, its memory (Limits.max_pass_work and
+# max_pass_entries, nncheck/limits.py); both are checked before each operation. Work is counted in
+# entries computed: every operation counts the entries of its result plus OPERATION_WORK (its
+# fixed cost in Python), and a matrix product (n, k) @ (k, m) each entry k/MATMUL_SPEEDUP times
+# more (its multiply-adds, which BLAS does that many times faster). One unit of work is ~25 ns of
+# forward and backward pass together.
 OPERATION_WORK = 2500
 NAME_WORK = 500  # a number in a formula, or the name of a graph node: recorded, nothing computed
 MATMUL_SPEEDUP = 8
 # What one question repeats (steps of gradient descent, draws, design cases): the work of all
-# its passes together, and the entries of the solutions it keeps at once. Checked before the
-# passes start, from the work and entries of the problem's own pass (shapes never depend on values).
-MAX_WORK = 40_000_000
-MAX_KEPT_ENTRIES = 1 << 21
+# its passes together, and the entries of the solutions it keeps at once (Limits.max_work and
+# max_kept_entries). Checked before the passes start, from the work and entries of the problem's
+# own pass (shapes never depend on values).
 PASS_WORK = 20_000  # the fixed cost of a repeated pass: a new solution, values drawn again
 
 
@@ -54,15 +51,20 @@ class Var:
 
 
 class Tape:
-    """Records every value in the order computed."""
+    """Records every value in the order computed, within `limits`; its work counts in `meter`
+    (the problem's, shared by every tape of it; a new one by default)."""
 
-    done = 0  # the work of every tape of this process so far: work_done() measures a stretch of it
-
-    def __init__(self):
+    def __init__(self, limits: Limits = HOMEWORK, meter: WorkMeter | None = None):
+        self.limits = limits
+        self.meter = meter if meter is not None else WorkMeter()
         self.vars: list[Var] = []
         self.work = 0
         self.entries = 0  # of the values made on the tape (a named node shares its value)
         self.work_until: list[int] = []  # the work of the pass up to each var: a backward pass from it costs as much
+
+    def beside(self) -> "Tape":
+        """A new tape for another pass over the same problem: the same limits, counted in the same meter."""
+        return Tape(self.limits, self.meter)
 
     def _record(self, var: Var) -> Var:
         var.index = len(self.vars)
@@ -71,21 +73,21 @@ class Tape:
         return var
 
     def charge(self, work: int, entries: int) -> str | None:
-        """Count an operation's `work` and result `entries` (see MAX_PASS_WORK) before doing it;
+        """Count an operation's `work` and result `entries` (see OPERATION_WORK) before doing it;
         why not, if that is too much."""
         self._count(work)
-        if self.work > MAX_PASS_WORK:
-            return (f"this pass would need more than {MAX_PASS_WORK:,} units of work (the limit per pass: "
+        if self.work > self.limits.max_pass_work:
+            return (f"this pass would need more than {self.limits.max_pass_work:,} units of work (the limit per pass: "
                     f"entries computed, {OPERATION_WORK} per operation, and a product's entries k/"
                     f"{MATMUL_SPEEDUP} times more for k terms); use smaller tensors or fewer operations")
-        if self.entries + entries > MAX_PASS_ENTRIES:
-            return (f"this pass would make more than {MAX_PASS_ENTRIES:,} entries (the limit per pass); "
+        if self.entries + entries > self.limits.max_pass_entries:
+            return (f"this pass would make more than {self.limits.max_pass_entries:,} entries (the limit per pass); "
                     "use smaller tensors or fewer operations")
         return None
 
     def _count(self, work: int) -> None:
         self.work += work
-        Tape.done += work
+        self.meter.done += work
 
     def leaf(self, value) -> Var:
         value = np.asarray(value, dtype=np.float64)
@@ -136,24 +138,24 @@ def backward(tape: Tape, root: Var, wanted: Iterable[Var] | None = None, rules: 
     `on_reach(var, grad)`, once a var's gradient is complete, returns the gradient it passes on
     (to continue the pass from a student's own delta: nncheck/engine/substituted.py).
     """
-    Tape.done += backward_work(tape, root)  # counts in work_done() (an answer file's work), not in the pass
+    tape.meter.done += backward_work(tape, root)  # counts in the meter (an answer file's work), not in the pass
     grads: list = [None] * len(tape.vars)
     grads[root.index] = np.ones_like(root.value) if start is None else start
     reaches = _reaching(tape, root, wanted) if wanted is not None else None
-    for var in reversed(tape.vars[: root.index + 1]):
-        g = grads[var.index]
-        if g is not None and on_reach is not None:
-            g = grads[var.index] = on_reach(var, g)
-        if g is None or not var.parents:
-            continue
-        arg_values = [p.value for p in var.parents]
-        grad_rules = rules.get(var.primitive.name, var.primitive.grads) if rules else var.primitive.grads
-        for parent, rule in zip(var.parents, grad_rules):
-            if rule is None or not parent.needs_grad:
+    with np.errstate(all="ignore"):  # a gradient that is not finite is reported by the caller
+        for var in reversed(tape.vars[: root.index + 1]):
+            g = grads[var.index]
+            if g is not None and on_reach is not None:
+                g = grads[var.index] = on_reach(var, g)
+            if g is None or not var.parents:
                 continue
-            if reaches is not None and not reaches[parent.index]:
-                continue
-            with np.errstate(all="ignore"):  # a gradient that is not finite is reported by the caller
+            arg_values = [p.value for p in var.parents]
+            grad_rules = rules.get(var.primitive.name, var.primitive.grads) if rules else var.primitive.grads
+            for parent, rule in zip(var.parents, grad_rules):
+                if rule is None or not parent.needs_grad:
+                    continue
+                if reaches is not None and not reaches[parent.index]:
+                    continue
                 grad = unbroadcast(np.asarray(rule(g, var.value, *arg_values, **var.params), dtype=np.float64),
                                    parent.value.shape)
                 previous = grads[parent.index]
@@ -166,7 +168,7 @@ def jacobian(tape: Tape, output: Var, target: Var, rules: dict | None = None) ->
     d output[i...] / d target[j...], so for vectors row i is the gradient of output[i].
 
     One backward pass per entry of `output`; refused (NncheckError) when the Jacobian would
-    have more than tensors.MAX_ELEMENTS entries or its passes together more than tensors.MAX_ELEMENTS of work.
+    have more than max_elements entries (tape.limits) or its passes together more than max_elements of work.
     """
     problem = _jacobian_problem(tape, output, target)
     if problem:
@@ -186,14 +188,14 @@ def _jacobian_problem(tape: Tape, output: Var, target: Var) -> str | None:
 
     The work of one pass is the entries on the tape up to `output`, plus JACOBIAN_STEP_WORK
     per step (the fixed cost of a step, in entries)."""
-    entries = output.value.size * target.value.size
-    if entries > tensors.MAX_ELEMENTS:
+    entries, limit = output.value.size * target.value.size, tape.limits.max_elements
+    if entries > limit:
         return (f"the Jacobian would have {entries} entries (shape "
-                f"{describe_shape(output.value.shape + target.value.shape)}); the limit is {tensors.MAX_ELEMENTS}")
+                f"{describe_shape(output.value.shape + target.value.shape)}); the limit is {limit}")
     pass_work = sum(var.value.size + JACOBIAN_STEP_WORK for var in tape.vars[: output.index + 1])
-    if output.value.size * pass_work > tensors.MAX_ELEMENTS:
+    if output.value.size * pass_work > limit:
         return (f"the Jacobian needs {output.value.size} backward passes (one per entry) of {pass_work} entries "
-                f"of work each; the limit is {tensors.MAX_ELEMENTS} in all: ask for a smaller part")
+                f"of work each; the limit is {limit} in all: ask for a smaller part")
     return None
 
 
@@ -234,7 +236,7 @@ def _visit(tape: Tape, formula: Formula, env: dict[str, Var], expr) -> Var:
 
 def _apply(tape: Tape, formula: Formula, expr, function: str, args: list[Var], params: dict) -> Var:
     primitive, shapes = PRIMITIVES[function], [a.value.shape for a in args]
-    result = result_shape(primitive, shapes, params)
+    result = result_shape(primitive, shapes, params, tape.limits)
     problem = result if isinstance(result, str) else tape.charge(*_work(primitive, shapes, result))
     if problem:
         raise formula.error(expr, problem)
@@ -246,13 +248,13 @@ def _apply(tape: Tape, formula: Formula, expr, function: str, args: list[Var], p
         raise formula.error(expr, "the result is too large to compute") from None
 
 
-def _shape_problem(function: str, shapes: list[tuple], params: dict) -> str | None:
+def _shape_problem(function: str, shapes: list[tuple], params: dict, limits: Limits) -> str | None:
     """Why these argument shapes do not fit the function, in words; None if they do."""
-    result = result_shape(PRIMITIVES[function], shapes, params)
+    result = result_shape(PRIMITIVES[function], shapes, params, limits)
     return result if isinstance(result, str) else None
 
 
-def result_shape(primitive: Primitive, shapes: list[tuple], params: dict) -> tuple | str:
+def result_shape(primitive: Primitive, shapes: list[tuple], params: dict, limits: Limits) -> tuple | str:
     """The shape of the primitive's result (by its shape rule), or why the arguments do not fit
     or the result would be too large."""
     result = primitive.shape(primitive.name, shapes, params)
@@ -260,54 +262,36 @@ def result_shape(primitive: Primitive, shapes: list[tuple], params: dict) -> tup
         return result
     if len(result) > MAX_NDIM:
         return f"the result would have {len(result)} axes; the limit is {MAX_NDIM}"
-    return _too_big(result) or result
+    return _too_big(result, limits) or result
 
 
 def _work(primitive: Primitive, shapes: list[tuple], result: tuple) -> tuple[int, int]:
-    """(work, entries) of an operation whose shapes fit (see MAX_PASS_WORK): an upper bound on
+    """(work, entries) of an operation whose shapes fit (see OPERATION_WORK): an upper bound on
     its result's entries, and its work."""
     entries, terms = primitive.work(shapes, result)
     return entries * (1 + terms // MATMUL_SPEEDUP) + OPERATION_WORK, entries
 
 
 def backward_work(tape: Tape, root: Var) -> int:
-    """The work of a backward pass from `root` (see MAX_PASS_WORK): that of the forward pass up to it."""
+    """The work of a backward pass from `root` (see OPERATION_WORK): that of the forward pass up to it."""
     return tape.work_until[root.index]
 
 
-def work_done() -> int:
-    """The work of all tapes so far (see MAX_PASS_WORK): the difference of two readings is
-    the work done in between, such as that of many formulas evaluated one by one."""
-    return Tape.done
-
-
-@contextmanager
-def uncounted():
-    """Work done inside does not count in work_done(): results computed once for a problem and
-    kept (redraws, YES/NO draws, ...), so that what an answer file is charged does not depend on
-    whether an answer file before it had them computed."""
-    before = Tape.done
-    try:
-        yield
-    finally:
-        Tape.done = before
-
-
-def repeat_problem(passes: int, work: int, kept: int = 0, entries: int = 0) -> str | None:
+def repeat_problem(limits: Limits, passes: int, work: int, kept: int = 0, entries: int = 0) -> str | None:
     """Why `passes` passes of `work` each (a Tape's), keeping `kept` solutions of `entries` each
-    at once, are more than MAX_WORK and MAX_KEPT_ENTRIES allow; None if they are not."""
-    if passes * (work + PASS_WORK) > MAX_WORK:
+    at once, are more than limits.max_work and max_kept_entries allow; None if they are not."""
+    if passes * (work + PASS_WORK) > limits.max_work:
         return (f"{passes:,} passes of {work + PASS_WORK:,} units of work each exceed the limit of "
-                f"{MAX_WORK:,} units in all")
-    if kept * entries > MAX_KEPT_ENTRIES:
+                f"{limits.max_work:,} units in all")
+    if kept * entries > limits.max_kept_entries:
         return (f"keeping {kept:,} solutions of {entries:,} entries each exceeds the limit of "
-                f"{MAX_KEPT_ENTRIES:,} entries kept at once")
+                f"{limits.max_kept_entries:,} entries kept at once")
     return None
 
 
-def _too_big(shape: tuple) -> str | None:
+def _too_big(shape: tuple, limits: Limits) -> str | None:
     size = int(np.prod(shape, dtype=np.float64))
-    limit = tensors.MAX_ELEMENTS
+    limit = limits.max_elements
     if size > limit:
         return f"the result would have {size} entries (shape {describe_shape(shape)}); the limit is {limit}"
     return None

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncheck.engine import tape
 from nncheck.engine.tape import repeat_problem
 from nncheck.errors import NncheckError
 from nncheck.read.problem import Problem
@@ -45,7 +44,7 @@ def descend(start: Solution, steps: int, lr: float | None = None) -> list[Soluti
     problem = start.problem
     descended = descended_node(problem)
     require_parameters(problem)
-    too_much = repeat_problem(steps, start.tape.work, steps + 1, start.tape.entries)
+    too_much = repeat_problem(problem.limits, steps, start.tape.work, steps + 1, start.tape.entries)
     if too_much:
         raise NncheckError(f"{steps:,} steps of gradient descent are too many for this problem: {too_much}; "
                            "take fewer steps or use smaller tensors",
@@ -110,7 +109,7 @@ class Descent:
     problem: Problem
     objective: str
     fixed: dict[str, np.ndarray]
-    pass_work: int = 0  # of one solution (tape.MAX_PASS_WORK): solve() stops at tape.MAX_WORK in all
+    pass_work: int = 0  # of one solution: solve() stops at the problem's limits.max_work in all
     passes: int = 0
     over_limit: str | None = None
 
@@ -134,12 +133,13 @@ class Descent:
         return values
 
     def solve(self, theta: np.ndarray) -> Solution:
-        """The solution at `theta`; past tape.MAX_WORK in all, an error, kept in over_limit (the
+        """The solution at `theta`; past limits.max_work in all, an error, kept in over_limit (the
         searches below treat an error as "diverged", so they check over_limit at the end)."""
         self.passes += 1
-        if self.passes * self.pass_work > tape.MAX_WORK:  # its passes reuse one solution's values: no PASS_WORK
+        max_work = self.problem.limits.max_work
+        if self.passes * self.pass_work > max_work:  # its passes reuse one solution's values: no PASS_WORK
             self.over_limit = (f"the search for the step sizes needs more than {self.passes - 1:,} passes of "
-                               f"{self.pass_work:,} units of work each, the limit of {tape.MAX_WORK:,} units in all")
+                               f"{self.pass_work:,} units of work each, the limit of {max_work:,} units in all")
             raise NncheckError(self.over_limit)
         return Solution(self.problem, self.values(theta), loss=self.objective)
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from nncheck.engine import tape
 from nncheck.engine.solution import Solution
-from nncheck.engine.tape import Tape, evaluate_formula
+from nncheck.engine.tape import evaluate_formula
 from nncheck.errors import NncheckError
 from nncheck.read.vary import Variant, Variation, variant_seed
 
@@ -27,7 +27,7 @@ def variant_problem(problem, student):
 
 
 def _first_acceptable(problem, variation: Variation, seed: int, whose: str) -> dict:
-    too_much = tape.repeat_problem(variation.attempts, _draw_work(problem, variation))
+    too_much = tape.repeat_problem(problem.limits, variation.attempts, _draw_work(problem, variation))
     if too_much:
         raise NncheckError(f"vary: a student's variant may take up to {variation.attempts:,} draws (vary.attempts), "
                            f"each a pass of the graph and its conditions: {too_much}; lower vary.attempts, loosen "
@@ -50,7 +50,7 @@ def _draw_work(problem, variation: Variation) -> int:
             solution = Solution(problem, problem.leaf_values())
             variation.draw_work = solution.tape.work
             for formula in variation.conditions:
-                condition_tape = tape.Tape()
+                condition_tape = solution.tape.beside()
                 tape.evaluate_formula(condition_tape, formula, solution.vars)
                 variation.draw_work += condition_tape.work
         except NncheckError:
@@ -63,7 +63,7 @@ def acceptable(problem, values: dict) -> bool:
     try:
         solution = Solution(problem, values)
         for formula in problem.variation.conditions:
-            met = evaluate_formula(Tape(), formula, solution.vars).value
+            met = evaluate_formula(solution.tape.beside(), formula, solution.vars).value
             if not np.all(np.isfinite(met)) or not np.all(met != 0):
                 return False
     except NncheckError:

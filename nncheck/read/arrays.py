@@ -1,7 +1,8 @@
 """Answers saved by numpy: a whole answer file as `.npz`, or one item as `.npy` beside a YAML file.
 
 Arrays are read with `allow_pickle=False` (a pickle can run code), after the file's size is
-checked, and must hold numbers of at most MAX_ELEMENTS entries.
+checked, and must hold numbers of at most HOMEWORK.max_elements entries (never lifted: they are
+students' answers).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import zipfile
 import numpy as np
 
 from nncheck.errors import Location, NncheckError
-from nncheck.read.tensors import MAX_ELEMENTS, MAX_NDIM
+from nncheck.limits import HOMEWORK
+from nncheck.read.tensors import MAX_NDIM
 from nncheck.read.yamlfile import Spot, YamlDoc
 
 ARRAY_SUFFIXES = (".npy", ".npz")
@@ -62,9 +64,9 @@ def numbers(array: np.ndarray, label: str, where: Location) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise NncheckError(f"{label}: the array holds {array.dtype} values, not numbers; save numbers "
                            "(np.save(path, np.asarray(x, dtype=float)))", where)
-    if array.ndim > MAX_NDIM or array.size > MAX_ELEMENTS:
-        raise NncheckError(f"{label}: the array is too large ({array.size:,} entries; the limit is {MAX_ELEMENTS:,} "
-                           f"entries and {MAX_NDIM} axes)", where)
+    if array.ndim > MAX_NDIM or array.size > HOMEWORK.max_elements:
+        raise NncheckError(f"{label}: the array is too large ({array.size:,} entries; the limit is "
+                           f"{HOMEWORK.max_elements:,} entries and {MAX_NDIM} axes)", where)
     values = array.astype(np.float64)
     if not np.all(np.isfinite(values)):
         raise NncheckError(f"{label}: the array holds a number that is not finite (nan or inf)", where)

@@ -145,10 +145,10 @@ def _drawn_parameters(doc, spec, convention, layout, weights, biases, leaf_shape
         scale = {"mean": 0.0, "std": fan_in ** -0.5}
         if weight not in leaf_shapes:
             shape = (fan_in, fan_out) if layout == "in_out" else (fan_out, fan_in)
-            check_size(shape, f"layers.sizes: {weight}", doc.where("layers", "sizes"))
+            check_size(shape, f"layers.sizes: {weight}", doc.where("layers", "sizes"), doc.limits)
             drawn[weight] = RandomSpec(shape, "normal", scale, name_seed(weight))
         if bias is not None and bias not in leaf_shapes:
             shape = (fan_out, 1) if convention == "columns" and batched else (fan_out,)
-            check_size(shape, f"layers.sizes: {bias}", doc.where("layers", "sizes"))
+            check_size(shape, f"layers.sizes: {bias}", doc.where("layers", "sizes"), doc.limits)
             drawn[bias] = RandomSpec(shape, "normal", scale, name_seed(bias))
     return drawn

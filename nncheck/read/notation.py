@@ -20,7 +20,7 @@ import numpy as np
 
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import FUNCTION_ALIASES, FUNCTIONS, MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH
-from nncheck.read.tensors import MAX_ELEMENTS
+from nncheck.limits import HOMEWORK
 
 MAX_ANSWER_TEXT = MAX_FORMULA_LENGTH * 8   # a pasted printout of a matrix may be longer than a formula
 MAX_NESTING = MAX_FORMULA_DEPTH
@@ -181,9 +181,14 @@ def _read_text(text: str, names, label: str, where) -> Reading:
 
 
 def _has_text_entry(data) -> bool:
-    if isinstance(data, list):
-        return any(_has_text_entry(item) for item in data)
-    return isinstance(data, str)
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            return True
+    return False
 
 
 def _yaml_entries(data):
@@ -261,8 +266,8 @@ class _ListReader:
 
 def _read_entries(entries, names, label: str, where, printed: bool = False) -> Reading:
     shape = _entries_shape(entries, label, where)
-    if int(np.prod(shape, dtype=np.float64)) > MAX_ELEMENTS:
-        raise NncheckError(f"{label}: more than {MAX_ELEMENTS:,} entries", where)
+    if int(np.prod(shape, dtype=np.float64)) > HOMEWORK.max_elements:  # a student's answer: never --large
+        raise NncheckError(f"{label}: more than {HOMEWORK.max_elements:,} entries", where)
     flat = list(_leaves(entries))
     if any(not isinstance(entry, str) for entry in flat):
         bad = next(entry for entry in flat if not isinstance(entry, str))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from nncheck.errors import ErrorCollector, Location, NncheckError, closest
+from nncheck.limits import HOMEWORK, Limits, WorkMeter
 from nncheck.read.asks import read_asks
 from nncheck.read.follow_through import DEFAULT_CREDIT, read_follow_through
 from nncheck.read.layout import read_layout
@@ -27,7 +28,6 @@ MAX_STEPS = 10_000
 TEXT_KEYS = ("title", "description", "source")
 MAX_NAMES = 2000
 MAX_GRAPH_SIZE = 5000  # operations, names and numbers in all the graph's formulas together
-MAX_TOTAL_ENTRIES = 1 << 16  # entries of all values and nodes together: what `run` prints
 REDRAW_SEED_STEP = 1_000_003
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_NAMES = set(FUNCTIONS) | {"T", "None", "True", "False", "and", "or", "not", "in", "is", "if", "else"}
@@ -102,6 +102,8 @@ class Problem:
     variant: object = None      # whose numbers these are: a Variant, or None for the problem's own
     follow_through: float | None = DEFAULT_CREDIT  # credit for an answer right for an earlier wrong one (None: off)
     layout: str | None = None   # `strict` or `either` for Jacobians and batches in the other layout (None: not set)
+    limits: Limits = HOMEWORK   # the size and work limits it was read under (nncheck/limits.py)
+    meter: WorkMeter = field(default_factory=WorkMeter, repr=False)  # the work of its passes (a variant shares it)
 
     @property
     def names(self) -> list[str]:
@@ -128,15 +130,15 @@ class Problem:
         return {name: leaf.redrawn_value(draw) for name, leaf in self.leaves.items()}
 
 
-def read_problem(path: str, kinds: Mapping, secrets=()) -> Problem:
-    """Read and validate a problem file, with the hidden checks of the grader's `secrets`
-    (nncheck/read/secret.py) that belong to it; raises NncheckError for anything to fix.
+def read_problem(path: str, kinds: Mapping, secrets=(), limits: Limits = HOMEWORK) -> Problem:
+    """Read and validate a problem file under `limits`, with the hidden checks of the grader's
+    `secrets` (nncheck/read/secret.py) that belong to it; raises NncheckError for anything to fix.
     `kinds` reads the asked items of each kind (nncheck/check/kinds/: nncheck/check/problems.py
     passes it, so the modules that read files import nothing that checks)."""
     doc = read_yaml(path)
     if secrets:
         doc = with_secrets(doc, secrets)
-    return read_problem_doc(doc, kinds)
+    return read_problem_doc(replace(doc, limits=limits), kinds)
 
 
 def read_problem_doc(doc: YamlDoc, kinds: Mapping) -> Problem:
@@ -160,7 +162,8 @@ def read_problem_doc(doc: YamlDoc, kinds: Mapping) -> Problem:
                    _parameters(doc, leaves), _train_settings(doc, leaves, [node.name for node in nodes]),
                    _variation(doc, leaves, [node.name for node in nodes], asks, texts["title"]),
                    follow_through=_follow_through(doc),
-                   layout=read_layout(doc, ("layout",), "layout") if "layout" in doc.data else None)
+                   layout=read_layout(doc, ("layout",), "layout") if "layout" in doc.data else None,
+                   limits=doc.limits)
 
 
 def _follow_through(doc: YamlDoc) -> float | None:
@@ -269,11 +272,11 @@ def _read_leaves(doc: YamlDoc) -> dict[str, Leaf]:
 
 
 def _check_total_entries(doc: YamlDoc, leaves, where: Location) -> None:
-    """Values hold at most MAX_TOTAL_ENTRIES entries together (nodes are counted as they are computed)."""
+    """Values hold at most max_total_entries entries together (nodes are counted as they are computed)."""
     total = sum(int(np.prod(leaf.shape)) for leaf in leaves)
-    if total > MAX_TOTAL_ENTRIES:
+    if total > doc.limits.max_total_entries:
         raise NncheckError(f"the values hold {total:,} entries together; the limit for all values and nodes "
-                           f"is {MAX_TOTAL_ENTRIES:,}", where)
+                           f"is {doc.limits.max_total_entries:,}", where)
 
 
 def _node_texts(doc: YamlDoc, leaves: dict[str, Leaf]) -> tuple[list[NodeText], dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -9,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from nncheck.errors import NncheckError
+from nncheck.limits import Limits
 from nncheck.read.yamlfile import YamlDoc
 
-MAX_ELEMENTS = 1 << 15  # entries of one tensor: a value, a node or a part of a formula
 MAX_NDIM = 8
 MAX_DRAW_PARAMETER = 1e15  # mean, std, low, high, value: integers up to it are exact in float64
 MAX_DECIMALS = 15
@@ -63,19 +64,56 @@ def name_seed(name: str) -> int:
 def read_tensor(doc: YamlDoc, path: tuple, label: str) -> np.ndarray:
     """The number, or rectangular nested list of numbers, at `path` as a float64 array."""
     data = _lookup(doc.data, path)
-    shape = _shape_of(doc, data, path, label, 0)
-    check_size(shape, label, doc.where(*path))
     flat: list[float] = []
+    shape = _plain_shape(data, 0, flat)  # the usual case, without a path per entry; None: read it again below
+    if shape is not None and _size(shape) <= doc.limits.max_elements:
+        if math.isfinite(sum(flat)) or all(map(math.isfinite, flat)):  # the sum: fast, unless it overflows
+            return np.array(flat, dtype=np.float64).reshape(shape)
+    shape = _shape_of(doc, data, path, label, 0)
+    check_size(shape, label, doc.where(*path), doc.limits)
+    flat = []
     _flatten(doc, data, path, label, flat)
     return np.array(flat, dtype=np.float64).reshape(shape)
 
 
-def check_size(shape: tuple, label: str, where) -> None:
-    """Refuse a tensor of more than MAX_NDIM axes or MAX_ELEMENTS entries, before it is made."""
-    size = int(np.prod(shape, dtype=np.float64))
-    if len(shape) > MAX_NDIM or size > MAX_ELEMENTS:
+def check_size(shape: tuple, label: str, where, limits: Limits) -> None:
+    """Refuse a tensor of more than MAX_NDIM axes or limits.max_elements entries, before it is made."""
+    size = _size(shape)
+    if len(shape) > MAX_NDIM or size > limits.max_elements:
         raise NncheckError(f"{label}: shape {describe_shape(tuple(shape))} is too large ({size:,} entries; the limit "
-                           f"is {MAX_ELEMENTS:,} entries and {MAX_NDIM} axes)", where)
+                           f"is {limits.max_elements:,} entries and {MAX_NDIM} axes)", where)
+
+
+def _size(shape) -> int:
+    """The number of entries of `shape`, as np.prod in float64 counts it (exact below 2**53)."""
+    if all(type(n) is int and 0 <= n < 1 << 31 for n in shape):
+        size = math.prod(shape)
+        if size < 1 << 53:
+            return size
+    return int(np.prod(shape, dtype=np.float64))
+
+
+def _plain_shape(data: Any, depth: int, flat: list) -> tuple | None:
+    """The shape of a number or rectangular nested list of plain numbers (its entries appended
+    to `flat` as floats), or None for anything else: read_tensor then names what is wrong."""
+    if type(data) is float:
+        flat.append(data)
+        return ()
+    if type(data) is int:
+        flat.append(float(data))
+        return ()
+    if type(data) is not list or not data or depth >= MAX_NDIM:
+        return None
+    if all(type(entry) is float for entry in data):
+        flat.extend(data)
+        return (len(data),)
+    shape = None
+    for entry in data:
+        inner = _plain_shape(entry, depth + 1, flat)
+        if inner is None or (shape is not None and inner != shape):
+            return None
+        shape = inner
+    return (len(data),) + shape
 
 
 def _lookup(data: Any, path: tuple) -> Any:
@@ -128,7 +166,7 @@ def read_random_spec(doc: YamlDoc, path: tuple, label: str, name: str) -> Random
     shape = spec.get("shape")
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape):
         raise NncheckError(f"{label}: shape must be a list of positive whole numbers, such as [4, 5]", where)
-    check_size(shape, label, where)
+    check_size(shape, label, where, doc.limits)
     params = read_draw_parameters(doc, path, label, dist)
     seed = spec.get("seed", name_seed(name))
     decimals = read_decimals(doc, path, label)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from nncheck.errors import NncheckError
+from nncheck.numbers import all_true, any_true
 from nncheck.read.yamlfile import YamlDoc
 
 DEFAULT_SIGFIGS = 3
@@ -35,17 +37,28 @@ class Tolerance:
     def half_widths(self, expected: np.ndarray) -> np.ndarray:
         """Each entry's accepted half-width; remembered for small tensors, which a class
         compares with the same expected values again and again."""
+        return self._widths(expected)[0]
+
+    def slack(self, expected: np.ndarray) -> np.ndarray:
+        """The half-widths with 1e-9 of them more, for round-off: what an answer's distance from
+        `expected` is compared with."""
+        return self._widths(expected)[1]
+
+    def _widths(self, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         expected = np.asarray(expected, dtype=np.float64)
         if expected.size > REMEMBERED_SIZE:
-            return self._half_widths(expected)
-        key = (self, expected.shape, expected.tobytes())
-        widths = _REMEMBERED.get(key)
-        if widths is None:
+            widths = self._half_widths(expected)
+            return widths, widths * (1 + 1e-9)
+        key = (self.sigfigs, self.rtol, self.atol, self.per, expected.shape, expected.tobytes())
+        found = _REMEMBERED.get(key)
+        if found is None:
             if len(_REMEMBERED) >= REMEMBERED_WIDTHS:
                 _REMEMBERED.clear()
-            widths = _REMEMBERED[key] = self._half_widths(expected)
-            widths.setflags(write=False)
-        return widths
+            widths = self._half_widths(expected)
+            found = _REMEMBERED[key] = (widths, widths * (1 + 1e-9))
+            for array in found:
+                array.setflags(write=False)
+        return found
 
     def _half_widths(self, expected: np.ndarray) -> np.ndarray:
         magnitude = np.abs(expected)
@@ -62,22 +75,23 @@ class Tolerance:
         return np.maximum(width, floor)
 
     def accepts(self, answer: np.ndarray, expected: np.ndarray) -> bool:
-        if np.shape(answer) != np.shape(expected):
+        answer = answer if type(answer) is np.ndarray else np.asarray(answer)
+        if answer.shape != (expected.shape if type(expected) is np.ndarray else np.shape(expected)):
             return False
-        slack = self.half_widths(expected) * (1 + 1e-9)
-        return bool(np.all(np.abs(np.asarray(answer) - expected) <= slack))
+        return all_true(np.abs(answer - expected) <= self.slack(expected))
 
-    def rounded_too_coarsely(self, answer: np.ndarray, expected: np.ndarray) -> bool:
+    def rounded_too_coarsely(self, answer: np.ndarray, expected: np.ndarray, distance: np.ndarray | None = None) -> bool:
         """Whether every entry outside its interval is the expected entry rounded to the
-        decimals the student wrote (0.12 for 0.1236): right, but given with too few digits."""
+        decimals the student wrote (0.12 for 0.1236): right, but given with too few digits.
+        `distance`: |answer - expected|, when already known."""
         answer = np.asarray(answer, dtype=np.float64)
         if answer.shape != np.shape(expected):
             return False
-        misses = np.abs(answer - expected) > self.half_widths(expected) * (1 + 1e-9)
-        if not misses.any():
+        misses = (np.abs(answer - expected) if distance is None else distance) > self.slack(expected)
+        if not any_true(misses):
             return False
         missed = list(zip(answer[misses].tolist(), np.asarray(expected)[misses].tolist()))
-        if not all(_is_rounding(a, e, _decimals(a)) for a, e in missed if a != 0):
+        if not all(_rounded_from(a, e) for a, e in missed if a != 0):
             return False   # checked first: most wrong answers fail here, before every entry is read
         written = [_decimals(float(a)) for a in answer.flat if a != 0]
         if not written or None in written:
@@ -116,6 +130,32 @@ def _decimals(number: float) -> int | None:
         if abs(number - round(number, decimals)) <= 1e-12 * abs(number):
             return decimals
     return None
+
+
+def _rounded_from(answer: float, expected: float) -> bool:
+    """_is_rounding(answer, expected, _decimals(answer)), with only the decimals tried that
+    could be a rounding (the fewer the decimals, the farther a rounding may be)."""
+    if not math.isfinite(answer):
+        return False
+    distance, close = abs(answer - expected), 1e-12 * abs(answer)
+    finest = None   # the most decimals a rounding this far from `expected` can have
+    for decimals, half_unit in _HALF_UNITS:
+        if not distance < half_unit:
+            break
+        finest = decimals
+    if finest is None:
+        return False
+    if abs(answer - round(answer, finest)) > close + 1e-15 * abs(answer) + 4 * math.ulp(answer):
+        return False   # a number with fewer decimals is no nearer (it has `finest` decimals too): fast for most answers
+    for decimals, half_unit in _HALF_UNITS:
+        if not distance < half_unit:
+            return False   # nor with more decimals: _decimals would be one of them, or None
+        if abs(answer - round(answer, decimals)) <= close:
+            return True
+    return False
+
+
+_HALF_UNITS = [(decimals, 0.5 * 10.0 ** -decimals * (1 - 1e-9)) for decimals in range(-6, 16)]  # as _is_rounding
 
 
 def _is_rounding(answer: float, expected: float, decimals: int | None) -> bool:

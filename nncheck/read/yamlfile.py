@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from nncheck.errors import Location, NncheckError, closest
+from nncheck.limits import HOMEWORK, Limits
 
 MAX_FILE_BYTES = 256_000
 MAX_DEPTH = 40
@@ -30,6 +31,7 @@ MAX_NODES = 10_000  # values, lists and mappings in one file: PyYAML's Python pa
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _TRUE = re.compile(r"^(?:true|True|TRUE)$")
 _FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_NUMBER_START = frozenset("0123456789+-.")
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = {
@@ -42,6 +44,7 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map",
 }
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as PyYAML's reader counts lines
+_BRACKET = re.compile(r"[\[\]]")
 _BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no path or text can hold them
 _FLOAT_DIGITS = 309  # an integer of more digits is past float64's largest number, about 1.8e308
@@ -129,6 +132,8 @@ class YamlDoc:
     labels: dict[tuple, str] = field(default_factory=dict)
     top_texts: dict[str, str] = field(default_factory=dict)  # top-level plain scalars as written (ids)
     text: str = ""                                            # the source, for what YAML does not keep
+    limits: Limits = HOMEWORK   # what its tensors may hold: a problem's under --large, never a student's file's
+    _kept_lines: tuple | None = field(default=None, init=False, repr=False)  # for source(): see _lines
 
     def label(self, path: tuple, default: str) -> str:
         """How messages name the value at `path` (a document merged from several files says which)."""
@@ -162,16 +167,35 @@ class YamlDoc:
         spot = self.spots.get(tuple(path))
         if spot is None or not self.text or spot.location.line is None:
             return None
-        lines = _LINE_BREAK.split(self.text)
-        rest = "\n".join(lines[spot.location.line - 1:])[spot.location.column - 1:]
-        if not rest.startswith("["):
-            return rest.split("\n", 1)[0]
+        line, column = spot.location.line, spot.location.column
+        text, starts = self._lines()
+        if line < 1 or column < 1:
+            lines = _LINE_BREAK.split(self.text)
+            rest = "\n".join(lines[line - 1:])[column - 1:]
+            text, start = rest, 0
+        else:
+            start = min(starts[line - 1] + column - 1, len(text)) if line <= len(starts) else len(text)
+        if not text.startswith("[", start):
+            end = text.find("\n", start)
+            return text[start:] if end < 0 else text[start:end]
         depth = 0
-        for position, char in enumerate(rest[:MAX_FILE_BYTES]):
-            depth += (char == "[") - (char == "]")
+        for bracket in _BRACKET.finditer(text, start, start + MAX_FILE_BYTES):
+            depth += 1 if bracket.group() == "[" else -1
             if depth == 0:
-                return rest[:position + 1]
-        return rest
+                return text[start:bracket.end()]
+        return text[start:]
+
+    def _lines(self) -> tuple[str, list[int]]:
+        """The text with every line break written \\n, and where each line starts in it (kept)."""
+        kept = self._kept_lines
+        if kept is None or kept[0] is not self.text:
+            lines = _LINE_BREAK.split(self.text)
+            starts, offset = [], 0
+            for line in lines:
+                starts.append(offset)
+                offset += len(line) + 1
+            kept = self._kept_lines = (self.text, "\n".join(lines), starts)
+        return kept[1], kept[2]
 
     def text_start(self, *path) -> Location | None:
         """Where the text of the scalar at `path` starts, if it sits on one line."""
@@ -417,12 +441,13 @@ def _scalar(node, location: Location) -> Any:
     if node.tag == "tag:yaml.org,2002:str" and node.style:  # quoted or block (plain: None or "")
         return text
     explicit = node.tag != "tag:yaml.org,2002:str"
-    if _NULL.match(text) and not explicit:
-        return None
-    if _TRUE.match(text):
-        return True
-    if _FALSE.match(text):
-        return False
+    if text[:1] not in _NUMBER_START:  # null, true and false start otherwise
+        if _NULL.match(text) and not explicit:
+            return None
+        if _TRUE.match(text):
+            return True
+        if _FALSE.match(text):
+            return False
     if _INT.match(text):
         return _integer(text, location)
     if _FLOAT.match(text):

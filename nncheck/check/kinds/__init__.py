@@ -25,8 +25,14 @@ KIND_MODULES = {
 }
 
 
+_LOADED: dict = {}  # kind -> its module, once imported (one entry per kind: bounded)
+
+
 def load_kind(kind: str):
-    return importlib.import_module(KIND_MODULES[kind])
+    module = _LOADED.get(kind)
+    if module is None:
+        module = _LOADED[kind] = importlib.import_module(KIND_MODULES[kind])
+    return module
 
 
 class _Kinds(Mapping):

@@ -13,9 +13,7 @@ import numpy as np
 from nncheck.read.asks import VISIBILITIES, check_points
 from nncheck.engine.batched import Batched, NoBatchRule, all_finite, evaluate_batched, evaluate_nodes
 from nncheck.check.diagnosis import align
-from nncheck.engine.tape import uncounted
 from nncheck.errors import Location, NncheckError
-from nncheck.read import tensors
 from nncheck.read.formula import Formula, name_parts, parse_formula
 from nncheck.read.notation import read_answer
 from nncheck.numbers import format_number, format_tensor, points_of
@@ -242,7 +240,7 @@ def _whole(value, low: int) -> bool:
 
 
 def _check_size(doc: YamlDoc, path: tuple, label: str, count: int, shape: tuple) -> None:
-    if count > MAX_CASES or count * int(np.prod(shape, dtype=np.float64)) > tensors.MAX_ELEMENTS:
+    if count > MAX_CASES or count * int(np.prod(shape, dtype=np.float64)) > doc.limits.max_elements:
         raise NncheckError(f"{label}: {count} inputs of shape {describe_shape(shape)} is too many "
                            f"(at most {MAX_CASES} inputs a group)", doc.where(*path))
 
@@ -368,7 +366,7 @@ def _input_batches(checker, spec: DesignSpec, group: CaseGroup) -> list[InputBat
         varying = problem.computed_from(list(spec.parameters) + [spec.input])
         largest = max([checker.base.value(name).size for name in varying] + [1])
         size = max(1, BATCH_ENTRIES // largest)
-        with uncounted():  # computed once for the problem, not for an answer file
+        with problem.meter.uncounted():  # computed once for the problem, not for an answer file
             group.batches = [_input_batch(checker, spec, group.inputs[start:start + size])
                              for start in range(0, len(group.inputs), size)]
     return group.batches
@@ -382,9 +380,10 @@ def _input_batch(checker, spec: DesignSpec, inputs: np.ndarray) -> InputBatch:
     from_input = problem.computed_from([spec.input]) - designed
     env = {name: Batched(checker.base.value(name), False) for name in problem.names if name not in designed}
     env[spec.input] = Batched(inputs, True)
-    finite = evaluate_nodes([node for node in problem.nodes if node.name in from_input], env, len(inputs))
+    finite = evaluate_nodes([node for node in problem.nodes if node.name in from_input], env, len(inputs),
+                            problem.limits)
     try:
-        target = evaluate_batched(spec.target, env)
+        target = evaluate_batched(spec.target, env, problem.limits)
     except (NoBatchRule, NncheckError):
         target = None
     return InputBatch(inputs, env, finite, target)
@@ -397,7 +396,8 @@ def _run_batch(problem, spec: DesignSpec, batch: InputBatch, parameters: dict) -
     count = len(batch.inputs)
     env = batch.env | {name: Batched(value, False) for name, value in parameters.items()}
     designed = problem.computed_from(spec.parameters)
-    finite = batch.finite & evaluate_nodes([node for node in problem.nodes if node.name in designed], env, count)
+    finite = batch.finite & evaluate_nodes([node for node in problem.nodes if node.name in designed], env, count,
+                                           problem.limits)
     if not finite.any():
         return [Case(x, None, None, False, float("inf")) for x in batch.inputs]
     if batch.target is None or not all_finite(batch.target, count)[finite].all():
@@ -442,7 +442,7 @@ def _run_case(problem, spec: DesignSpec, group: CaseGroup, index: int, values: d
         return Case(x, None, None, False, float("inf"))
     output = solution.value(spec.output)
     if index not in group.targets:
-        with uncounted():  # kept for the problem, not for an answer file
+        with problem.meter.uncounted():  # kept for the problem, not for an answer file
             group.targets[index] = evaluate_answer(spec.target, solution)
     target = group.targets[index]
     if output.shape != target.shape:

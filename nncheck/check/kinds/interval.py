@@ -20,7 +20,7 @@ from nncheck.read.notation import formula_text, interval_text
 from nncheck.numbers import format_number
 from nncheck.check.results import CORRECT, INVALID, MISSING, WRONG, ItemResult
 from nncheck.read.tolerance import EXACT, Tolerance, read_tolerance
-from nncheck.engine.tape import Tape, evaluate_formula, uncounted
+from nncheck.engine.tape import Tape, evaluate_formula
 from nncheck.engine.training import convergent_step_sizes, descended_node, steps_at
 from nncheck.read.tensors import read_tensor
 
@@ -72,8 +72,9 @@ class Found:
 # --- reading intervals -----------------------------------------------------------------
 
 
-def parse_interval(text: str, label: str, start: Location | None) -> Interval:
-    """"(0, 1/5)", "[0, 0.2)": endpoints are numbers or formulas of numbers, no names."""
+def parse_interval(text: str, label: str, start: Location | None, checker_tape: Tape | None = None) -> Interval:
+    """"(0, 1/5)", "[0, 0.2)": endpoints are numbers or formulas of numbers, no names (evaluated
+    beside `checker_tape`, the checker's, so that their work counts in the answer file's)."""
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     if len(stripped) < 2 or stripped[0] not in "([" or stripped[-1] not in ")]":
@@ -84,8 +85,8 @@ def parse_interval(text: str, label: str, start: Location | None) -> Interval:
     if len(commas) != 1:
         raise NncheckError(f"{label}: an interval has two endpoints separated by a comma, such as (low, high)", start)
     low_text, high_text = inner[:commas[0]], inner[commas[0] + 1:]
-    low = _endpoint(low_text, label, start and start.shifted(lead + 1))
-    high = _endpoint(high_text, label, start and start.shifted(lead + commas[0] + 2))
+    low = _endpoint(low_text, label, start and start.shifted(lead + 1), checker_tape)
+    high = _endpoint(high_text, label, start and start.shifted(lead + commas[0] + 2), checker_tape)
     if low > high:
         raise NncheckError(f"{label}: the left end {low_text.strip()} is larger than the right end "
                            f"{high_text.strip()}", start)
@@ -101,7 +102,7 @@ def _top_level_commas(text: str) -> list[int]:
     return commas
 
 
-def _endpoint(text: str, label: str, where: Location | None) -> float:
+def _endpoint(text: str, label: str, where: Location | None, checker_tape: Tape | None = None) -> float:
     if not text.strip():
         raise NncheckError(f"{label}: an endpoint is missing", where)
     text = formula_text(text, (), label, where)[0]
@@ -110,7 +111,7 @@ def _endpoint(text: str, label: str, where: Location | None) -> float:
     if formula.names:
         raise NncheckError(f"{label}: `{formula.names[0]}`: endpoints are numbers or formulas of numbers "
                            "such as a fraction p/q; names are not allowed", where)
-    value = evaluate_formula(Tape(), formula, {}).value
+    value = evaluate_formula(checker_tape.beside() if checker_tape is not None else Tape(), formula, {}).value
     if np.size(value) != 1 or not np.all(np.isfinite(value)):
         raise NncheckError(f"{label}: `{text.strip()}` is not a finite number", where)
     return float(np.ravel(value)[0])
@@ -152,7 +153,7 @@ def expected_interval(checker, item) -> Found:
     """The item's interval, found once per checker (a class of answer files shares it)."""
     found = _FOUND.setdefault(checker, {})
     if item.id not in found:
-        with uncounted():  # computed once for the problem, not for an answer file
+        with checker.problem.meter.uncounted():  # computed once for the problem, not for an answer file
             found[item.id] = _find(checker, item)
     return found[item.id]
 
@@ -202,7 +203,7 @@ def check(kind, checker, item, answer_file) -> list[ItemResult]:
     result.expected_text = found.interval.text()
     result.answer = answer.raw.strip() if isinstance(answer.raw, str) else None
     try:
-        given = _read_answer(answer_file, answer, item)
+        given = _read_answer(answer_file, answer, item, checker.base.tape)
     except NncheckError as error:
         where = f" (at {error.location})" if error.location else ""
         result.verdict, result.message = INVALID, error.message.removeprefix(f"answers.{item.id}: ") + where
@@ -212,29 +213,30 @@ def check(kind, checker, item, answer_file) -> list[ItemResult]:
     return [_verdict(checker, item, found, given, result)]
 
 
-def _read_answer(answer_file, answer, item) -> Interval:
+def _read_answer(answer_file, answer, item, checker_tape: Tape) -> Interval:
     label = f"answers.{item.id}"
     if isinstance(answer.raw, str):
         text = interval_text(answer.raw, label, answer.location)
-        return parse_interval(text, label, (answer.text_start if text == answer.raw else None) or answer.location)
+        return parse_interval(text, label, (answer.text_start if text == answer.raw else None) or answer.location,
+                              checker_tape)
     if not isinstance(answer.raw, list):
         raise NncheckError(f'{label}: give an interval with brackets in quotes, such as "(low, high)", '
                            "or its two endpoints as a list [low, high]", answer.location)
     if len(answer.raw) != 2:
         raise NncheckError(f"{label}: a list answer gives the two endpoints, [low, high]", answer.location)
-    low, high = (_list_endpoint(answer_file.doc, answer.path + (i,), label) for i in range(2))
+    low, high = (_list_endpoint(answer_file.doc, answer.path + (i,), label, checker_tape) for i in range(2))
     if low > high:
         raise NncheckError(f"{label}: the left end is larger than the right end", answer.location)
     return Interval(low, high, True, True, format_number(low, 6), format_number(high, 6), listed=True)
 
 
-def _list_endpoint(doc, path: tuple, label: str) -> float:
+def _list_endpoint(doc, path: tuple, label: str, checker_tape: Tape) -> float:
     """A number, or a formula of numbers such as 1/5 (YAML reads [0, 1/5] as a number and a string)."""
     entry = doc.data
     for key in path:
         entry = entry[key]
     if isinstance(entry, str):
-        return _endpoint(entry, label, doc.text_start(*path) or doc.where(*path))
+        return _endpoint(entry, label, doc.text_start(*path) or doc.where(*path), checker_tape)
     value = read_tensor(doc, path, label)
     if value.shape != ():
         raise NncheckError(f"{label}: a list answer gives the two endpoints, such as [0, 0.2]", doc.where(*path))

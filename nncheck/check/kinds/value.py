@@ -9,10 +9,9 @@ import numpy as np
 
 from nncheck.read.answers import Answer, AnswerFile
 from nncheck.read.asks import VALUE_KEYS, AskItem, read_value
-from nncheck.engine.tape import Tape, uncounted, work_done
 from nncheck.check.diagnosis import Candidate, align, jacobian_form, shape_diagnosis, value_candidates
 from nncheck.errors import NncheckError, closest
-from nncheck.numbers import format_number, format_tensor
+from nncheck.numbers import all_true, format_number, format_tensor
 from nncheck.text import strip_label
 from nncheck.read.formula import Call, Formula, Index, Name, parse_formula
 from nncheck.read.notation import Reading, read_answer
@@ -148,8 +147,9 @@ class ValueCheck:
             return self._invalid(result, error.message)
         label = f"answers.{item.id}"
         try:
-            reading = read_answer(answer.raw, self.problem.names, label, answer.location,
-                                  answer_file.doc.source(*answer.path) if answer_file.doc else None)
+            written = answer_file.doc.source(*answer.path) if answer_file.doc and not isinstance(answer.raw, str) \
+                else None  # read_answer reads the source text of numbers only
+            reading = read_answer(answer.raw, self.problem.names, label, answer.location, written)
         except NncheckError as error:
             result.answer = _written(answer)
             return self._invalid(result, f"{error.message} (at {error.location})")
@@ -204,7 +204,8 @@ class ValueCheck:
         expected = result.expected
         tolerance = self._tolerance(item)
         aligned = align(value, expected)
-        if aligned is not None and tolerance.accepts(aligned, expected):
+        distance = np.abs(aligned - expected) if aligned is not None else None  # aligned has expected's shape
+        if distance is not None and all_true(distance <= tolerance.slack(expected)):  # tolerance.accepts
             result.verdict, result.points = CORRECT, item.points
             return result
         convention = layout_result(self.checker, item, value, result, tolerance.accepts)
@@ -213,9 +214,9 @@ class ValueCheck:
         mistake = self._authored_number(item, value)
         if mistake is not None:
             return mistake_result(result, mistake)
-        if aligned is not None and tolerance.rounded_too_coarsely(aligned, expected):
-            result.wrong_entries = wrong_entries(aligned, expected, tolerance)
-            listing = f" ({miss_message(aligned, expected, tolerance)})" if item.visible else ""
+        if aligned is not None and tolerance.rounded_too_coarsely(aligned, expected, distance):
+            result.wrong_entries = wrong_entries(aligned, expected, tolerance, distance)
+            listing = f" ({miss_message(aligned, expected, tolerance, result.wrong_entries)})" if item.visible else ""
             return self._wrong(result, item, Candidate("rounding", coarse_message(tolerance) + listing, expected), "")
         if aligned is not None and self._for_base_numbers(item, aligned, tolerance):
             result.wrong_entries = wrong_entries(aligned, expected, tolerance)
@@ -233,8 +234,9 @@ class ValueCheck:
             return self._wrong(result, item, found, message)
         found = (self._first_candidate(item, expected, aligned, tolerance.accepts)
                  or jacobian_form(self.base, item.quantity, item.id, aligned, expected, tolerance.accepts))
-        result.wrong_entries = wrong_entries(aligned, expected, tolerance)
-        return self._wrong(result, item, found, miss_message(aligned, expected, tolerance))
+        result.wrong_entries = misses = wrong_entries(aligned, expected, tolerance, distance)
+        explained = found is not None or not item.visible  # then the listing of the misses is not shown
+        return self._wrong(result, item, found, "" if explained else miss_message(aligned, expected, tolerance, misses))
 
     def _for_base_numbers(self, item: AskItem, answer: np.ndarray, tolerance: Tolerance) -> bool:
         """Whether the answer to a student's variant is the value at the problem's printed numbers."""
@@ -288,7 +290,7 @@ class ValueCheck:
             return value_candidates(self.problem, self.base, item.quantity, item.id, expected)
         remembered = self.checker.kind_cache.setdefault("value candidates", {})
         if item.id not in remembered:
-            with uncounted():   # kept for the problem, not for an answer file
+            with self.problem.meter.uncounted():   # kept for the problem, not for an answer file
                 remembered[item.id] = CandidateTable(
                     list(value_candidates(self.problem, self.base, item.quantity, item.id, expected)),
                     self._tolerance(item))
@@ -309,12 +311,12 @@ class ValueCheck:
         key = (item.id, reading.formula)
         if key in remembered:
             checked, work = remembered[key]
-            Tape.done += work  # an answer file is charged the same whether or not the formula was remembered
+            self.problem.meter.done += work  # an answer file is charged the same whether or not the formula was remembered
             return replace(checked, answer=checked.answer if reading.numbers_only else _written(answer))
-        started = work_done()
+        started = self.problem.meter.done
         checked = self._check_new_formula(item, answer, reading, result)
         if checked.verdict != INVALID and len(remembered) < MAX_REMEMBERED_FORMULAS:
-            remembered[key] = (replace(checked), work_done() - started)
+            remembered[key] = (replace(checked), self.problem.meter.done - started)
         return checked
 
     def _check_new_formula(self, item: AskItem, answer: Answer, reading: Reading, result: ItemResult) -> ItemResult:
@@ -365,7 +367,7 @@ class CandidateTable:
         self.shape = shapes.pop() if len(shapes) == 1 else None
         if self.shape is not None:
             self.values = np.stack([np.asarray(candidate.value, dtype=np.float64) for candidate in candidates])
-            self.slack = np.stack([tolerance.half_widths(value) * (1 + 1e-9) for value in self.values])
+            self.slack = np.stack([tolerance.slack(value) for value in self.values])
         self.tolerance = tolerance
 
     def first_match(self, answer: np.ndarray) -> Candidate | None:
@@ -531,11 +533,15 @@ def other_variant_message(problem, classmate: str) -> str:
             f"your own numbers (nncheck run {problem.path} --student {student} shows them)")
 
 
-def wrong_entries(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> tuple:
-    """The indices of the entries outside their accepted interval, in order."""
-    widths = tolerance.half_widths(expected) * (1 + 1e-9)
-    misses = np.argwhere(~(np.abs(np.asarray(answer) - expected) <= widths))
-    return tuple(tuple(int(i) for i in index) for index in misses)
+def wrong_entries(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
+                  distance: np.ndarray | None = None) -> tuple:
+    """The indices of the entries outside their accepted interval, in order (`distance`:
+    |answer - expected|, when already known)."""
+    distance = np.abs(np.asarray(answer) - expected) if distance is None else distance
+    outside = ~(distance <= tolerance.slack(expected))
+    if outside.ndim == 0:
+        return ((),) if outside else ()
+    return tuple(zip(*(axis.tolist() for axis in np.nonzero(outside))))  # np.argwhere's order, faster
 
 
 def entry_name(index: tuple, shape: tuple) -> str:
@@ -570,9 +576,10 @@ def formula_miss_message(item_id: str, value: np.ndarray, expected: np.ndarray, 
             f"{format_tensor(expected)}{entry_list(value, expected, misses)}")
 
 
-def miss_message(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> str:
-    """Every entry outside its interval, counting from 1 as printed, with the intervals."""
-    misses = wrong_entries(answer, expected, tolerance)
+def miss_message(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance, misses: tuple | None = None) -> str:
+    """Every entry outside its interval, counting from 1 as printed, with the intervals
+    (`misses`: wrong_entries of the answer, when already known)."""
+    misses = wrong_entries(answer, expected, tolerance) if misses is None else misses
     if not misses:
         return "does not match the expected value"
     if expected.size == 1:
@@ -581,20 +588,47 @@ def miss_message(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance)
         return (f"expected {format_number(expected[index], 6)} (accepted from {format_number(low, 6)} "
                 f"to {format_number(high, 6)}, {tolerance.describe()}); your answer has "
                 f"{format_number(answer[index], 8)}")
-    parts = []
-    for index in misses[:MAX_LISTED_ENTRIES]:
-        low, high = _interval(tolerance, expected, index)
-        parts.append(f"{entry_name(index, expected.shape)}: yours {format_number(answer[index], 8)}, expected "
-                     f"{format_number(expected[index], 6)} (accepted from {format_number(low, 6)} to "
-                     f"{format_number(high, 6)})")
+    texts = _entry_texts(expected, tolerance)
+    parts = [f"{texts(index)[0]}{format_number(answer[index], 8)}{texts(index)[1]}"
+             for index in misses[:MAX_LISTED_ENTRIES]]
     more = len(misses) - MAX_LISTED_ENTRIES
     tail = f"; and {more} more" if more > 0 else ""
     return (f"{len(misses)} of {expected.size} entries wrong: " + "; ".join(parts) + tail
             + f" ({tolerance.describe()})")
 
 
+MAX_REMEMBERED_TEXTS = 1000  # expected values whose entries' texts are remembered (then forgotten all at once)
+MAX_REMEMBERED_TEXT_SIZE = 64  # entries of such an expected value
+_ENTRY_TEXTS: dict = {}
+
+
+def _entry_texts(expected: np.ndarray, tolerance: Tolerance):
+    """index -> the text of a wrong entry before and after the student's number: `row 1, column 2:
+    yours ` and `, expected 0.0122 (accepted from 0.01215 to 0.01225)`. A class gets the same
+    expected values again and again: remembered per expected value and tolerance (small tensors)."""
+    key = (tolerance, expected.shape, expected.tobytes()) if expected.size <= MAX_REMEMBERED_TEXT_SIZE else None
+    texts = _ENTRY_TEXTS.get(key) if key is not None else None
+    if texts is None:
+        texts = {}
+        if key is not None:
+            if len(_ENTRY_TEXTS) >= MAX_REMEMBERED_TEXTS:
+                _ENTRY_TEXTS.clear()
+            _ENTRY_TEXTS[key] = texts
+    slack = tolerance.slack(expected)
+
+    def entry(index: tuple) -> tuple[str, str]:
+        if index not in texts:
+            centre, width = float(expected[index]), float(slack[index])
+            texts[index] = (f"{entry_name(index, expected.shape)}: yours ",
+                            f", expected {format_number(centre, 6)} (accepted from {format_number(centre - width, 6)} "
+                            f"to {format_number(centre + width, 6)})")
+        return texts[index]
+
+    return entry
+
+
 def _interval(tolerance: Tolerance, expected: np.ndarray, index: tuple) -> tuple[float, float]:
-    width = float(tolerance.half_widths(expected)[index]) * (1 + 1e-9)
+    width = float(tolerance.slack(expected)[index])
     centre = float(expected[index])
     return centre - width, centre + width
 

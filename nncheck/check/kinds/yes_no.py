@@ -13,8 +13,7 @@ import numpy as np
 
 from nncheck.read.answers import normalize_id
 from nncheck.read.asks import Quantity, parse_quantity
-from nncheck.engine import tape
-from nncheck.engine.tape import PASS_WORK, repeat_problem, uncounted
+from nncheck.engine.tape import PASS_WORK, repeat_problem
 from nncheck.errors import Location, NncheckError
 from nncheck.read.formula import Formula, name_parts, parse_formula
 from nncheck.text import one_line
@@ -217,7 +216,7 @@ def evaluate(kind: str, checker, item) -> Outcome:
     """The property over the item's draws, computed once per checker."""
     store = checker.kind_cache.setdefault("properties", _Store())
     if item.id not in store.outcomes:
-        with uncounted():  # computed once for the problem, not for an answer file
+        with checker.problem.meter.uncounted():  # computed once for the problem, not for an answer file
             sample = Sample(checker, item, store)
             solutions = sample.solutions()
             find = _zero_counterexample if kind == "zero" else _identical_counterexample
@@ -296,11 +295,12 @@ class Sample:
         return self.store.draws[key]
 
     def _check_size(self) -> None:
-        """The draws, and the steps of gradient descent from each, fit MAX_WORK and MAX_KEPT_ENTRIES."""
+        """The draws, and the steps of gradient descent from each, fit the problem's limits of work
+        and of entries kept."""
         quantity, base = self.spec.quantity, self.checker.base
         steps = self.spec.steps + ((quantity.step or 0) if quantity is not None else 0)
         solutions = self.spec.draws * (1 + steps)
-        too_much = repeat_problem(solutions, base.tape.work, solutions, base.tape.entries)
+        too_much = repeat_problem(self.problem.limits, solutions, base.tape.work, solutions, base.tape.entries)
         if too_much:
             each = f" with {steps} gradient-descent steps each" if steps else ""
             raise self.error(f"{self.spec.draws} draws{each} are too many for this problem: {too_much}; "
@@ -313,7 +313,7 @@ class Sample:
         if not self._condition_holds(self.checker.base, 0):
             raise self.error("the problem's own values do not satisfy the condition", self.spec.condition_location)
         accepted = [(0, self.checker.base)]
-        affordable = tape.MAX_WORK // (self.checker.base.tape.work + PASS_WORK) // 4  # draws missing the condition
+        affordable = self.problem.limits.max_work // (self.checker.base.tape.work + PASS_WORK) // 4  # draws missing the condition
         attempts = min(self.spec.draws * ATTEMPTS_PER_DRAW, max(self.spec.draws, affordable))
         for draw in range(1, attempts):
             if len(accepted) == self.spec.draws:
