@@ -13,6 +13,7 @@ and takes the peak resident memory of the largest process from wait4 (ru_maxrss)
 largest worker by sampling /proc/PID/status (VmHWM) every 50 ms.
 Prints plain text and asserts nothing; exit 0 (2 for a bad argument).
 Usage: python benchmarks/bench_grade_memory.py [--sizes 10000,50000,100000] [--jobs 2] [--root DIR]
+       [--checkout DIR]   (another source tree, e.g. `git worktree add /tmp/before HEAD~3`, to compare)
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def folders(root: str, files: int) -> list[str]:
     return [os.path.join(root, f"group{k:04d}") for k in range(-(-files // FOLDER_SIZE))]
 
 
-def measure(directories: list[str], files: int, jobs: int, out: str) -> dict:
+def measure(directories: list[str], files: int, jobs: int, out: str, checkout: str) -> dict:
     """One run of grade: seconds, CPU seconds (of the process and its workers), the peak resident
     MB of the largest process (wait4's ru_maxrss) and of the largest worker (sampled VmHWM)."""
     command = [sys.executable, "-m", "nncheck", "grade", *directories, "--jobs", str(jobs), "--format", "json",
@@ -103,7 +104,7 @@ def measure(directories: list[str], files: int, jobs: int, out: str) -> dict:
     before = os.times()
     started = time.perf_counter()
     with open(os.path.join(out, "book.json"), "wb") as stdout:
-        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL, cwd=checkout)
         peaks: dict[int, int] = {}
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -138,6 +139,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,50000,100000", help="numbers of files, multiples of 1,000")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--root", help="where to write the class (kept, so a second run reuses it)")
+    parser.add_argument("--checkout", default=os.path.dirname(HERE),
+                        help="the nncheck source tree to run (python -m nncheck in it); default: this one")
     args = parser.parse_args()
     try:
         sizes = sorted(int(size) for size in args.sizes.split(","))
@@ -153,7 +156,7 @@ def main() -> int:
         for size in sizes:
             with tempfile.TemporaryDirectory(prefix="nncheck-bench-out-") as out:
                 load = OtherLoad()
-                row = measure(folders(root, size), size, args.jobs, out)
+                row = measure(folders(root, size), size, args.jobs, out, args.checkout)
                 row["load"] = load.stop().describe()
             rows.append(row)
             print(f"{size:>9,} files: {row['seconds']:7.1f} s = {size / row['seconds']:6.0f} files/s, "

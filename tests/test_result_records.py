@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import io
 import json
 import os
 
@@ -15,7 +16,9 @@ from class_factory import write_class
 from nncheck.app.grading import grade_paths
 from nncheck.app.verify_many import Checkers, verify_file
 from nncheck.check.gradebook import GradedFile, gradebook_from_json, records_json
-from nncheck.check.results import ItemResult, ProblemFacts, Verification
+from nncheck.check.results import BrokenFile, ItemResult, ProblemFacts, Submission, Verification
+from nncheck.errors import NncheckError
+from nncheck.formats import SUBMISSION_FORMATS, load_format
 from nncheck.formats.json import dumps, verification_json
 from nncheck.read.answers import load_answer_file
 from nncheck.read.problem import Problem
@@ -115,3 +118,22 @@ def test_the_record_of_a_file_verified_twice_is_made_from_one_facts_record(write
     second = write("b.yaml", f"problem: {RELU}\nanswers:\n  dL/db2: 2\n")
     one, two = (checkers.for_answers(load_answer_file(path)).verify(load_answer_file(path)) for path in (first, second))
     assert isinstance(one, Verification) and one.problem is two.problem
+
+
+@pytest.mark.parametrize("output_format", SUBMISSION_FORMATS)
+def test_every_autograder_format_writes_the_records_alone(wrong_relu_answers, write, output_format):
+    broken = write("broken.yaml", f"problem: {RELU}\nanswers: [unclosed\n")
+    checkers = Checkers()
+    verification = verify_file(wrong_relu_answers, True, None, checkers)
+    try:
+        verify_file(broken, True, None, checkers)
+    except NncheckError as error:
+        unusable = BrokenFile(broken, error, 8.0, RELU)
+    submission = Submission([verification], [unusable], seconds=0.25)
+    assert live_objects(submission) == []
+    written = []
+    for records in (submission, copy.deepcopy(submission)):
+        stream = io.StringIO()
+        load_format(output_format).write_submission(records, stream, {})
+        written.append(stream.getvalue())
+    assert written[0] == written[1] and len(written[0]) > 200

@@ -16,6 +16,7 @@ import pytest
 from class_factory import write_class
 from nncheck.app.class_outputs import write_class_outputs
 from nncheck.app.grading import grade_paths
+from nncheck.app.verify_many import answer_files
 from nncheck.check.class_summary import COUNTED_VERDICTS, ExactSum, ProblemInfo, Tally, histogram
 from nncheck.check.gradebook import DuplicateFinder, Gradebook, GradedFile, RecordSpill, duplicate_key
 from nncheck.check.results import BrokenFile, ItemResult, ProblemFacts, Verification
@@ -167,3 +168,16 @@ def test_an_lms_import_of_a_streamed_class_is_the_import_of_its_records(streamed
     expected = (gradebook_canvas_csv if style == "canvas" else gradebook_moodle_csv)(listed)
     assert (tmp_path / "lms.csv").read_text(encoding="utf-8") == expected
     assert len(expected.splitlines()) == 40 + (2 if style == "canvas" else 1)
+
+
+def test_a_file_reached_twice_is_listed_once_and_separate_folders_are_listed_whole(tmp_path):
+    for folder in ("a", "a/inner", "b"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "answers.yaml").write_text("answers: {}\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "b", target_is_directory=True)
+    a, inner, b, link = (str(tmp_path / name) for name in ("a", "a/inner", "b", "link"))
+    listed = lambda *paths: [path for path, _ in answer_files(paths)]  # noqa: E731
+    assert listed(a, b) == [f"{a}/answers.yaml", f"{a}/inner/answers.yaml", f"{b}/answers.yaml"]
+    assert listed(a, inner) == listed(inner, a)[::-1] == [f"{a}/answers.yaml", f"{a}/inner/answers.yaml"]
+    assert listed(b, link) == listed(b, b) == listed(b, f"{b}/answers.yaml") == [f"{b}/answers.yaml"]
+    assert answer_files([f"{b}/answers.yaml", b]) == [(f"{b}/answers.yaml", True)]

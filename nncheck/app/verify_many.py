@@ -36,18 +36,33 @@ def answer_files(paths) -> list[tuple[str, bool]]:
 
 
 def iter_answer_files(paths):
-    """answer_files, one at a time (each file once: by its real path, a link by its own)."""
-    seen = set()
+    """answer_files, one at a time (each file once: by its real path, a link by its own).
+
+    A walk never enters a linked folder, so it reaches each file once: only files named one by
+    one, or folders inside one another, can reach a file twice, and only then are the files
+    remembered (a class of separate folders is listed without a set of every file)."""
+    seen = set() if _may_repeat(paths) else None
     for path in paths:
         named = not os.path.isdir(path)
         found = [path] if named else (
             os.path.join(root, name) for root, dirs, files in _sorted_walk(path)
             for name in sorted(files) if name.endswith(ANSWER_SUFFIXES))
         for file in found:
-            key = os.path.abspath(file) if not named and os.path.islink(file) else os.path.realpath(file)
-            if key not in seen:
+            if seen is not None:
+                key = os.path.abspath(file) if not named and os.path.islink(file) else os.path.realpath(file)
+                if key in seen:
+                    continue
                 seen.add(key)
-                yield file, named
+            yield file, named
+
+
+def _may_repeat(paths) -> bool:
+    """Whether two of `paths` can reach one file: a path that is no folder, or a folder that
+    is (or is inside) another."""
+    if not all(os.path.isdir(path) for path in paths):
+        return True
+    roots = sorted(os.path.join(os.path.realpath(path), "") for path in paths)
+    return any(later.startswith(earlier) for earlier, later in zip(roots, roots[1:]))
 
 
 def _sorted_walk(path: str):
