@@ -353,3 +353,44 @@ def test_an_npz_beside_the_answer_file_adds_no_points(submission):
         result = verify(submission, "--problem", RELU4, "--format", output_format)
         assert score_and_max(output_format, result.stdout) == alone[output_format], output_format
     assert alone["gradescope"] == (8.0, 8.0)
+
+
+def spelled_both_ways(tmp_path, students: int) -> Path:
+    """A class whose answer files name one problem as ../../p.yaml or as its absolute path, so
+    that the two workers of --jobs 2 each load it first under another spelling."""
+    shutil.copy(RELU4, tmp_path / "p.yaml")
+    answers = RELU4_REFERENCE.read_text(encoding="utf-8")
+    for number in range(students):
+        folder = tmp_path / "class" / f"s{number:02d}"
+        folder.mkdir(parents=True)
+        written = "../../p.yaml" if number % 4 in (1, 2) else str(tmp_path / "p.yaml")
+        text = answers.replace("problem: ../relu-4-samples.yaml", f"problem: {written}")
+        (folder / "answers.yaml").write_text(re.sub(r"(?m)^student: .*$", f"student: s{number:02d}", text),
+                                             encoding="utf-8")
+    return tmp_path / "class"
+
+
+def test_one_problem_spelt_two_ways_is_one_problem_whatever_the_jobs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = spelled_both_ways(tmp_path, 40)
+    books = [CliRunner().invoke(cli, ["grade", "class", "--format", "json", "--jobs", jobs]).stdout
+             for jobs in ("1", "2")]
+    assert books[0] == books[1]
+    book = json.loads(books[0])
+    assert [problem["path"] for problem in book["problems"]] == [str(tmp_path / "p.yaml")]
+    assert {record["problem"] for record in book["files"]} == {str(tmp_path / "p.yaml")}
+    assert book["summary"]["problems"][0]["graded"] == 40
+
+
+def test_a_students_second_file_naming_the_problem_another_way_is_a_duplicate(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = spelled_both_ways(tmp_path, 40)
+    again = (folder / "s01" / "answers.yaml").read_text(encoding="utf-8")
+    (folder / "s01" / "again.yaml").write_text(again.replace("../../p.yaml", str(tmp_path / "p.yaml")),
+                                               encoding="utf-8")
+    result = CliRunner().invoke(cli, ["grade", "class", "--format", "json", "--jobs", "2"])
+    book = json.loads(result.stdout)
+    s01 = sorted((record["file"].rsplit("/", 1)[-1], record["status"]) for record in book["files"]
+                 if record["student"] == "s01")
+    assert s01 == [("again.yaml", "graded"), ("answers.yaml", "duplicate")]
+    assert book["summary"]["problems"][0]["graded"] == 40

@@ -92,6 +92,19 @@ def grade_paths(paths, problem_override, jobs: int, shard: Shard | None,
     return gradebook
 
 
+def _name_problem(record: GradedFile, path: str, known: dict) -> None:
+    """One name for each problem, whichever worker loaded it under which of the answer files'
+    spellings (`../p.yaml`, `/course/p.yaml`): the first file's in path order, as one process does."""
+    if record.problem == path:
+        return
+    if record.broken_result:
+        record.result.problem = path
+        return
+    info = known.get(path)
+    record.result.problem = replace(record.result.problem, path=path, title=info.title if info else "",
+                                    varies=bool(info and info.varies))
+
+
 def _pool(jobs: int, settings):
     import multiprocessing
 
@@ -104,12 +117,14 @@ def _spilled(lines, files: list[str], shard: Shard | None, secrets) -> Gradebook
     and what a broken file's record takes from its problem (`fixes`, applied as it is read)."""
     spill, finder, tally, skipped = RecordSpill(), DuplicateFinder(), Tally(), []
     problems, spilled_files = set(), array("q")
+    named_first: dict[str, str] = {}    # a problem's path as the first file in path order names it
     for index, graded in enumerate(lines):
         if graded is None:
             skipped.append(files[index])
             continue
         line, problem, status, score, items, key = graded
         if problem is not None:
+            problem = named_first.setdefault(os.path.abspath(problem), problem)
             problems.add(problem)
         finder.add(len(spill), key if status == "graded" else None)
         tally.count(problem, status, score, items)
@@ -118,7 +133,7 @@ def _spilled(lines, files: list[str], shard: Shard | None, secrets) -> Gradebook
     duplicates = finder.duplicates()
     counted = {first: files[spilled_files[first]] for first in set(duplicates.values())}
     for record in spill.records_at(sorted(duplicates)):     # read before the fixes are set: as graded
-        tally.ungrade(record.problem, record.score, counted_items(record.items))
+        tally.ungrade(named_first[os.path.abspath(record.problem)], record.score, counted_items(record.items))
     infos = _problem_infos(sorted(problems), secrets)
     known = {info.path: info for info in infos}
     only = infos[0].path if len(known) == 1 else None
@@ -126,6 +141,8 @@ def _spilled(lines, files: list[str], shard: Shard | None, secrets) -> Gradebook
         tally.place(only)
 
     def fixes(position: int, record: GradedFile) -> None:
+        if record.problem is not None:
+            _name_problem(record, named_first.get(os.path.abspath(record.problem), record.problem), known)
         if record.status == "broken":
             if record.problem is None and only is not None:
                 record.result.problem = only
@@ -163,8 +180,9 @@ def graded_line(entry: tuple[str, bool]):
     record = grade_file(entry)
     if record is None:
         return None
+    problem = os.path.abspath(record.problem) if record.problem is not None else None
     return (plain_dumps(record.json()).encode("utf-8"), record.problem, record.status, record.score,
-            counted_items(record.items), duplicate_key(record.student, record.problem))
+            counted_items(record.items), duplicate_key(record.student, problem))
 
 
 def grade_file(entry: tuple[str, bool]) -> GradedFile | None:
