@@ -19,7 +19,6 @@ Usage: python benchmarks/bench_grade_memory.py [--sizes 10000,50000,100000] [--j
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -32,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 sys.path.insert(0, HERE)
 
-from class_factory import MISTAKES, PROBLEMS, mistaken, reference_answers  # noqa: E402
+from class_factory import PROBLEMS, answer_text, reference_answers  # noqa: E402
 from noise import OtherLoad  # noqa: E402
 
 PROBLEM = "relu-4-samples"
@@ -45,21 +44,15 @@ def write_numeric_class(root: str, files: int, seed: int = 7) -> None:
     """`files` answer files under `root`, FOLDER_SIZE per folder; adds to what is there."""
     rng = random.Random(seed)
     reference = reference_answers(PROBLEM)
-    problem = json.dumps(os.path.join(PROBLEMS, f"{PROBLEM}.yaml"))
+    problem = os.path.join(PROBLEMS, f"{PROBLEM}.yaml")
     for number in range(1, files + 1):
         folder = os.path.join(root, f"group{(number - 1) // FOLDER_SIZE:04d}")
         path = os.path.join(folder, f"student{number:07d}.yaml")
         if os.path.exists(path):
             continue
         os.makedirs(folder, exist_ok=True)
-        if number % 97 == 0:
-            text = f"problem: {problem}\nstudent: student{number:07d}\nanswers: [unclosed\n"
-        else:
-            answers = {key: mistaken(value, rng.choice(MISTAKES), rng) for key, value in reference.items()}
-            text = (f"problem: {problem}\nstudent: student{number:07d}\nanswers:\n"
-                    + "".join(f"  {json.dumps(key)}: {json.dumps(value)}\n" for key, value in answers.items()))
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.write(answer_text(problem, f"student{number:07d}", reference, rng, broken=number % 97 == 0))
 
 
 def _tree(pid: int) -> list[int]:

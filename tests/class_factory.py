@@ -60,13 +60,18 @@ def write_class(directory: str, problem_name: str, students: int, seed: int = 0,
     for number in range(1, students + 1):
         student = f"{prefix}{number:04d}"
         path = os.path.join(directory, f"{student}-{problem_name}.yaml")
-        if broken_every and number % broken_every == 0:
-            text = f"problem: {json.dumps(problem_path)}\nstudent: {student}\nanswers: [unclosed\n"
-        else:
-            answers = {key: mistaken(value, rng.choice(MISTAKES), rng) for key, value in reference.items()}
-            text = (f"problem: {json.dumps(problem_path)}\nstudent: {student}\nanswers:\n"
-                    + "".join(f"  {json.dumps(key)}: {json.dumps(value)}\n" for key, value in answers.items()))
+        broken = bool(broken_every) and number % broken_every == 0
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.write(answer_text(problem_path, student, reference, rng, broken))
         paths.append(path)
     return paths
+
+
+def answer_text(problem_path: str, student: str, reference: dict, rng: random.Random, broken: bool = False) -> str:
+    """One student's answer file: the reference answers, each with a random mistake (or none),
+    or, `broken`, a file whose YAML never closes its bracket."""
+    head = f"problem: {json.dumps(problem_path)}\nstudent: {student}\nanswers:"
+    if broken:
+        return head + " [unclosed\n"
+    answers = {key: mistaken(value, rng.choice(MISTAKES), rng) for key, value in reference.items()}
+    return head + "\n" + "".join(f"  {json.dumps(key)}: {json.dumps(value)}\n" for key, value in answers.items())
